@@ -1,0 +1,58 @@
+from django.contrib import admin
+
+from casework.models import AuditEvent, Membership, Organisation
+from casework.services import membership_grant, membership_revoke
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ["name", "kind", "number", "code", "county", "language_form", "active"]
+    list_filter = ["kind", "active", "language_form"]
+    search_fields = ["name", "number", "code", "organisation_number"]
+    raw_id_fields = ["county"]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "organisation", "role", "created_at"]
+    list_filter = ["role"]
+    search_fields = ["user__username", "organisation__name"]
+    raw_id_fields = ["user", "organisation"]
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            old = Membership.objects.get(pk=obj.pk)
+            membership_revoke(actor=request.user, membership=old)
+        grant = membership_grant(
+            actor=request.user, user=obj.user, organisation=obj.organisation, role=obj.role
+        )
+        obj.pk = grant.pk
+
+    def delete_model(self, request, obj):
+        membership_revoke(actor=request.user, membership=obj)
+
+    def delete_queryset(self, request, queryset):
+        for membership in queryset:
+            membership_revoke(actor=request.user, membership=membership)
+
+
+@admin.register(AuditEvent)
+class AuditEventAdmin(admin.ModelAdmin):
+    """Read-only: the audit trail is append-only."""
+
+    list_display = ["created_at", "action", "object_repr", "from_state", "to_state", "actor"]
+    list_filter = ["action"]
+    search_fields = ["object_repr", "reason", "request_id"]
+    date_hierarchy = "created_at"
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

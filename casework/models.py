@@ -1,0 +1,241 @@
+from django.conf import settings
+from django.contrib.contenttypes.fields import GenericForeignKey
+from django.contrib.contenttypes.models import ContentType
+from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
+
+from casework.choices import LanguageForm, OrganisationKind, Role
+
+
+class OrganisationQuerySet(models.QuerySet):
+    def active(self):
+        return self.filter(active=True)
+
+    def municipalities(self):
+        return self.filter(kind=OrganisationKind.KOMMUNE)
+
+    def counties(self):
+        return self.filter(kind=OrganisationKind.FYLKESKOMMUNE)
+
+    def ministries(self):
+        return self.filter(kind=OrganisationKind.DEPARTEMENT)
+
+    def local_governments(self):
+        return self.filter(kind__in=[OrganisationKind.KOMMUNE, OrganisationKind.FYLKESKOMMUNE])
+
+
+class Organisation(models.Model):
+    """A municipality, county municipality, ministry or other body.
+
+    Municipalities merge and split: an organisation is never deleted, it is closed with
+    ``valid_to`` and ``active=False`` and a new row takes over the number.
+    """
+
+    kind = models.CharField(_("kind"), max_length=20, choices=OrganisationKind.choices)
+    number = models.CharField(
+        _("official number"),
+        max_length=4,
+        blank=True,
+        help_text=_("Kommunenummer (4 digits) or fylkesnummer (2 digits)."),
+        validators=[RegexValidator(r"^\d{2}(\d{2})?$", _("Two or four digits."))],
+    )
+    code = models.CharField(
+        _("short code"),
+        max_length=10,
+        blank=True,
+        help_text=_("Abbreviation used for ministries, e.g. KDD."),
+    )
+    organisation_number = models.CharField(
+        _("organisation number"),
+        max_length=9,
+        blank=True,
+        validators=[RegexValidator(r"^\d{9}$", _("Nine digits."))],
+        help_text=_("From the Central Coordinating Register for Legal Entities."),
+    )
+    name = models.CharField(_("name"), max_length=200)
+    parallel_names = models.JSONField(
+        _("parallel official names"),
+        default=list,
+        blank=True,
+        help_text=_("Official Sami or Kven names used alongside the Norwegian name."),
+    )
+    name_nn = models.CharField(_("name (nynorsk)"), max_length=200, blank=True)
+    name_en = models.CharField(_("name (English)"), max_length=200, blank=True)
+    county = models.ForeignKey(
+        "self",
+        verbose_name=_("county"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="municipalities",
+        limit_choices_to={"kind": OrganisationKind.FYLKESKOMMUNE},
+    )
+    language_form = models.CharField(
+        _("written language form"),
+        max_length=2,
+        choices=LanguageForm.choices,
+        blank=True,
+        help_text=_("Målform: letters to this organisation are written in it."),
+    )
+    email = models.EmailField(_("official email address"), blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    valid_from = models.DateField(_("valid from"), null=True, blank=True)
+    valid_to = models.DateField(_("valid to"), null=True, blank=True)
+
+    objects = OrganisationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+        ordering = ["kind", "number", "name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "number"],
+                condition=Q(active=True) & ~Q(number=""),
+                name="organisation_unique_active_number",
+            ),
+            models.UniqueConstraint(
+                fields=["kind", "code"],
+                condition=Q(active=True) & ~Q(code=""),
+                name="organisation_unique_active_code",
+            ),
+            models.CheckConstraint(
+                condition=Q(valid_to__isnull=True)
+                | Q(valid_from__isnull=True)
+                | Q(valid_to__gte=models.F("valid_from")),
+                name="organisation_valid_period",
+            ),
+        ]
+        indexes = [models.Index(fields=["kind", "active"])]
+
+    def __str__(self) -> str:
+        return self.display_name
+
+    @property
+    def display_name(self) -> str:
+        """The name in the current UI language where we have one, with parallel names."""
+        language = (get_language() or "nb")[:2]
+        base = {"nn": self.name_nn, "en": self.name_en}.get(language) or self.name
+        if self.parallel_names:
+            return " – ".join([base, *self.parallel_names])
+        return base
+
+    @property
+    def is_local_government(self) -> bool:
+        return self.kind in (OrganisationKind.KOMMUNE, OrganisationKind.FYLKESKOMMUNE)
+
+    @property
+    def letter_language(self) -> str:
+        """Language for letters to this organisation: its målform, else bokmål."""
+        return self.language_form or LanguageForm.BOKMAL
+
+
+class Membership(models.Model):
+    """A user's role in an organisation; the role's Django group carries the permissions."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="memberships",
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="memberships",
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "organisation", "role"], name="membership_unique_role"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} – {self.organisation} ({self.get_role_display()})"
+
+
+class AuditEventQuerySet(models.QuerySet):
+    """Refuses bulk changes: the audit trail is append-only."""
+
+    def update(self, **kwargs):
+        raise AuditTrailImmutable(_("Audit events cannot be changed."))
+
+    def delete(self):
+        raise AuditTrailImmutable(_("Audit events cannot be deleted."))
+
+
+class AuditTrailImmutable(Exception):
+    pass
+
+
+class AuditEvent(models.Model):
+    """Who did what to which object, when, from which state to which, and why.
+
+    Written only by ``casework.services.audit_record``; never updated or deleted. On
+    PostgreSQL a trigger refuses UPDATE and DELETE as well (migration 0002).
+    """
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty when the system acted on its own (timers, imports)."),
+    )
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    content_type = models.ForeignKey(
+        ContentType,
+        verbose_name=_("object type"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    target = GenericForeignKey("content_type", "object_id")
+    object_repr = models.CharField(_("object"), max_length=300, blank=True)
+    action = models.CharField(_("action"), max_length=64)
+    from_state = models.CharField(_("from state"), max_length=40, blank=True)
+    to_state = models.CharField(_("to state"), max_length=40, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    request_id = models.CharField(_("request id"), max_length=64, blank=True)
+
+    objects = AuditEventQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["content_type", "object_id", "created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.created_at:%Y-%m-%d %H:%M} {self.action} {self.object_repr}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise AuditTrailImmutable(_("Audit events cannot be changed."))
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise AuditTrailImmutable(_("Audit events cannot be deleted."))

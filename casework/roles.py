@@ -1,0 +1,65 @@
+"""Roles are backed by Django groups; this is the one table of what each role may do.
+
+Later parts add the permissions of their own models here. Codenames that do not exist
+(yet) are skipped, so the table can name permissions of apps migrated later.
+"""
+
+from casework.choices import Role
+
+ROLE_GROUP_NAMES = {
+    Role.APPLICANT: "Søker",
+    Role.CASE_OFFICER: "Saksbehandler",
+    Role.APPROVER: "Leder",
+    Role.CONSULTEE: "Fagdepartement",
+    Role.ADMINISTRATOR: "Administrator",
+}
+
+ROLE_PERMISSIONS: dict[str, list[str]] = {
+    Role.APPLICANT: [
+        "trials.add_application",
+        "trials.change_application",
+        "trials.view_application",
+    ],
+    Role.CASE_OFFICER: [
+        "casework.view_organisation",
+        "casework.view_auditevent",
+        "legal.view_legalact",
+        "legal.view_provision",
+        "trials.view_application",
+        "trials.view_call",
+        "trials.add_call",
+        "trials.change_call",
+    ],
+    Role.APPROVER: [
+        "casework.view_organisation",
+        "casework.view_auditevent",
+        "trials.view_application",
+    ],
+    Role.CONSULTEE: [
+        "legal.view_legalact",
+        "legal.view_provision",
+    ],
+    Role.ADMINISTRATOR: [
+        "casework.add_organisation",
+        "casework.change_organisation",
+        "casework.view_organisation",
+        "casework.view_membership",
+        "casework.add_membership",
+        "casework.change_membership",
+        "casework.delete_membership",
+        "casework.view_auditevent",
+        "legal.add_legalact",
+        "legal.change_legalact",
+        "legal.view_legalact",
+        "legal.add_provision",
+        "legal.change_provision",
+        "legal.view_provision",
+        "legal.add_scopelimit",
+        "legal.change_scopelimit",
+        "legal.delete_scopelimit",
+        "legal.view_scopelimit",
+        "trials.add_call",
+        "trials.change_call",
+        "trials.view_call",
+    ],
+}

@@ -1,0 +1,198 @@
+"""Every write to casework's models goes through these functions."""
+
+import datetime
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.contrib.contenttypes.models import ContentType
+from django.db import models, transaction
+
+from casework.choices import OrganisationKind, Role
+from casework.importing import SyncResult, sync_rows
+from casework.middleware import current_request_id
+from casework.models import AuditEvent, Membership, Organisation
+from casework.roles import ROLE_GROUP_NAMES, ROLE_PERMISSIONS
+
+
+def audit_record(
+    *,
+    actor,
+    action: str,
+    target: models.Model | None = None,
+    organisation: Organisation | None = None,
+    from_state: str = "",
+    to_state: str = "",
+    reason: str = "",
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event to the audit trail, in the caller's transaction."""
+    event = AuditEvent(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        organisation=organisation,
+        action=action,
+        from_state=from_state or "",
+        to_state=to_state or "",
+        reason=reason or "",
+        data=data or {},
+        request_id=current_request_id(),
+    )
+    if target is not None:
+        event.content_type = ContentType.objects.get_for_model(target, for_concrete_model=False)
+        event.object_id = str(target.pk)
+        event.object_repr = str(target)[:300]
+    event.save()
+    return event
+
+
+def role_groups_sync() -> dict[str, Group]:
+    """Create the role groups and give them exactly the permissions of ROLE_PERMISSIONS."""
+    groups = {}
+    for role, group_name in ROLE_GROUP_NAMES.items():
+        group, _created = Group.objects.get_or_create(name=group_name)
+        wanted = []
+        for dotted in ROLE_PERMISSIONS.get(role, []):
+            app_label, codename = dotted.split(".", 1)
+            permission = Permission.objects.filter(
+                content_type__app_label=app_label, codename=codename
+            ).first()
+            if permission is not None:
+                wanted.append(permission)
+        group.permissions.set(wanted)
+        groups[role] = group
+    return groups
+
+
+@transaction.atomic
+def membership_grant(*, actor, user, organisation: Organisation, role: Role | str) -> Membership:
+    """Give ``user`` a role in ``organisation`` (idempotent) and put them in the role's group."""
+    role = Role(role)
+    membership, created = Membership.objects.get_or_create(
+        user=user, organisation=organisation, role=role
+    )
+    group, _ = Group.objects.get_or_create(name=ROLE_GROUP_NAMES[role])
+    user.groups.add(group)
+    if created:
+        audit_record(
+            actor=actor,
+            action="membership.granted",
+            target=membership,
+            organisation=organisation,
+            data={"user": user.get_username(), "role": role.value},
+        )
+    return membership
+
+
+@transaction.atomic
+def membership_revoke(*, actor, membership: Membership) -> None:
+    """Remove a role; the user leaves the group when no other membership needs it."""
+    user, role, organisation = membership.user, membership.role, membership.organisation
+    audit_record(
+        actor=actor,
+        action="membership.revoked",
+        target=membership,
+        organisation=organisation,
+        data={"user": user.get_username(), "role": role},
+    )
+    membership.delete()
+    if not Membership.objects.filter(user=user, role=role).exists():
+        user.groups.remove(*Group.objects.filter(name=ROLE_GROUP_NAMES[Role(role)]))
+
+
+REFERENCE_VALID_FROM = datetime.date(2024, 1, 1)
+
+
+@transaction.atomic
+def organisations_import(
+    *, ministries: list[dict[str, str]], local_governments: list[dict[str, str]]
+) -> list[SyncResult]:
+    """Load ministries, counties and municipalities from reference rows (idempotent)."""
+    results = [
+        sync_rows(
+            label="Departementer",
+            queryset=Organisation.objects.filter(kind=OrganisationKind.DEPARTEMENT),
+            key=lambda org: org.code,
+            rows=(
+                (
+                    row["code"],
+                    {
+                        "kind": OrganisationKind.DEPARTEMENT,
+                        "code": row["code"],
+                        "name": row["name_nb"],
+                        "name_nn": row["name_nn"],
+                        "name_en": row["name_en"],
+                    },
+                )
+                for row in ministries
+            ),
+        )
+    ]
+
+    def local_rows(kind, county_ids):
+        for row in local_governments:
+            if row["kind"] != kind:
+                continue
+            yield (
+                row["number"],
+                {
+                    "kind": kind,
+                    "number": row["number"],
+                    "name": row["name"],
+                    "parallel_names": [n.strip() for n in row["alt_names"].split(" - ") if n],
+                    "county_id": county_ids.get(row["county_number"]),
+                    "valid_from": REFERENCE_VALID_FROM,
+                },
+            )
+
+    counties = Organisation.objects.active().filter(kind=OrganisationKind.FYLKESKOMMUNE)
+    results.append(
+        sync_rows(
+            label="Fylkeskommuner",
+            queryset=counties,
+            key=lambda org: org.number,
+            rows=local_rows(OrganisationKind.FYLKESKOMMUNE, {}),
+        )
+    )
+    county_ids = dict(counties.values_list("number", "pk"))
+    results.append(
+        sync_rows(
+            label="Kommuner",
+            queryset=Organisation.objects.active().filter(kind=OrganisationKind.KOMMUNE),
+            key=lambda org: org.number,
+            rows=local_rows(OrganisationKind.KOMMUNE, county_ids),
+        )
+    )
+    return results
+
+
+@transaction.atomic
+def user_ensure(
+    *,
+    username: str,
+    email: str,
+    first_name: str,
+    last_name: str,
+    password: str | None = None,
+    is_staff: bool = False,
+    is_superuser: bool = False,
+):
+    """Create or update a user account (idempotent); the password is set only when given."""
+    user_model = get_user_model()
+    user, created = user_model.objects.get_or_create(username=username)
+    changed = created
+    for name, value in {
+        "email": email,
+        "first_name": first_name,
+        "last_name": last_name,
+        "is_staff": is_staff,
+        "is_superuser": is_superuser,
+    }.items():
+        if getattr(user, name) != value:
+            setattr(user, name, value)
+            changed = True
+    if password and (created or not user.check_password(password)):
+        user.set_password(password)
+        changed = True
+    if changed:
+        user.save()
+    return user

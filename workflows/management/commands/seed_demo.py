@@ -1,0 +1,18 @@
+from django.core.management import call_command
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from casework.models import Organisation
+from workflows.demo import DEMO_PASSWORD, seed_users
+
+
+class Command(BaseCommand):
+    help = "Create demo users for every role (idempotent). Demo-only credentials."
+
+    @transaction.atomic
+    def handle(self, *args, **options):
+        if not Organisation.objects.exists():
+            call_command("load_reference_data", stdout=self.stdout)
+        self.stdout.write(f"Demobrukere (passord: {DEMO_PASSWORD}):")
+        seed_users(progress=self.stdout.write)
+        self.stdout.write(self.style.SUCCESS("Demodata klare."))
