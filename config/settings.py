@@ -1,5 +1,6 @@
 """Django settings for Frikommune, read from the environment (see .env.example)."""
 
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -13,8 +14,11 @@ BASE_DIR = Path(__file__).resolve().parent.parent
 DEBUG = env_bool("DEBUG", False, "Development mode: detailed error pages, console email.")
 _DEV_SECRET_KEY = "insecure-development-key-never-use-in-production"  # noqa: S105
 SECRET_KEY = env("SECRET_KEY", "", "Secret for signing sessions and tokens; required unless DEBUG.")
+TESTING = "pytest" in sys.modules or env_bool(
+    "TESTING", False, "Running the test suite; allows the development SECRET_KEY."
+)
 if not SECRET_KEY:
-    if not DEBUG and not env_bool("TESTING", False, "Set by the test runner; relaxes SECRET_KEY."):
+    if not (DEBUG or TESTING):
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = _DEV_SECRET_KEY
 
@@ -130,12 +134,12 @@ STORAGES = {
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
-            if DEBUG
+            if DEBUG or TESTING
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
 }
-WHITENOISE_USE_FINDERS = DEBUG
+WHITENOISE_USE_FINDERS = DEBUG or TESTING
 MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media"), "Folder for uploaded documents."))
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024, "Largest accepted upload.")
 
