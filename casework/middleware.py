@@ -9,6 +9,10 @@ import logging
 import re
 import uuid
 
+from django.conf import settings
+from django.middleware.locale import LocaleMiddleware
+from django.utils import translation
+
 _request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="")
 _VALID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 
@@ -38,3 +42,20 @@ class RequestIdLogFilter(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.request_id = current_request_id() or "-"
         return True
+
+
+class LanguageMiddleware(LocaleMiddleware):
+    """Bokmål unless the user has chosen another language with the language switcher.
+
+    The browser's Accept-Language is not used: many Norwegians run English browsers, and a
+    Norwegian public service speaks Norwegian until asked otherwise.
+    """
+
+    def process_request(self, request):
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        try:
+            language = translation.get_supported_language_variant(chosen)
+        except LookupError:
+            language = settings.LANGUAGE_CODE
+        translation.activate(language)
+        request.LANGUAGE_CODE = translation.get_language()

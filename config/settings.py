@@ -56,7 +56,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "casework.middleware.RequestIdMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
+    "casework.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -168,7 +168,8 @@ CACHES = {
     }
 }
 
-SESSION_COOKIE_SECURE = not DEBUG and env_bool("SECURE_COOKIES", True, "HTTPS-only cookies.")
+_SECURE_COOKIES = env_bool("SECURE_COOKIES", True, "HTTPS-only cookies (ignored when DEBUG).")
+SESSION_COOKIE_SECURE = _SECURE_COOKIES and not DEBUG
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False, "Redirect HTTP to HTTPS.")
 SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, "HSTS max-age; 31536000 behind HTTPS.")

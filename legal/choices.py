@@ -17,18 +17,21 @@ class LimitKind(models.TextChoices):
 
 LIMIT_EXPLANATIONS = {
     LimitKind.ORGANISATION: _(
-        "Forsøksloven § 4 does not allow trials that deviate from the Local Government "
-        "Act's basic rules on how municipalities and county municipalities are organised. "
-        "A request for an exemption from this provision will normally be refused."
+        "Forsøksloven § 4 first paragraph (a) does not allow trials that deviate from the "
+        "Local Government Act's basic rules on how municipalities and county municipalities "
+        "organise their activities. A request for an exemption from this provision will "
+        "normally be refused."
     ),
     LimitKind.PROCEDURE: _(
-        "Forsøksloven § 4 does not allow trials that deviate from the procedural rules of "
-        "the Public Administration Act (forvaltningsloven). A request for an exemption from "
-        "this provision will normally be refused."
+        "Forsøksloven § 4 first paragraph (b) does not allow trials that deviate from the "
+        "procedural rules of the Public Administration Act (forvaltningsloven). A request "
+        "for an exemption from this provision will normally be refused."
     ),
     LimitKind.INDIVIDUAL_RIGHTS: _(
-        "This provision gives individuals rights or legal safeguards. Trials under "
-        "forsøksloven may not weaken the legal protection of individuals, so an exemption "
-        "will normally be refused or need strict conditions."
+        "Forsøksloven § 4 does not allow a trial that restricts rights or extends duties "
+        "individuals have under current law, nor one that deviates from procedural rules "
+        "given for individuals' legal safeguards unless the proposed procedure protects them "
+        "at least as well. An exemption from this provision will normally be refused or need "
+        "strict conditions."
     ),
 }

@@ -4,7 +4,6 @@ import pytest
 from django.core.management import call_command
 
 
-
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Every test database starts with the real reference data (loaded once per session)."""

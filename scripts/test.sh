@@ -1,0 +1,21 @@
+#!/bin/sh
+# Install what the tests need into .venv and run the whole suite; arguments go to pytest.
+# The browser tests drive Debian's Chromium: installed with apt when missing and running as
+# root, otherwise those tests (only those) are skipped with a message.
+set -eu
+cd "$(dirname "$0")/.."
+PYTHON=${PYTHON:-python3}
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+.venv/bin/python -m pip install --quiet -e ".[test]"
+if [ ! -x /usr/bin/chromium ] && ! command -v chromium >/dev/null 2>&1; then
+    if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+        echo "Installing Debian's chromium for the browser tests ..."
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null 2>&1 || {
+            apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium >/dev/null;
+        } || echo "Could not install chromium: the browser tests will be skipped."
+    else
+        echo "Chromium is not installed (apt-get install chromium): the browser tests will be skipped."
+    fi
+fi
+echo "Database: ${DATABASE_URL:-SQLite (default)}"
+exec .venv/bin/python -m pytest "$@"
