@@ -239,3 +239,25 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise AuditTrailImmutable(_("Audit events cannot be deleted."))
+
+
+class Sequence(models.Model):
+    """Gapless counters per name and year (application references, case and journal numbers).
+
+    Incremented only by ``casework.services.sequence_next`` under a row lock, in the caller's
+    transaction: a rolled-back transaction gives its number back.
+    """
+
+    name = models.CharField(_("name"), max_length=40)
+    year = models.PositiveIntegerField(_("year"))
+    last_value = models.PositiveIntegerField(_("last value"), default=0)
+
+    class Meta:
+        verbose_name = _("number sequence")
+        verbose_name_plural = _("number sequences")
+        constraints = [
+            models.UniqueConstraint(fields=["name", "year"], name="sequence_unique_name_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.year}: {self.last_value}"

@@ -11,7 +11,7 @@ from django.db import models, transaction
 from casework.choices import OrganisationKind, Role
 from casework.importing import SyncResult, sync_rows
 from casework.middleware import current_request_id
-from casework.models import AuditEvent, Membership, Organisation
+from casework.models import AuditEvent, Membership, Organisation, Sequence
 from casework.roles import ROLE_GROUP_NAMES, ROLE_PERMISSIONS
 
 
@@ -196,3 +196,14 @@ def user_ensure(
     if changed:
         user.save()
     return user
+
+
+def sequence_next(*, name: str, year: int) -> int:
+    """The next number of a gapless per-year sequence; call inside the writing transaction."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("sequence_next must run inside transaction.atomic()")
+    Sequence.objects.get_or_create(name=name, year=year)
+    sequence = Sequence.objects.select_for_update().get(name=name, year=year)
+    sequence.last_value += 1
+    sequence.save(update_fields=["last_value"])
+    return sequence.last_value

@@ -224,6 +224,8 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO", "Root log level.")},
 }
 
+SITE_URL = env("SITE_URL", "http://127.0.0.1:8000", "Public address of the site, used in emails.")
+
 FRIKOMMUNE = {
     "SERVICE_NAME": "Frikommune",
 }

@@ -1,0 +1,91 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+
+class Stage(models.TextChoices):
+    PRELIMINARY = "preliminary", _("Preliminary application (forhåndssøknad)")
+    FINAL = "final", _("Final application (endelig søknad)")
+
+
+class ApplicationStatus(models.TextChoices):
+    """The legal status everyone sees (DESIGN.md § 4); django-fsm-2 owns it."""
+
+    DRAFT = "draft", pgettext_lazy("application status", "Draft")
+    SUBMITTED = "submitted", pgettext_lazy("application status", "Submitted")
+    REGISTERED = "registered", pgettext_lazy("application status", "Registered")
+    UNDER_REVIEW = "under_review", pgettext_lazy("application status", "Under review")
+    AWAITING_APPLICANT = (
+        "awaiting_applicant",
+        pgettext_lazy("application status", "Awaiting more information from the applicant"),
+    )
+    IN_CONSULTATION = (
+        "in_consultation",
+        pgettext_lazy("application status", "In consultation with ministries"),
+    )
+    DECISION_PROPOSED = (
+        "decision_proposed",
+        pgettext_lazy("application status", "Decision proposed"),
+    )
+    APPROVED = "approved", pgettext_lazy("application status", "Approved")
+    REJECTED = "rejected", pgettext_lazy("application status", "Rejected")
+    WITHDRAWN = "withdrawn", pgettext_lazy("application status", "Withdrawn")
+
+
+DECIDED_STATUSES = {ApplicationStatus.APPROVED, ApplicationStatus.REJECTED}
+CLOSED_STATUSES = DECIDED_STATUSES | {ApplicationStatus.WITHDRAWN}
+WITHDRAWABLE_STATUSES = [
+    ApplicationStatus.DRAFT,
+    ApplicationStatus.SUBMITTED,
+    ApplicationStatus.REGISTERED,
+    ApplicationStatus.UNDER_REVIEW,
+    ApplicationStatus.AWAITING_APPLICANT,
+    ApplicationStatus.IN_CONSULTATION,
+    ApplicationStatus.DECISION_PROPOSED,
+]
+
+
+class TrialCategory(models.TextChoices):
+    """What a trial may cover, forsøksloven § 3 first paragraph (a)-(d)."""
+
+    A = "a", _("(a) Organisation of work and ways of solving tasks")
+    B = "b", _("(b) Division of tasks between state, county and municipality")
+    C = "c", _("(c) Exemptions from state control over counties and municipalities")
+    D = "d", _("(d) A single regional body (enhetsfylke)")
+
+
+class Purpose(models.TextChoices):
+    """The purposes of forsøksloven § 1 a trial must serve."""
+
+    EFFICIENT_ORGANISATION = "efficient", _("Functional and efficient organisation and operation")
+    DIVISION_OF_TASKS = "division", _("A sensible division of tasks between bodies and levels")
+    BETTER_SERVICES = "services", _("Better services to citizens")
+    RESOURCES = "resources", _("Best use of resources")
+    DEMOCRACY = "democracy", _("Good democratic governance")
+
+
+class ExemptionStatus(models.TextChoices):
+    REQUESTED = "requested", _("Requested")
+    ASSESSED = "assessed", _("Assessed")
+    GRANTED = "granted", _("Granted")
+    GRANTED_WITH_CONDITIONS = "granted_with_conditions", _("Granted with conditions")
+    REFUSED = "refused", _("Refused")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class AttachmentKind(models.TextChoices):
+    COUNCIL_DECISION = "council_decision", _("Council decision (kommunestyre/fylkesting)")
+    DRAFT_REGULATION = "draft_regulation", _("Draft local regulation")
+    ANSWER = "answer", _("Attachment to an answer")
+    OTHER = "other", _("Other")
+
+
+class ScreeningBasis(models.TextChoices):
+    """Legal basis in offentleglova for withholding a document from the public."""
+
+    NONE = "", _("Public")
+    OFFL_13 = "offl_13", _("Offentleglova § 13 (duty of confidentiality)")
+    OFFL_14 = "offl_14", _("Offentleglova § 14 (internal document)")
+    OFFL_15 = "offl_15", _("Offentleglova § 15 (obtained for internal preparation)")
+    OFFL_23 = "offl_23", _("Offentleglova § 23 (negotiating position of the public)")
+    OFFL_26 = "offl_26", _("Offentleglova § 26 (personal data)")

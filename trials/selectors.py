@@ -1,0 +1,122 @@
+"""Who may see and do what with applications: the one place that decides.
+
+Every page and every API view gets applications through ``applications_for_user`` or
+``application_get_for_user``; nothing else filters applications for permissions.
+"""
+
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
+
+from casework.choices import Role
+from casework.models import Membership
+from casework.selectors import organisations_for_user
+from legal.selectors import provision_warnings
+from trials.choices import WITHDRAWABLE_STATUSES, ApplicationStatus
+from trials.models import Application, Attachment, ExemptionRequest
+
+KDD_ROLES = (Role.CASE_OFFICER, Role.APPROVER)
+
+
+def _applicant_org_ids(user):
+    return organisations_for_user(user, role=Role.APPLICANT).values("pk")
+
+
+def applications_for_user(user) -> QuerySet[Application]:
+    """Applications ``user`` may see.
+
+    Applicants see their organisations' applications, as lead or co-applicant, drafts
+    included. KDD case officers and approvers see every application once it is submitted.
+    Nobody else sees anything here (the public pages have their own selectors).
+    """
+    if not user.is_authenticated:
+        return Application.objects.none()
+    visible = Q(lead_organisation__in=_applicant_org_ids(user)) | Q(
+        co_applicants__in=_applicant_org_ids(user)
+    )
+    if Membership.objects.filter(user=user, role__in=KDD_ROLES).exists():
+        visible |= ~Q(status=ApplicationStatus.DRAFT)
+    ids = Application.objects.filter(visible).values("pk")
+    return (
+        Application.objects.filter(pk__in=ids)
+        .select_related("lead_organisation", "call", "preliminary")
+        .prefetch_related("co_applicants")
+    )
+
+
+def application_get_for_user(user, pk) -> Application:
+    """One application ``user`` may see, with what its pages need; 404 otherwise."""
+    try:
+        return (
+            applications_for_user(user)
+            .prefetch_related(
+                "purposes",
+                "contacts__organisation",
+                Prefetch(
+                    "exemption_requests",
+                    queryset=ExemptionRequest.objects.select_related("provision__act"),
+                ),
+                Prefetch(
+                    "attachments",
+                    queryset=Attachment.objects.select_related("organisation", "uploaded_by"),
+                ),
+                "information_requests",
+            )
+            .get(pk=pk)
+        )
+    except (Application.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def user_is_applicant_for(user, application: Application, *, lead_only: bool = False) -> bool:
+    """Has ``user`` the applicant role in the lead (or, unless lead_only, any) organisation?"""
+    org_ids = set(_applicant_org_ids(user).values_list("pk", flat=True))
+    if application.lead_organisation_id in org_ids:
+        return True
+    if lead_only:
+        return False
+    return any(org.pk in org_ids for org in application.co_applicants.all())
+
+
+def user_can_edit(user, application: Application) -> bool:
+    return application.is_draft and user_is_applicant_for(user, application, lead_only=True)
+
+
+def available_actions(user, application: Application) -> list[str]:
+    """The transitions ``user`` may make on ``application`` now (shown in pages and the API)."""
+    actions = []
+    if not user_is_applicant_for(user, application, lead_only=True):
+        return actions
+    status = application.status
+    if status == ApplicationStatus.DRAFT:
+        actions.append("submit")
+    if status == ApplicationStatus.AWAITING_APPLICANT:
+        actions.append("answer")
+    if status in WITHDRAWABLE_STATUSES:
+        actions.append("withdraw")
+    return actions
+
+
+def attachments_for_user(user) -> QuerySet[Attachment]:
+    return Attachment.objects.filter(application__in=applications_for_user(user).values("pk"))
+
+
+def exemption_warnings(application: Application) -> list[tuple[ExemptionRequest, list]]:
+    """Each resolved request with the § 4 and sector trial-provision warnings it raises."""
+    result = []
+    for request in application.exemption_requests.all():
+        if request.provision_id is not None:
+            warnings = provision_warnings(request.provision)
+            if warnings:
+                result.append((request, warnings))
+    return result
+
+
+def open_information_request(application: Application):
+    return application.information_requests.filter(answered_at__isnull=True).first()
+
+
+def decided_public_applications() -> QuerySet[Application]:
+    """Applications anyone may build on: decided (approved or rejected)."""
+    return Application.objects.filter(
+        status__in=[ApplicationStatus.APPROVED, ApplicationStatus.REJECTED]
+    ).select_related("lead_organisation")

@@ -1,0 +1,602 @@
+"""Every write to applications goes through these functions (STYLE.md: services).
+
+Each checks that the acting user may do it, runs in one transaction, writes its audit event
+there, and schedules email with ``transaction.on_commit`` so nothing is announced that was
+rolled back.
+"""
+
+import datetime
+from collections.abc import Iterable
+from functools import partial
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import ConcurrentTransition, can_proceed
+
+from casework.choices import Role
+from casework.models import Organisation
+from casework.selectors import user_has_role
+from casework.services import audit_record, sequence_next
+from legal.citations import CitationError, parse_citation
+from legal.models import Provision
+from trials import notifications
+from trials.choices import (
+    DECIDED_STATUSES,
+    ApplicationStatus,
+    AttachmentKind,
+    Purpose,
+    Stage,
+)
+from trials.models import (
+    Application,
+    ApplicationPurpose,
+    Attachment,
+    Call,
+    ContactPerson,
+    ExemptionRequest,
+    InformationRequest,
+)
+from trials.rules import submission_problems
+from trials.selectors import applications_for_user, user_can_edit, user_is_applicant_for
+from trials.uploads import check_upload
+
+APPLICATION_FIELDS = {
+    "title",
+    "summary",
+    "description",
+    "categories",
+    "expected_effects",
+    "effect_measurement",
+    "affected_services",
+    "affected_citizens",
+    "involvement",
+    "requested_start",
+    "period_months",
+    "call",
+    "stage",
+    "preliminary",
+}
+EXEMPTION_FIELDS = {
+    "current_rule",
+    "proposed_arrangement",
+    "justification",
+    "consequences",
+    "subsection",
+}
+DEFAULT_ANSWER_DAYS = 14
+
+
+class ConflictError(Exception):
+    """Someone else changed the application first; the user should reload."""
+
+    def __init__(self, message: str | None = None):
+        super().__init__(
+            message or _("Someone else changed this application. Reload and try again.")
+        )
+
+
+def _email_on_commit(application: Application, template: str, **extra) -> None:
+    transaction.on_commit(
+        partial(notifications.send_applicant_email, application.pk, template, extra)
+    )
+
+
+def _require_editor(actor, application: Application) -> None:
+    if not user_can_edit(actor, application):
+        if not application.is_draft:
+            raise PermissionDenied(_("Only a draft can be changed."))
+        raise PermissionDenied(_("Only the lead applicant can change the draft."))
+
+
+def _save_transition(application: Application, fields: list[str]) -> None:
+    try:
+        application.save(update_fields=[*fields, "status", "updated_at"])
+    except ConcurrentTransition as exc:
+        raise ConflictError() from exc
+
+
+def _check_applicant_fields(values: dict) -> None:
+    errors = {}
+    categories = values.get("categories")
+    if categories is not None:
+        valid = {"a", "b", "c", "d"}
+        if not isinstance(categories, list) or not set(categories) <= valid:
+            errors["categories"] = _("Choose one or more of the categories a, b, c and d.")
+    period = values.get("period_months")
+    if period is not None and not (1 <= period <= 48):
+        errors["period_months"] = _("The period must be between 1 and 48 months.")
+    preliminary = values.get("preliminary")
+    if preliminary is not None and (
+        preliminary.stage != Stage.PRELIMINARY or preliminary.status != ApplicationStatus.APPROVED
+    ):
+        errors["preliminary"] = _(
+            "A final application can only continue a preliminary application taken forward."
+        )
+    if errors:
+        raise ValidationError(errors)
+
+
+@transaction.atomic
+def application_create(
+    *,
+    actor,
+    lead_organisation: Organisation,
+    title: str,
+    stage: str = Stage.PRELIMINARY,
+    call: Call | None = None,
+    **fields,
+) -> Application:
+    """Start a draft for ``lead_organisation``; the actor must be one of its applicants."""
+    if not user_has_role(actor, Role.APPLICANT, organisation=lead_organisation):
+        raise PermissionDenied(_("You cannot apply on behalf of this organisation."))
+    unknown = set(fields) - APPLICATION_FIELDS
+    if unknown:
+        raise TypeError(f"Unknown application fields: {sorted(unknown)}")
+    _check_applicant_fields(fields)
+    now = timezone.now()
+    number = sequence_next(name="application", year=now.year)
+    application = Application.objects.create(
+        reference=f"FRI-{now.year}-{number:04d}",
+        lead_organisation=lead_organisation,
+        title=title,
+        stage=stage,
+        call=call,
+        created_by=actor,
+        created_at=now,
+        **fields,
+    )
+    audit_record(
+        actor=actor,
+        action="application.created",
+        target=application,
+        organisation=lead_organisation,
+        to_state=application.status,
+    )
+    return application
+
+
+@transaction.atomic
+def application_update(*, actor, application: Application, **fields) -> Application:
+    """Change fields of a draft (only the lead applicant)."""
+    _require_editor(actor, application)
+    unknown = set(fields) - APPLICATION_FIELDS
+    if unknown:
+        raise TypeError(f"Unknown application fields: {sorted(unknown)}")
+    _check_applicant_fields(fields)
+    changed = [name for name, value in fields.items() if getattr(application, name) != value]
+    for name in changed:
+        setattr(application, name, fields[name])
+    if changed:
+        application.save(update_fields=[*changed, "updated_at"])
+        audit_record(
+            actor=actor,
+            action="application.updated",
+            target=application,
+            organisation=application.lead_organisation,
+            data={"fields": sorted(changed)},
+        )
+    return application
+
+
+@transaction.atomic
+def application_set_co_applicants(
+    *, actor, application: Application, organisations: Iterable[Organisation]
+) -> None:
+    _require_editor(actor, application)
+    organisations = [o for o in organisations if o.pk != application.lead_organisation_id]
+    if any(not o.is_local_government for o in organisations):
+        raise ValidationError(
+            {"co_applicants": _("Co-applicants must be municipalities or counties.")}
+        )
+    application.co_applicants.set(organisations)
+    audit_record(
+        actor=actor,
+        action="application.co_applicants_set",
+        target=application,
+        organisation=application.lead_organisation,
+        data={"co_applicants": [o.number for o in organisations]},
+    )
+
+
+@transaction.atomic
+def application_set_purposes(*, actor, application: Application, purposes: dict[str, str]) -> None:
+    """Replace the § 1 purposes: {purpose: justification}; each needs a justification."""
+    _require_editor(actor, application)
+    errors = {}
+    for purpose, justification in purposes.items():
+        if purpose not in Purpose.values:
+            errors[purpose] = _("Unknown purpose.")
+        elif not (justification or "").strip():
+            errors[purpose] = _("Say how the trial serves this purpose.")
+    if errors:
+        raise ValidationError(errors)
+    application.purposes.all().delete()
+    ApplicationPurpose.objects.bulk_create(
+        ApplicationPurpose(application=application, purpose=p, justification=j.strip())
+        for p, j in purposes.items()
+    )
+    audit_record(
+        actor=actor,
+        action="application.purposes_set",
+        target=application,
+        organisation=application.lead_organisation,
+        data={"purposes": sorted(purposes)},
+    )
+
+
+@transaction.atomic
+def contact_add(*, actor, application: Application, organisation: Organisation, **fields):
+    _require_editor(actor, application)
+    if organisation not in application.applicant_organisations:
+        raise ValidationError({"organisation": _("Choose one of the applicant organisations.")})
+    contact = ContactPerson(application=application, organisation=organisation, **fields)
+    contact.full_clean()
+    contact.save()
+    audit_record(
+        actor=actor,
+        action="contact.added",
+        target=application,
+        organisation=application.lead_organisation,
+        data={"contact_id": contact.pk},
+    )
+    return contact
+
+
+@transaction.atomic
+def contact_remove(*, actor, contact: ContactPerson) -> None:
+    application = contact.application
+    _require_editor(actor, application)
+    audit_record(
+        actor=actor,
+        action="contact.removed",
+        target=application,
+        organisation=application.lead_organisation,
+        data={"contact_id": contact.pk},
+    )
+    contact.delete()
+
+
+def _resolve_provision(provision: Provision | None, citation_text: str):
+    """The provision given, or the one a typed citation resolves to (else kept as typed)."""
+    if provision is not None:
+        return provision, "", None
+    text = (citation_text or "").strip()
+    if not text:
+        raise ValidationError(
+            {"provision": _("Choose the provision, or write the citation as you know it.")}
+        )
+    try:
+        citation = parse_citation(text)
+    except CitationError:
+        return None, text, None
+    return citation.provision, "", citation.subsection
+
+
+@transaction.atomic
+def exemption_request_create(
+    *,
+    actor,
+    application: Application,
+    provision: Provision | None = None,
+    citation_text: str = "",
+    **fields,
+) -> ExemptionRequest:
+    """Add a request; a citation the register cannot resolve is kept for an officer."""
+    _require_editor(actor, application)
+    unknown = set(fields) - EXEMPTION_FIELDS
+    if unknown:
+        raise TypeError(f"Unknown exemption fields: {sorted(unknown)}")
+    provision, citation_text, subsection = _resolve_provision(provision, citation_text)
+    if subsection and not fields.get("subsection"):
+        fields["subsection"] = subsection
+    if (
+        provision is not None
+        and application.exemption_requests.filter(
+            provision=provision, subsection=fields.get("subsection")
+        ).exists()
+    ):
+        raise ValidationError(
+            {"provision": _("The application already asks for an exemption from this provision.")}
+        )
+    order = application.exemption_requests.count() + 1
+    request = ExemptionRequest.objects.create(
+        application=application,
+        provision=provision,
+        citation_text=citation_text,
+        order=order,
+        **fields,
+    )
+    audit_record(
+        actor=actor,
+        action="exemption_request.created",
+        target=application,
+        organisation=application.lead_organisation,
+        data={"exemption_request": request.pk, "provision": request.provision_label},
+    )
+    return request
+
+
+@transaction.atomic
+def exemption_request_update(
+    *,
+    actor,
+    request: ExemptionRequest,
+    provision: Provision | None = None,
+    citation_text: str | None = None,
+    **fields,
+) -> ExemptionRequest:
+    application = request.application
+    _require_editor(actor, application)
+    unknown = set(fields) - EXEMPTION_FIELDS
+    if unknown:
+        raise TypeError(f"Unknown exemption fields: {sorted(unknown)}")
+    if provision is not None or citation_text:
+        request.provision, request.citation_text, subsection = _resolve_provision(
+            provision, citation_text or ""
+        )
+        if subsection and not fields.get("subsection"):
+            fields["subsection"] = subsection
+    for name, value in fields.items():
+        setattr(request, name, value)
+    request.save()
+    audit_record(
+        actor=actor,
+        action="exemption_request.updated",
+        target=application,
+        organisation=application.lead_organisation,
+        data={"exemption_request": request.pk, "fields": sorted(fields)},
+    )
+    return request
+
+
+@transaction.atomic
+def exemption_request_delete(*, actor, request: ExemptionRequest) -> None:
+    application = request.application
+    _require_editor(actor, application)
+    audit_record(
+        actor=actor,
+        action="exemption_request.deleted",
+        target=application,
+        organisation=application.lead_organisation,
+        data={"exemption_request": request.pk, "provision": request.provision_label},
+    )
+    request.delete()
+
+
+@transaction.atomic
+def attachment_add(
+    *,
+    actor,
+    application: Application,
+    uploaded_file,
+    kind: str,
+    organisation: Organisation | None = None,
+    description: str = "",
+    screening_basis: str = "",
+    answer: InformationRequest | None = None,
+) -> Attachment:
+    """Store a checked upload under a server-generated name."""
+    if answer is None:
+        _require_editor(actor, application)
+    if kind not in AttachmentKind.values:
+        raise ValidationError({"kind": _("Choose what kind of document this is.")})
+    if kind == AttachmentKind.COUNCIL_DECISION and (
+        organisation is None or organisation not in application.applicant_organisations
+    ):
+        raise ValidationError(
+            {"organisation": _("Say which applicant's council made the decision.")}
+        )
+    try:
+        checked = check_upload(uploaded_file)
+    except ValidationError as exc:
+        raise ValidationError({"file": exc.messages}) from exc
+    attachment = Attachment(
+        application=application,
+        kind=kind,
+        organisation=organisation,
+        original_name=checked.original_name,
+        content_type=checked.content_type,
+        size=checked.size,
+        sha256=checked.sha256,
+        description=description,
+        uploaded_by=actor,
+        screening_basis=screening_basis,
+        answer=answer,
+    )
+    attachment.file.save(checked.original_name, uploaded_file, save=False)
+    attachment.save()
+    audit_record(
+        actor=actor,
+        action="attachment.added",
+        target=application,
+        organisation=application.lead_organisation,
+        data={"attachment": attachment.pk, "kind": kind, "sha256": checked.sha256},
+    )
+    return attachment
+
+
+@transaction.atomic
+def attachment_delete(*, actor, attachment: Attachment) -> None:
+    application = attachment.application
+    _require_editor(actor, application)
+    audit_record(
+        actor=actor,
+        action="attachment.deleted",
+        target=application,
+        organisation=application.lead_organisation,
+        data={"attachment": attachment.pk, "name": attachment.original_name},
+    )
+    transaction.on_commit(partial(attachment.file.storage.delete, attachment.file.name))
+    attachment.delete()
+
+
+@transaction.atomic
+def application_submit(*, actor, application: Application) -> Application:
+    """Submit a draft; refused with every reason listed when it is not ready."""
+    if not user_is_applicant_for(actor, application, lead_only=True):
+        raise PermissionDenied(_("Only the lead applicant can submit the application."))
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    if not can_proceed(application.submit):
+        raise ConflictError(_("The application has already been submitted."))
+    problems = submission_problems(application)
+    if problems:
+        raise ValidationError(problems, code="not_ready")
+    from_state = application.status
+    application.submit(at=timezone.now())
+    _save_transition(application, ["submitted_at"])
+    audit_record(
+        actor=actor,
+        action="application.submitted",
+        target=application,
+        organisation=application.lead_organisation,
+        from_state=from_state,
+        to_state=application.status,
+    )
+    _email_on_commit(application, "submitted")
+    return application
+
+
+@transaction.atomic
+def application_withdraw(*, actor, application: Application, reason: str) -> Application:
+    if not user_is_applicant_for(actor, application, lead_only=True):
+        raise PermissionDenied(_("Only the lead applicant can withdraw the application."))
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Say why the application is withdrawn.")})
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    if not can_proceed(application.withdraw):
+        raise ConflictError(_("The application can no longer be withdrawn."))
+    from_state = application.status
+    application.withdraw(reason=reason.strip())
+    _save_transition(application, ["withdrawn_reason"])
+    application.exemption_requests.update(status="withdrawn")
+    audit_record(
+        actor=actor,
+        action="application.withdrawn",
+        target=application,
+        organisation=application.lead_organisation,
+        from_state=from_state,
+        to_state=application.status,
+        reason=reason.strip(),
+    )
+    _email_on_commit(application, "withdrawn")
+    return application
+
+
+@transaction.atomic
+def application_request_information(
+    *, actor, application: Application, message: str, due_date: datetime.date | None = None
+) -> InformationRequest:
+    """A KDD case officer asks the applicant for more information (under review → awaiting)."""
+    if not user_has_role(actor, Role.CASE_OFFICER):
+        raise PermissionDenied(_("Only a case officer can ask for more information."))
+    if not (message or "").strip():
+        raise ValidationError({"message": _("Say what information is needed.")})
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    if not can_proceed(application.request_information):
+        raise ConflictError(_("The application is not under review."))
+    due_date = due_date or timezone.localdate() + datetime.timedelta(days=DEFAULT_ANSWER_DAYS)
+    from_state = application.status
+    application.request_information()
+    _save_transition(application, [])
+    request = InformationRequest.objects.create(
+        application=application, message=message.strip(), due_date=due_date, requested_by=actor
+    )
+    audit_record(
+        actor=actor,
+        action="application.information_requested",
+        target=application,
+        organisation=application.lead_organisation,
+        from_state=from_state,
+        to_state=application.status,
+        reason=message.strip(),
+        data={"due_date": due_date.isoformat(), "information_request": request.pk},
+    )
+    _email_on_commit(application, "information_requested", information_request_id=request.pk)
+    return request
+
+
+@transaction.atomic
+def application_answer(
+    *, actor, application: Application, text: str, files: Iterable = ()
+) -> InformationRequest:
+    """The applicant answers the open request for information (awaiting → under review)."""
+    if not user_is_applicant_for(actor, application, lead_only=True):
+        raise PermissionDenied(_("Only the lead applicant can answer."))
+    if not (text or "").strip():
+        raise ValidationError({"text": _("Write your answer.")})
+    application = Application.objects.select_for_update().get(pk=application.pk)
+    if not can_proceed(application.answer_request):
+        raise ConflictError(_("The ministry is not waiting for an answer."))
+    request = application.information_requests.filter(answered_at__isnull=True).first()
+    if request is None:
+        raise ConflictError(_("The ministry is not waiting for an answer."))
+    for uploaded in files:
+        attachment_add(
+            actor=actor,
+            application=application,
+            uploaded_file=uploaded,
+            kind=AttachmentKind.ANSWER,
+            answer=request,
+        )
+    from_state = application.status
+    application.answer_request()
+    _save_transition(application, [])
+    request.answer_text = text.strip()
+    request.answered_by = actor
+    request.answered_at = timezone.now()
+    request.save(update_fields=["answer_text", "answered_by", "answered_at"])
+    audit_record(
+        actor=actor,
+        action="application.answered",
+        target=application,
+        organisation=application.lead_organisation,
+        from_state=from_state,
+        to_state=application.status,
+        data={"information_request": request.pk},
+    )
+    _email_on_commit(application, "answered")
+    return request
+
+
+@transaction.atomic
+def application_copy(
+    *, actor, source: Application, lead_organisation: Organisation, title: str | None = None
+) -> Application:
+    """A new draft with the exemption requests of ``source`` (own or decided public ones)."""
+    may_copy = (
+        source.status in DECIDED_STATUSES
+        or applications_for_user(actor).filter(pk=source.pk).exists()
+    )
+    if not may_copy:
+        raise PermissionDenied(_("You cannot copy this application."))
+    copy = application_create(
+        actor=actor,
+        lead_organisation=lead_organisation,
+        title=title or source.title,
+        stage=source.stage,
+        summary=source.summary,
+        description=source.description,
+        categories=list(source.categories),
+    )
+    for request in source.exemption_requests.all():
+        ExemptionRequest.objects.create(
+            application=copy,
+            provision=request.provision,
+            citation_text=request.citation_text,
+            subsection=request.subsection,
+            current_rule=request.current_rule,
+            proposed_arrangement=request.proposed_arrangement,
+            justification=request.justification,
+            consequences=request.consequences,
+            order=request.order,
+        )
+    audit_record(
+        actor=actor,
+        action="application.copied",
+        target=copy,
+        organisation=lead_organisation,
+        data={"source": source.reference},
+    )
+    return copy
