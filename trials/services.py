@@ -600,3 +600,34 @@ def application_copy(
         data={"source": source.reference},
     )
     return copy
+
+
+@transaction.atomic
+def call_create(
+    *,
+    actor,
+    title: str,
+    description: str,
+    opens_on: datetime.date,
+    closes_on: datetime.date,
+    stage: str,
+    owner: Organisation,
+) -> Call:
+    """Publish a call for applications (KDD case officers and administrators)."""
+    if not (
+        user_has_role(actor, Role.CASE_OFFICER, organisation=owner)
+        or user_has_role(actor, Role.ADMINISTRATOR, organisation=owner)
+    ):
+        raise PermissionDenied(_("Only the ministry's case officers can publish a call."))
+    if closes_on < opens_on:
+        raise ValidationError({"closes_on": _("The closing date must be after the opening date.")})
+    call = Call.objects.create(
+        title=title,
+        description=description,
+        opens_on=opens_on,
+        closes_on=closes_on,
+        stage=stage,
+        owner=owner,
+    )
+    audit_record(actor=actor, action="call.created", target=call, organisation=owner)
+    return call

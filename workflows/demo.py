@@ -1,11 +1,32 @@
 """Demo data for a newcomer's first look. Demo-only credentials: never in production."""
 
+import datetime
 from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from casework.choices import OrganisationKind, Role
 from casework.models import Organisation
+from casework.selectors import organisations_for_user
 from casework.services import membership_grant, user_ensure
+from legal.models import Provision
+from trials.choices import AttachmentKind, Stage
+from trials.models import Application, Call
+from trials.services import (
+    application_create,
+    application_set_co_applicants,
+    application_set_purposes,
+    application_submit,
+    application_withdraw,
+    attachment_add,
+    call_create,
+    contact_add,
+    exemption_request_create,
+)
 
+DEMO_CALL_TITLE = "Invitasjon til forsøk etter forsøksloven 2027"
 DEMO_PASSWORD = "frikommune-demo"  # noqa: S105 - documented demo-only credential
 
 
@@ -91,3 +112,270 @@ def seed_users(progress=lambda message: None) -> list:
         progress(f"  {demo.username:<14} {demo.description}")
         users.append(user)
     return users
+
+
+def _demo_pdf(title: str) -> SimpleUploadedFile:
+    """A small, valid one-page PDF standing in for a real document in the demo."""
+    text = title.encode("latin-1", "replace")
+    stream = b"BT /F1 14 Tf 72 720 Td (" + text + b") Tj ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    body, offsets = b"%PDF-1.4\n", []
+    for number, obj in enumerate(objects, start=1):
+        offsets.append(len(body))
+        body += f"{number} 0 obj\n".encode() + obj + b"\nendobj\n"
+    xref = len(body)
+    body += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    body += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
+    body += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\n".encode()
+    body += f"startxref\n{xref}\n%%EOF\n".encode()
+    name = title.lower().replace(" ", "-")[:40] + ".pdf"
+    return SimpleUploadedFile(name, body, content_type="application/pdf")
+
+
+def _provision(key: str) -> Provision:
+    return Provision.objects.select_related("act").get(citation_key=key)
+
+
+DEMO_APPLICATIONS = [
+    {
+        "user": "lillehammer",
+        "title": "Fleksibel organisering av skoledagen",
+        "stage": Stage.PRELIMINARY,
+        "in_call": True,
+        "submit": True,
+        "summary": (
+            "Lillehammer kommune vil prøve å organisere elevene i grupper etter behov "
+            "gjennom skoledagen, og flytte noen dager i skoleruta lokalt."
+        ),
+        "description": (
+            "Skolene i kommunen ønsker å organisere opplæringa mer fleksibelt: elever fra "
+            "flere trinn kan arbeide sammen i perioder, og skolene vil selv kunne legge "
+            "inntil fem skoledager til andre tider av året for å gi plass til lengre "
+            "prosjektperioder og leirskole. Forsøket skal gi mer tid til elevene og mindre "
+            "tid til rapportering."
+        ),
+        "categories": ["a"],
+        "purposes": {
+            "services": "Elevene får opplæring organisert etter behov, ikke etter trinn.",
+            "efficient": "Lærerressursene kan brukes der de trengs mest gjennom året.",
+        },
+        "expected_effects": "Bedre læringsmiljø og mer tilpasset opplæring.",
+        "effect_measurement": "Elevundersøkelsen, nasjonale prøver og intervjuer med lærere.",
+        "affected_services": "Grunnskolene i kommunen.",
+        "affected_citizens": "Om lag 2 800 elever og deres foreldre.",
+        "involvement": (
+            "Utdanningsforbundet og FAU ved alle skolene har deltatt i arbeidsgrupper."
+        ),
+        "period_months": 36,
+        "exemptions": [
+            {
+                "key": "LOV-2023-06-09-30/§14-2",
+                "current_rule": "Elevene skal delast i klassar eller basisgrupper.",
+                "proposed_arrangement": (
+                    "Skolen kan dele elevane i grupper på tvers av trinn etter kva som er "
+                    "pedagogisk forsvarleg i den enkelte perioden."
+                ),
+                "justification": "Gir rom for tilpassa opplæring og samarbeid på tvers.",
+                "consequences": "Retten til eit trygt skolemiljø og tilpassa opplæring står.",
+            },
+            {
+                "key": "LOV-2023-06-09-30/§14-1",
+                "current_rule": "Skoleruta blir fastsett av kommunen for alle skolane.",
+                "proposed_arrangement": "Kvar skole kan flytte inntil fem skoledagar.",
+                "justification": "Gir lengre samanhengande prosjektperiodar.",
+                "consequences": "Elevane får like mange skoledagar som før.",
+            },
+        ],
+    },
+    {
+        "user": "bodo",
+        "title": "Samordnede helse- og omsorgstjenester i én tjeneste",
+        "stage": Stage.PRELIMINARY,
+        "in_call": True,
+        "submit": False,
+        "summary": "Bodø vil samle hjemmetjenester, psykisk helse og rus i én tjeneste.",
+        "description": (
+            "Innbyggere med sammensatte behov møter i dag flere tjenester med hver sin "
+            "vurdering. Kommunen vil prøve én felles inngang og ett tverrfaglig team."
+        ),
+        "categories": ["a"],
+        "purposes": {"services": "Én dør inn for innbyggere med sammensatte behov."},
+        "period_months": 48,
+        "exemptions": [
+            {
+                "key": "LOV-2011-06-24-30/§3-2",
+                "current_rule": "Kommunen skal tilby tjenestene som er nevnt i paragrafen.",
+                "proposed_arrangement": "",
+                "justification": "",
+                "consequences": "",
+            }
+        ],
+    },
+    {
+        "user": "lillehammer",
+        "title": "Raskere behandling av byggesøknader i Lillehammer-regionen",
+        "stage": Stage.FINAL,
+        "in_call": False,
+        "submit": True,
+        "co_applicants": ["3440", "3441"],
+        "summary": (
+            "Lillehammer, Øyer og Gausdal vil behandle byggesøknader i et felles team med "
+            "kortere frister for enkle tiltak."
+        ),
+        "description": (
+            "Kommunene vil etablere et felles byggesakskontor. Enkle tiltak som "
+            "tiltakshaver selv kan forestå, skal få svar innen to uker. Forsøket prøver "
+            "kortere frister og en forenklet søknadsprosess."
+        ),
+        "categories": ["a", "c"],
+        "purposes": {
+            "services": "Innbyggerne får raskere svar.",
+            "resources": "Kompetansen i tre små kommuner samles.",
+        },
+        "expected_effects": "Saksbehandlingstiden for enkle tiltak halveres.",
+        "effect_measurement": "KOSTRA-tall for saksbehandlingstid før og under forsøket.",
+        "affected_services": "Byggesaksbehandling.",
+        "affected_citizens": "Tiltakshavere i de tre kommunene.",
+        "involvement": "Fagforeningene og næringsforeningene er hørt.",
+        "period_months": 48,
+        "exemptions": [
+            {
+                "key": "LOV-2008-06-27-71/§21-7",
+                "current_rule": "Fristen for søknader uten ansvarlige foretak er tre uker.",
+                "proposed_arrangement": "Fristen er to uker for tiltak etter § 20-4.",
+                "justification": "Felles kontor gjør kortere frister mulig.",
+                "consequences": "Tiltakshavere får raskere svar; klageretten står.",
+            }
+        ],
+    },
+    {
+        "user": "bodo",
+        "title": "Digital møteinnkalling til folkevalgte organer",
+        "stage": Stage.PRELIMINARY,
+        "in_call": False,
+        "submit": True,
+        "withdraw": "Kommunen trekker søknaden etter dialog med departementet.",
+        "summary": "Innkalling og saksliste bare digitalt.",
+        "description": "Bodø vil kunngjøre møter i folkevalgte organer bare digitalt.",
+        "categories": ["a"],
+        "purposes": {"democracy": "Flere innbyggere følger møtene digitalt."},
+        "period_months": 24,
+        "exemptions": [
+            {
+                "key": "LOV-2018-06-22-83/§11-3",
+                "current_rule": "Møter skal kunngjøres på en måte som gjør dem kjent.",
+                "proposed_arrangement": "Kunngjøring bare på kommunens nettsider og i appen.",
+                "justification": "Innbyggerne bruker digitale kanaler.",
+                "consequences": "Innbyggere uten internett kan få innkalling på papir.",
+            }
+        ],
+    },
+]
+
+
+def seed_applications(progress=lambda message: None) -> list[Application]:
+    """Applications in several states from two municipalities, one of them joint."""
+    users = {
+        user.username: user
+        for user in get_user_model().objects.filter(
+            username__in=[demo.username for demo in DEMO_USERS]
+        )
+    }
+    kdd = _organisation(OrganisationKind.DEPARTEMENT, "KDD")
+    call = Call.objects.filter(title=DEMO_CALL_TITLE).first() or call_create(
+        actor=users["saksbehandler"],
+        title=DEMO_CALL_TITLE,
+        description=(
+            "Kommunal- og distriktsdepartementet inviterer kommuner og fylkeskommuner til å "
+            "søke om forsøk etter forsøksloven. Send først en forhåndssøknad; de som tas "
+            "videre, sender endelig søknad vedtatt av kommunestyret eller fylkestinget."
+        ),
+        opens_on=timezone.localdate() - datetime.timedelta(days=30),
+        closes_on=timezone.localdate() + datetime.timedelta(days=60),
+        stage=Stage.PRELIMINARY,
+        owner=kdd,
+    )
+    applications = []
+    for spec in DEMO_APPLICATIONS:
+        user = users[spec["user"]]
+        lead = organisations_for_user(user, role=Role.APPLICANT).get()
+        existing = Application.objects.filter(lead_organisation=lead, title=spec["title"]).first()
+        if existing is not None:
+            progress(f"  {existing.reference} {existing.status:<10} {existing.title} (finnes)")
+            applications.append(existing)
+            continue
+        application = application_create(
+            actor=user,
+            lead_organisation=lead,
+            title=spec["title"],
+            stage=spec["stage"],
+            call=call if spec["in_call"] else None,
+            summary=spec["summary"],
+            description=spec["description"],
+            categories=spec["categories"],
+            expected_effects=spec.get("expected_effects", ""),
+            effect_measurement=spec.get("effect_measurement", ""),
+            affected_services=spec.get("affected_services", ""),
+            affected_citizens=spec.get("affected_citizens", ""),
+            involvement=spec.get("involvement", ""),
+            period_months=spec["period_months"],
+            requested_start=datetime.date(timezone.localdate().year + 1, 8, 1),
+        )
+        application_set_purposes(actor=user, application=application, purposes=spec["purposes"])
+        co_applicants = [
+            _organisation(OrganisationKind.KOMMUNE, n) for n in spec.get("co_applicants", [])
+        ]
+        if co_applicants:
+            application_set_co_applicants(
+                actor=user, application=application, organisations=co_applicants
+            )
+        contact_add(
+            actor=user,
+            application=application,
+            organisation=lead,
+            name=user.get_full_name(),
+            job_title="Rådgiver",
+            email=user.email,
+            phone="+47 61 00 00 00",
+        )
+        for exemption in spec["exemptions"]:
+            exemption_request_create(
+                actor=user,
+                application=application,
+                provision=_provision(exemption["key"]),
+                current_rule=exemption["current_rule"],
+                proposed_arrangement=exemption["proposed_arrangement"],
+                justification=exemption["justification"],
+                consequences=exemption["consequences"],
+            )
+        if spec["stage"] == Stage.FINAL:
+            for organisation in application.applicant_organisations:
+                attachment_add(
+                    actor=user,
+                    application=application,
+                    uploaded_file=_demo_pdf(f"Kommunestyrevedtak {organisation.name}"),
+                    kind=AttachmentKind.COUNCIL_DECISION,
+                    organisation=organisation,
+                )
+            attachment_add(
+                actor=user,
+                application=application,
+                uploaded_file=_demo_pdf("Utkast til forskrift om forsok"),
+                kind=AttachmentKind.DRAFT_REGULATION,
+            )
+        if spec["submit"]:
+            application = application_submit(actor=user, application=application)
+        if spec.get("withdraw"):
+            application = application_withdraw(
+                actor=user, application=application, reason=spec["withdraw"]
+            )
+        progress(f"  {application.reference} {application.status:<10} {application.title}")
+        applications.append(application)
+    return applications

@@ -3,11 +3,11 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from casework.models import Organisation
-from workflows.demo import DEMO_PASSWORD, seed_users
+from workflows.demo import DEMO_PASSWORD, seed_applications, seed_users
 
 
 class Command(BaseCommand):
-    help = "Create demo users for every role (idempotent). Demo-only credentials."
+    help = "Create demo users for every role and demo applications (idempotent)."
 
     @transaction.atomic
     def handle(self, *args, **options):
@@ -15,4 +15,6 @@ class Command(BaseCommand):
             call_command("load_reference_data", stdout=self.stdout)
         self.stdout.write(f"Demobrukere (passord: {DEMO_PASSWORD}):")
         seed_users(progress=self.stdout.write)
+        self.stdout.write("Søknader:")
+        seed_applications(progress=self.stdout.write)
         self.stdout.write(self.style.SUCCESS("Demodata klare."))
