@@ -23,3 +23,40 @@ class Role(models.TextChoices):
     APPROVER = "approver", _("Approver")
     CONSULTEE = "consultee", _("Consultee")
     ADMINISTRATOR = "administrator", _("Administrator")
+
+
+class CaseStatus(models.TextChoices):
+    """Noark 5 saksstatus (the subset used here)."""
+
+    UNDER_TREATMENT = "B", _("Under treatment (B)")
+    CLOSED = "A", _("Closed (A)")
+
+
+class EntryType(models.TextChoices):
+    """Noark 5 journalposttype."""
+
+    INCOMING = "I", _("Incoming document (I)")
+    OUTGOING = "U", _("Outgoing document (U)")
+    INTERNAL_FOLLOW_UP = "N", _("Internal note with follow-up (N)")
+    INTERNAL = "X", _("Internal note without follow-up (X)")
+
+
+class EntryStatus(models.TextChoices):
+    """Noark 5 journalstatus."""
+
+    JOURNALED = "J", _("Journaled (J)")
+    FINALISED = "F", _("Finalised (F)")
+    CHECKED = "G", _("Checked by the records office (G)")
+    EXPEDITED = "E", _("Expedited (E)")
+    ARCHIVED = "A", _("Archived (A)")
+
+
+class ScreeningBasis(models.TextChoices):
+    """Legal basis in offentleglova for withholding a document from the public."""
+
+    NONE = "", _("Public")
+    OFFL_13 = "offl_13", _("Offentleglova § 13 (duty of confidentiality)")
+    OFFL_14 = "offl_14", _("Offentleglova § 14 (internal document)")
+    OFFL_15 = "offl_15", _("Offentleglova § 15 (obtained for internal preparation)")
+    OFFL_23 = "offl_23", _("Offentleglova § 23 (negotiating position of the public)")
+    OFFL_26 = "offl_26", _("Offentleglova § 26 (personal data)")

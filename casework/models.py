@@ -8,7 +8,15 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from casework.choices import LanguageForm, OrganisationKind, Role
+from casework.choices import (
+    CaseStatus,
+    EntryStatus,
+    EntryType,
+    LanguageForm,
+    OrganisationKind,
+    Role,
+    ScreeningBasis,
+)
 
 
 class OrganisationQuerySet(models.QuerySet):
@@ -261,3 +269,181 @@ class Sequence(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} {self.year}: {self.last_value}"
+
+
+class CaseFile(models.Model):
+    """A case (sak) in the ministry's records, numbered Noark-style ``YYYY/NNNNNN``.
+
+    casework knows no trial: the case points at what it is about through a generic relation.
+    """
+
+    year = models.PositiveIntegerField(_("year"))
+    sequence = models.PositiveIntegerField(_("sequence number"))
+    title = models.CharField(_("title"), max_length=300)
+    public_title = models.CharField(
+        _("public title"),
+        max_length=300,
+        help_text=_("The title with screened words replaced by asterisks."),
+    )
+    status = models.CharField(
+        _("case status"),
+        max_length=1,
+        choices=CaseStatus.choices,
+        default=CaseStatus.UNDER_TREATMENT,
+    )
+    content_type = models.ForeignKey(
+        ContentType, verbose_name=_("object type"), on_delete=models.PROTECT
+    )
+    object_id = models.CharField(_("object id"), max_length=64)
+    subject = GenericForeignKey("content_type", "object_id")
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("party"),
+        on_delete=models.PROTECT,
+        related_name="case_files",
+        help_text=_("The organisation the case is about, e.g. the applicant."),
+    )
+    responsible = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("case officer"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    opened_at = models.DateTimeField(_("opened at"), default=timezone.now)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("case file")
+        verbose_name_plural = _("case files")
+        ordering = ["-year", "-sequence"]
+        constraints = [
+            models.UniqueConstraint(fields=["year", "sequence"], name="casefile_unique_number"),
+            models.UniqueConstraint(
+                fields=["content_type", "object_id"], name="casefile_one_per_subject"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    @property
+    def number(self) -> str:
+        return f"{self.year}/{self.sequence:06d}"
+
+
+class JournalEntry(models.Model):
+    """A registry entry (journalpost): every document in or out of a case, letters included.
+
+    Numbered per year (``journal_year``/``journal_sequence``, gapless) and within the case.
+    """
+
+    case = models.ForeignKey(
+        CaseFile, verbose_name=_("case"), on_delete=models.PROTECT, related_name="entries"
+    )
+    journal_year = models.PositiveIntegerField(_("journal year"))
+    journal_sequence = models.PositiveIntegerField(_("journal sequence number"))
+    number_in_case = models.PositiveIntegerField(_("document number in the case"))
+    entry_type = models.CharField(_("type"), max_length=1, choices=EntryType.choices)
+    document_date = models.DateField(_("document date"))
+    registered_at = models.DateTimeField(_("registered at"), default=timezone.now)
+    title = models.CharField(_("title"), max_length=300)
+    screened_words = models.JSONField(
+        _("screened words"),
+        default=list,
+        blank=True,
+        help_text=_("Words of the title hidden in the public journal."),
+    )
+    public_title = models.CharField(_("public title"), max_length=300)
+    correspondent = models.ForeignKey(
+        Organisation,
+        verbose_name=_("sender or recipient"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    correspondent_name = models.CharField(
+        _("sender or recipient (name)"), max_length=200, blank=True
+    )
+    screening_basis = models.CharField(
+        _("screening"), max_length=20, choices=ScreeningBasis.choices, blank=True
+    )
+    status = models.CharField(
+        _("journal status"),
+        max_length=1,
+        choices=EntryStatus.choices,
+        default=EntryStatus.JOURNALED,
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("registered by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("journal entry")
+        verbose_name_plural = _("journal entries")
+        ordering = ["case", "number_in_case"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["journal_year", "journal_sequence"], name="journalentry_unique_number"
+            ),
+            models.UniqueConstraint(
+                fields=["case", "number_in_case"], name="journalentry_unique_in_case"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.journal_number} {self.title}"
+
+    @property
+    def journal_number(self) -> str:
+        return f"{self.journal_year}/{self.journal_sequence:06d}"
+
+    @property
+    def document_number(self) -> str:
+        """Noark's ``2026/000123-4``: case number and number within the case."""
+        return f"{self.case.number}-{self.number_in_case}"
+
+    @property
+    def is_public(self) -> bool:
+        return not self.screening_basis
+
+
+class JournalDocument(models.Model):
+    """A file registered on a journal entry (the letter itself, or an attachment)."""
+
+    entry = models.ForeignKey(
+        JournalEntry,
+        verbose_name=_("journal entry"),
+        on_delete=models.PROTECT,
+        related_name="documents",
+    )
+    title = models.CharField(_("title"), max_length=300)
+    file = models.FileField(_("file"), upload_to="journal/%Y/%m/", max_length=200, blank=True)
+    content_type = models.CharField(_("content type"), max_length=100, blank=True)
+    # A document may already be stored elsewhere (an application's attachment): link it.
+    source_type = models.ForeignKey(
+        ContentType,
+        verbose_name=_("source type"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    source_id = models.CharField(_("source id"), max_length=64, blank=True)
+    source = GenericForeignKey("source_type", "source_id")
+    is_main = models.BooleanField(_("main document"), default=False)
+
+    class Meta:
+        verbose_name = _("journal document")
+        verbose_name_plural = _("journal documents")
+        ordering = ["entry", "-is_main", "pk"]
+
+    def __str__(self) -> str:
+        return self.title

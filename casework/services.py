@@ -1,17 +1,28 @@
 """Every write to casework's models goes through these functions."""
 
 import datetime
+import re
+from collections.abc import Iterable
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.db import models, transaction
+from django.utils import timezone
 
-from casework.choices import OrganisationKind, Role
+from casework.choices import EntryStatus, EntryType, OrganisationKind, Role
 from casework.importing import SyncResult, sync_rows
 from casework.middleware import current_request_id
-from casework.models import AuditEvent, Membership, Organisation, Sequence
+from casework.models import (
+    AuditEvent,
+    CaseFile,
+    JournalDocument,
+    JournalEntry,
+    Membership,
+    Organisation,
+    Sequence,
+)
 from casework.roles import ROLE_GROUP_NAMES, ROLE_PERMISSIONS
 
 
@@ -207,3 +218,111 @@ def sequence_next(*, name: str, year: int) -> int:
     sequence.last_value += 1
     sequence.save(update_fields=["last_value"])
     return sequence.last_value
+
+
+def mask_words(text: str, words: Iterable[str]) -> str:
+    """Replace each screened word (case-insensitive, whole words) with asterisks."""
+    for word in sorted({w for w in words if w}, key=len, reverse=True):
+        text = re.sub(
+            rf"(?<!\w){re.escape(word)}(?!\w)", "*" * len(word), text, flags=re.IGNORECASE
+        )
+    return text
+
+
+@transaction.atomic
+def casefile_open(
+    *,
+    actor,
+    subject: models.Model,
+    organisation: Organisation,
+    title: str,
+    screened_words: Iterable[str] = (),
+) -> CaseFile:
+    """Open the case for ``subject`` with the next gapless number of the year."""
+    now = timezone.now()
+    year = timezone.localtime(now).year
+    case = CaseFile.objects.create(
+        year=year,
+        sequence=sequence_next(name="case", year=year),
+        title=title,
+        public_title=mask_words(title, screened_words),
+        content_type=ContentType.objects.get_for_model(subject),
+        object_id=str(subject.pk),
+        organisation=organisation,
+        responsible=actor if actor is not None and actor.is_authenticated else None,
+        opened_at=now,
+    )
+    audit_record(
+        actor=actor,
+        action="case.opened",
+        target=case,
+        organisation=organisation,
+        to_state=case.status,
+        data={"number": case.number},
+    )
+    return case
+
+
+@transaction.atomic
+def journal_entry_create(
+    *,
+    actor,
+    case: CaseFile,
+    entry_type: str,
+    title: str,
+    correspondent: Organisation | None = None,
+    correspondent_name: str = "",
+    document_date: datetime.date | None = None,
+    screening_basis: str = "",
+    screened_words: Iterable[str] = (),
+    documents: Iterable[dict] = (),
+    status: str = EntryStatus.JOURNALED,
+) -> JournalEntry:
+    """Register a document in ``case``; journal numbers are gapless per year.
+
+    ``documents`` are dicts with ``title`` and either ``file`` (a Django File) or ``source``
+    (a stored object such as an application's attachment), and optionally ``is_main``.
+    """
+    case = CaseFile.objects.select_for_update().get(pk=case.pk)
+    now = timezone.now()
+    year = timezone.localtime(now).year
+    last = case.entries.order_by("-number_in_case").values_list("number_in_case", flat=True)
+    entry = JournalEntry.objects.create(
+        case=case,
+        journal_year=year,
+        journal_sequence=sequence_next(name="journal", year=year),
+        number_in_case=(last.first() or 0) + 1,
+        entry_type=EntryType(entry_type),
+        document_date=document_date or timezone.localdate(),
+        registered_at=now,
+        title=title,
+        screened_words=list(screened_words),
+        public_title=mask_words(title, screened_words),
+        correspondent=correspondent,
+        correspondent_name=correspondent_name,
+        screening_basis=screening_basis,
+        status=status,
+        created_by=actor if actor is not None and actor.is_authenticated else None,
+    )
+    for index, spec in enumerate(documents):
+        document = JournalDocument(
+            entry=entry,
+            title=spec["title"],
+            is_main=spec.get("is_main", index == 0),
+            content_type=spec.get("content_type", ""),
+        )
+        source = spec.get("source")
+        if source is not None:
+            document.source_type = ContentType.objects.get_for_model(source)
+            document.source_id = str(source.pk)
+        if spec.get("file") is not None:
+            document.file.save(spec.get("filename", "dokument.pdf"), spec["file"], save=False)
+        document.save()
+    audit_record(
+        actor=actor,
+        action="journal.entry_created",
+        target=case,
+        organisation=case.organisation,
+        data={"entry": entry.journal_number, "type": entry.entry_type, "title": entry.public_title},
+    )
+    return entry

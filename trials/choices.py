@@ -2,6 +2,9 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
+# Re-exported: attachments are screened on the same offentleglova bases as journal documents.
+from casework.choices import ScreeningBasis as ScreeningBasis
+
 
 class Stage(models.TextChoices):
     PRELIMINARY = "preliminary", _("Preliminary application (forhåndssøknad)")
@@ -78,14 +81,3 @@ class AttachmentKind(models.TextChoices):
     DRAFT_REGULATION = "draft_regulation", _("Draft local regulation")
     ANSWER = "answer", _("Attachment to an answer")
     OTHER = "other", _("Other")
-
-
-class ScreeningBasis(models.TextChoices):
-    """Legal basis in offentleglova for withholding a document from the public."""
-
-    NONE = "", _("Public")
-    OFFL_13 = "offl_13", _("Offentleglova § 13 (duty of confidentiality)")
-    OFFL_14 = "offl_14", _("Offentleglova § 14 (internal document)")
-    OFFL_15 = "offl_15", _("Offentleglova § 15 (obtained for internal preparation)")
-    OFFL_23 = "offl_23", _("Offentleglova § 23 (negotiating position of the public)")
-    OFFL_26 = "offl_26", _("Offentleglova § 26 (personal data)")
