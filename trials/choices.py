@@ -81,3 +81,42 @@ class AttachmentKind(models.TextChoices):
     DRAFT_REGULATION = "draft_regulation", _("Draft local regulation")
     ANSWER = "answer", _("Attachment to an answer")
     OTHER = "other", _("Other")
+
+
+class Assessment(models.TextChoices):
+    """The case officer's legal assessment of one requested exemption."""
+
+    WITHIN_SCOPE = "within_scope", _("Within the scope of forsøksloven")
+    OUTSIDE_LIMITS = "outside_limits", _("Outside the limits of forsøksloven § 4")
+    NOT_NEEDED = "not_needed", _("Not needed: current law already allows it")
+    SECTOR_PROVISION = (
+        "sector_provision",
+        _("To be handled under the sector act's own trial provision"),
+    )
+
+
+class Outcome(models.TextChoices):
+    GRANTED = "granted", _("Granted")
+    GRANTED_WITH_CONDITIONS = "granted_with_conditions", _("Granted with conditions")
+    REFUSED = "refused", _("Refused")
+
+
+class Position(models.TextChoices):
+    """A line ministry's position on one exemption in a consultation."""
+
+    SUPPORTS = "supports", _("Supports")
+    SUPPORTS_WITH_CONDITIONS = "supports_with_conditions", _("Supports with conditions")
+    OPPOSES = "opposes", _("Opposes")
+    NO_VIEW = "no_view", _("No view")
+
+
+class ConsultationStatus(models.TextChoices):
+    OPEN = "open", _("Awaiting answer")
+    ANSWERED = "answered", _("Answered")
+    CLOSED = "closed", _("Closed without answer")
+
+
+class ProposalStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting approval")
+    APPROVED = "approved", _("Approved")
+    RETURNED = "returned", _("Returned with comments")

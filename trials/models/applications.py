@@ -13,8 +13,10 @@ from legal.models import Provision
 from trials.choices import (
     WITHDRAWABLE_STATUSES,
     ApplicationStatus,
+    Assessment,
     AttachmentKind,
     ExemptionStatus,
+    Outcome,
     Purpose,
     ScreeningBasis,
     Stage,
@@ -137,6 +139,9 @@ class Application(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
     submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
     withdrawn_reason = models.TextField(_("reason for withdrawal"), blank=True)
+    registered_at = models.DateTimeField(_("registered at"), null=True, blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_summary = models.TextField(_("decision and reasons"), blank=True)
 
     class Meta:
         verbose_name = _("application")
@@ -171,11 +176,78 @@ class Application(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
 
     @transition(
         field=status,
-        source=ApplicationStatus.UNDER_REVIEW,
+        source=[ApplicationStatus.REGISTERED, ApplicationStatus.UNDER_REVIEW],
         target=ApplicationStatus.AWAITING_APPLICANT,
     )
     def request_information(self):
         pass
+
+    @transition(
+        field=status, source=ApplicationStatus.SUBMITTED, target=ApplicationStatus.REGISTERED
+    )
+    def register(self, *, at):
+        self.registered_at = at
+
+    @transition(
+        field=status, source=ApplicationStatus.REGISTERED, target=ApplicationStatus.UNDER_REVIEW
+    )
+    def accept_as_complete(self):
+        pass
+
+    @transition(
+        field=status,
+        source=ApplicationStatus.UNDER_REVIEW,
+        target=ApplicationStatus.IN_CONSULTATION,
+    )
+    def start_consultation(self):
+        pass
+
+    @transition(
+        field=status,
+        source=ApplicationStatus.IN_CONSULTATION,
+        target=ApplicationStatus.UNDER_REVIEW,
+    )
+    def end_consultation(self):
+        pass
+
+    @transition(
+        field=status,
+        source=ApplicationStatus.UNDER_REVIEW,
+        target=ApplicationStatus.DECISION_PROPOSED,
+    )
+    def propose_decision(self):
+        pass
+
+    @transition(
+        field=status,
+        source=ApplicationStatus.DECISION_PROPOSED,
+        target=ApplicationStatus.UNDER_REVIEW,
+    )
+    def return_proposal(self):
+        pass
+
+    @transition(
+        field=status, source=ApplicationStatus.DECISION_PROPOSED, target=ApplicationStatus.APPROVED
+    )
+    def approve(self, *, at, summary: str):
+        self.decided_at = at
+        self.decision_summary = summary
+
+    @transition(
+        field=status, source=ApplicationStatus.DECISION_PROPOSED, target=ApplicationStatus.REJECTED
+    )
+    def reject(self, *, at, summary: str):
+        self.decided_at = at
+        self.decision_summary = summary
+
+    @transition(
+        field=status,
+        source=ApplicationStatus.AWAITING_APPLICANT,
+        target=ApplicationStatus.REJECTED,
+    )
+    def close_without_answer(self, *, at, summary: str):
+        self.decided_at = at
+        self.decision_summary = summary
 
     @transition(
         field=status,
@@ -279,6 +351,22 @@ class ExemptionRequest(models.Model):
     )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    assessment = models.CharField(
+        _("assessment"), max_length=30, choices=Assessment.choices, blank=True
+    )
+    assessment_note = models.TextField(_("assessment note"), blank=True)
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assessed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    assessed_at = models.DateTimeField(_("assessed at"), null=True, blank=True)
+    outcome = models.CharField(_("outcome"), max_length=30, choices=Outcome.choices, blank=True)
+    outcome_reasons = models.TextField(_("reasons"), blank=True)
+    conditions = models.TextField(_("conditions"), blank=True)
 
     class Meta:
         verbose_name = _("exemption request")
