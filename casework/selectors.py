@@ -4,7 +4,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
 
 from casework.choices import OrganisationKind, Role
-from casework.models import AuditEvent, Membership, Organisation
+from casework.models import AuditEvent, CaseFile, JournalEntry, Membership, Organisation
 
 
 def organisations_for_user(user, *, role: Role | str | None = None) -> QuerySet[Organisation]:
@@ -46,3 +46,18 @@ def audit_events_for(target) -> QuerySet[AuditEvent]:
         content_type=ContentType.objects.get_for_model(target, for_concrete_model=False),
         object_id=str(target.pk),
     ).select_related("actor")
+
+
+def case_for(subject) -> CaseFile | None:
+    """The case file opened for ``subject`` (e.g. an application), if any."""
+    return (
+        CaseFile.objects.filter(
+            content_type=ContentType.objects.get_for_model(subject), object_id=str(subject.pk)
+        )
+        .select_related("organisation")
+        .first()
+    )
+
+
+def case_journal(case: CaseFile) -> QuerySet[JournalEntry]:
+    return case.entries.select_related("correspondent").prefetch_related("documents")

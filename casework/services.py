@@ -8,10 +8,13 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils.translation import gettext
+from rest_framework.authtoken.models import Token
 from django.utils import timezone
 
-from casework.choices import EntryStatus, EntryType, OrganisationKind, Role
+from casework.choices import CaseStatus, EntryStatus, EntryType, OrganisationKind, Role
 from casework.importing import SyncResult, sync_rows
 from casework.middleware import current_request_id
 from casework.models import (
@@ -326,3 +329,60 @@ def journal_entry_create(
         data={"entry": entry.journal_number, "type": entry.entry_type, "title": entry.public_title},
     )
     return entry
+
+
+@transaction.atomic
+def casefile_close(*, actor, case: CaseFile) -> CaseFile:
+    """Mark the case as closed (Noark status A) once it is decided."""
+    if case.status == CaseStatus.CLOSED:
+        return case
+    case.status = CaseStatus.CLOSED
+    case.closed_at = timezone.now()
+    case.save(update_fields=["status", "closed_at"])
+    audit_record(
+        actor=actor,
+        action="case.closed",
+        target=case,
+        organisation=case.organisation,
+        from_state=CaseStatus.UNDER_TREATMENT,
+        to_state=CaseStatus.CLOSED,
+    )
+    return case
+
+
+@transaction.atomic
+def api_token_create(*, actor, user, replace: bool = False) -> Token:
+    """Give ``user`` a new API key; an existing key is replaced only when ``replace``.
+
+    The key itself never goes into the audit trail.
+    """
+    replaced = Token.objects.filter(user=user).first()
+    if replaced is not None:
+        if not replace:
+            raise ValidationError(
+                gettext("You already have an API key. Revoke it before you create a new one."),
+                code="exists",
+            )
+        replaced.delete()
+    token = Token.objects.create(user=user)
+    audit_record(
+        actor=actor,
+        action="api_token.created",
+        target=user,
+        data={"user": user.get_username(), "replaced": replaced is not None},
+    )
+    return token
+
+
+@transaction.atomic
+def api_token_revoke(*, actor, user) -> bool:
+    """Delete ``user``'s API key; False when there was none."""
+    deleted, _counts = Token.objects.filter(user=user).delete()
+    if deleted:
+        audit_record(
+            actor=actor,
+            action="api_token.revoked",
+            target=user,
+            data={"user": user.get_username()},
+        )
+    return bool(deleted)

@@ -21,7 +21,7 @@ from casework.selectors import user_has_role
 from casework.services import audit_record, sequence_next
 from legal.citations import CitationError, parse_citation
 from legal.models import Provision
-from trials import notifications
+from trials import hooks, notifications
 from trials.choices import (
     DECIDED_STATUSES,
     ApplicationStatus,
@@ -454,6 +454,7 @@ def application_submit(*, actor, application: Application) -> Application:
         from_state=from_state,
         to_state=application.status,
     )
+    hooks.run(hooks.on_submitted, application, actor)
     _email_on_commit(application, "submitted")
     return application
 
@@ -556,6 +557,7 @@ def application_answer(
         to_state=application.status,
         data={"information_request": request.pk},
     )
+    hooks.run(hooks.on_answered, application, actor)
     _email_on_commit(application, "answered")
     return request
 

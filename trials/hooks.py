@@ -1,0 +1,18 @@
+"""Extension points for the case process.
+
+trials knows nothing of workflows (imports point one way); the workflows app registers its
+callbacks here in ``AppConfig.ready``. Callbacks run inside the service's transaction, so a
+failure rolls the whole step back.
+"""
+
+from collections.abc import Callable
+
+# callback(application, actor)
+on_submitted: list[Callable] = []
+# callback(application, actor): the applicant answered a request for more information
+on_answered: list[Callable] = []
+
+
+def run(callbacks: list[Callable], *args) -> None:
+    for callback in callbacks:
+        callback(*args)

@@ -1,0 +1,68 @@
+"""Letters the ministry sends: rendered from templates in the recipient's written language
+(bokmål or nynorsk, språklova), as HTML for the page and as PDF for the journal."""
+
+import io
+from dataclasses import dataclass
+from xml.sax.saxutils import escape
+
+from django.template.loader import render_to_string
+from django.utils import timezone, translation
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.units import cm
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+
+
+@dataclass
+class Letter:
+    title: str
+    language: str
+    paragraphs: list[tuple[str, str]]  # (style, text): style is "h1", "h2" or "p"
+
+    def as_pdf(self) -> bytes:
+        buffer = io.BytesIO()
+        document = SimpleDocTemplate(
+            buffer,
+            pagesize=A4,
+            title=self.title,
+            author="Kommunal- og distriktsdepartementet",
+            lang=self.language,
+            leftMargin=2.5 * cm,
+            rightMargin=2.5 * cm,
+            topMargin=2 * cm,
+            bottomMargin=2 * cm,
+        )
+        styles = getSampleStyleSheet()
+        style_map = {"h1": styles["Heading1"], "h2": styles["Heading2"], "p": styles["BodyText"]}
+        story = []
+        for style, text in self.paragraphs:
+            for line in text.split("\n\n"):
+                story.append(Paragraph(escape(line).replace("\n", "<br/>"), style_map[style]))
+            story.append(Spacer(1, 0.2 * cm))
+        document.build(story)
+        return buffer.getvalue()
+
+
+def render_letter(template: str, context: dict, *, language: str) -> Letter:
+    """Render ``trials/letters/<template>.txt`` in ``language``.
+
+    The template writes one block per paragraph separated by blank lines; a line starting
+    with ``# `` is the title, ``## `` a heading.
+    """
+    with translation.override(language):
+        text = render_to_string(
+            f"trials/letters/{template}.txt", {"today": timezone.localdate(), **context}
+        )
+    paragraphs: list[tuple[str, str]] = []
+    title = ""
+    for block in (b.strip() for b in text.split("\n\n")):
+        if not block:
+            continue
+        if block.startswith("# "):
+            title = block[2:].strip()
+            paragraphs.append(("h1", title))
+        elif block.startswith("## "):
+            paragraphs.append(("h2", block[3:].strip()))
+        else:
+            paragraphs.append(("p", block))
+    return Letter(title=title, language=language, paragraphs=paragraphs)

@@ -1,0 +1,751 @@
+"""The ministry's case handling: registration through consultation to a four-eyes decision.
+
+The viewflow process (workflows/) decides *when* each step happens and who must do it; these
+services do the steps: they check the actor's role, move the application's legal status
+(django-fsm-2 is its only writer), journal every letter and write the audit trail, all in one
+transaction, and send email after commit.
+"""
+
+import datetime
+from collections import defaultdict
+from functools import partial
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django_fsm import can_proceed
+
+from casework.choices import EntryType, OrganisationKind, Role, ScreeningBasis
+from casework.models import CaseFile, Organisation
+from casework.selectors import case_for, user_has_role
+from casework.services import (
+    audit_record,
+    casefile_close,
+    casefile_open,
+    journal_entry_create,
+)
+from legal.models import Provision
+from legal.selectors import limits_for_provision
+from trials import notifications
+from trials.choices import (
+    ApplicationStatus,
+    Assessment,
+    ConsultationStatus,
+    ExemptionStatus,
+    Outcome,
+    Position,
+    ProposalStatus,
+    Stage,
+)
+from trials.letters import render_letter
+from trials.models import (
+    Application,
+    Consultation,
+    ConsultationAnswer,
+    DecisionProposal,
+    ExemptionRequest,
+    InterimReply,
+    Trial,
+)
+from trials.services.applications import ConflictError, _save_transition
+from trials.uploads import check_upload
+
+DECIDING_MINISTRY = "KDD"
+DEFAULT_CONSULTATION_DAYS = 21
+
+
+def deciding_ministry() -> Organisation:
+    return Organisation.objects.active().get(
+        kind=OrganisationKind.DEPARTEMENT, code=DECIDING_MINISTRY
+    )
+
+
+def _require_role(actor, role: Role, message: str, organisation: Organisation | None = None):
+    if not user_has_role(actor, role, organisation=organisation):
+        raise PermissionDenied(message)
+
+
+def _require_officer(actor) -> None:
+    _require_role(actor, Role.CASE_OFFICER, _("Only a case officer at the ministry can do this."))
+
+
+def _lock(application: Application) -> Application:
+    return (
+        Application.objects.select_related("lead_organisation")
+        .select_for_update()
+        .get(pk=application.pk)
+    )
+
+
+def _move(application: Application, method, *, actor, action: str, fields=(), reason="", **kw):
+    """Fire one transition, save it (409 on a concurrent change) and audit it."""
+    if not can_proceed(method):
+        raise ConflictError(
+            _("The application is %(status)s; this step is not possible now.")
+            % {"status": application.get_status_display().lower()}
+        )
+    from_state = application.status
+    method(**kw)
+    _save_transition(application, list(fields))
+    audit_record(
+        actor=actor,
+        action=action,
+        target=application,
+        organisation=application.lead_organisation,
+        from_state=from_state,
+        to_state=application.status,
+        reason=reason,
+    )
+
+
+def _case(application: Application) -> CaseFile:
+    case = case_for(application)
+    if case is None:
+        raise ConflictError(_("The application has not been registered yet."))
+    return case
+
+
+def _letter_entry(*, actor, application, template, context, title, recipient, language=None):
+    """Render a letter, store its PDF as the main document of an outgoing journal entry."""
+    language = language or recipient.letter_language
+    letter = render_letter(template, {"application": application, **context}, language=language)
+    return journal_entry_create(
+        actor=actor,
+        case=_case(application),
+        entry_type=EntryType.OUTGOING,
+        title=title,
+        correspondent=recipient,
+        documents=[
+            {
+                "title": letter.title or title,
+                "file": ContentFile(letter.as_pdf()),
+                "filename": f"{template}.pdf",
+                "content_type": "application/pdf",
+                "is_main": True,
+            }
+        ],
+    )
+
+
+def _email(application: Application, template: str, **extra) -> None:
+    transaction.on_commit(
+        partial(notifications.send_applicant_email, application.pk, template, extra)
+    )
+
+
+@transaction.atomic
+def application_register(*, actor, application: Application) -> CaseFile:
+    """Open the case file, journal the application (I) and send a receipt (U)."""
+    _require_officer(actor)
+    application = _lock(application)
+    _move(
+        application,
+        application.register,
+        actor=actor,
+        action="application.registered",
+        fields=["registered_at"],
+        at=timezone.now(),
+    )
+    lead = application.lead_organisation
+    case = casefile_open(
+        actor=actor,
+        subject=application,
+        organisation=lead,
+        title=_("Application for a trial under forsøksloven – %(title)s")
+        % {"title": application.title},
+    )
+    documents = [{"title": application.title, "source": application, "is_main": True}]
+    documents += [
+        {"title": a.original_name, "source": a, "content_type": a.content_type}
+        for a in application.attachments.filter(answer__isnull=True)
+    ]
+    journal_entry_create(
+        actor=actor,
+        case=case,
+        entry_type=EntryType.INCOMING,
+        title=_("Application for a trial – %(title)s") % {"title": application.title},
+        correspondent=lead,
+        document_date=timezone.localdate(application.submitted_at),
+        documents=documents,
+        screening_basis=(
+            ScreeningBasis.NONE
+            if all(a.is_public for a in application.attachments.all())
+            else ScreeningBasis.OFFL_13
+        ),
+    )
+    _letter_entry(
+        actor=actor,
+        application=application,
+        template="receipt",
+        context={"case": case},
+        title=_("Receipt for application – %(title)s") % {"title": application.title},
+        recipient=lead,
+    )
+    _email(application, "registered", case_number=case.number)
+    return case
+
+
+@transaction.atomic
+def application_accept_as_complete(*, actor, application: Application) -> Application:
+    _require_officer(actor)
+    application = _lock(application)
+    _move(
+        application,
+        application.accept_as_complete,
+        actor=actor,
+        action="application.complete",
+    )
+    return application
+
+
+@transaction.atomic
+def information_request_extend(*, actor, application: Application, due_date: datetime.date):
+    _require_officer(actor)
+    if due_date <= timezone.localdate():
+        raise ValidationError({"due_date": _("The new deadline must lie in the future.")})
+    request = application.information_requests.filter(answered_at__isnull=True).first()
+    if request is None:
+        raise ConflictError(_("The ministry is not waiting for an answer."))
+    old = request.due_date
+    request.due_date = due_date
+    request.save(update_fields=["due_date"])
+    audit_record(
+        actor=actor,
+        action="information_request.extended",
+        target=application,
+        organisation=application.lead_organisation,
+        data={"from": old.isoformat(), "to": due_date.isoformat()},
+    )
+    _email(application, "information_requested")
+    return request
+
+
+@transaction.atomic
+def application_close_without_answer(*, actor, application: Application, reason: str):
+    """The applicant did not answer in time and the officer closes the case."""
+    _require_officer(actor)
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Say why the case is closed.")})
+    application = _lock(application)
+    _move(
+        application,
+        application.close_without_answer,
+        actor=actor,
+        action="application.closed_without_answer",
+        fields=["decided_at", "decision_summary"],
+        reason=reason,
+        at=timezone.now(),
+        summary=reason.strip(),
+    )
+    application.exemption_requests.update(
+        status=ExemptionStatus.REFUSED, outcome=Outcome.REFUSED, outcome_reasons=reason.strip()
+    )
+    _decision_letter(actor=actor, application=application)
+    _close_case(actor, application)
+    return application
+
+
+def assessment_suggestion(exemption: ExemptionRequest) -> str:
+    """What the law register suggests: § 4 limits → outside, sector trial act → sector."""
+    provision = exemption.provision
+    if provision is None:
+        return ""
+    if limits_for_provision(provision):
+        return Assessment.OUTSIDE_LIMITS
+    if provision.act.has_sector_trial_provision:
+        return Assessment.SECTOR_PROVISION
+    return Assessment.WITHIN_SCOPE
+
+
+@transaction.atomic
+def exemption_assess(
+    *,
+    actor,
+    exemption: ExemptionRequest,
+    assessment: str,
+    note: str = "",
+    provision: Provision | None = None,
+) -> ExemptionRequest:
+    """Record the legal assessment of one request; an unresolved citation is resolved here."""
+    _require_officer(actor)
+    application = exemption.application
+    if application.status not in (ApplicationStatus.UNDER_REVIEW,):
+        raise ConflictError(_("Exemptions are assessed while the application is under review."))
+    if assessment not in Assessment.values:
+        raise ValidationError({"assessment": _("Choose an assessment.")})
+    if provision is not None:
+        exemption.provision = provision
+    if exemption.provision_id is None:
+        raise ValidationError(
+            {
+                "provision": _("Resolve “%(text)s” to a provision in the register first.")
+                % {"text": exemption.citation_text}
+            }
+        )
+    if assessment != Assessment.WITHIN_SCOPE and not (note or "").strip():
+        raise ValidationError({"note": _("Explain the assessment.")})
+    exemption.assessment = assessment
+    exemption.assessment_note = (note or "").strip()
+    exemption.assessed_by = actor
+    exemption.assessed_at = timezone.now()
+    exemption.status = ExemptionStatus.ASSESSED
+    exemption.save()
+    audit_record(
+        actor=actor,
+        action="exemption.assessed",
+        target=application,
+        organisation=application.lead_organisation,
+        from_state=ExemptionStatus.REQUESTED,
+        to_state=ExemptionStatus.ASSESSED,
+        reason=exemption.assessment_note,
+        data={"exemption": exemption.pk, "assessment": assessment},
+    )
+    return exemption
+
+
+def consultations_needed(application: Application) -> dict[Organisation, list[ExemptionRequest]]:
+    """Line ministries owning an act with an in-scope exemption (not the deciding ministry)."""
+    by_ministry: dict[Organisation, list[ExemptionRequest]] = defaultdict(list)
+    exemptions = application.exemption_requests.filter(
+        assessment=Assessment.WITHIN_SCOPE
+    ).select_related("provision__act__ministry")
+    for exemption in exemptions:
+        ministry = exemption.provision.act.ministry
+        if ministry.code != DECIDING_MINISTRY:
+            by_ministry[ministry].append(exemption)
+    return dict(sorted(by_ministry.items(), key=lambda item: item[0].name))
+
+
+def assessment_complete(application: Application) -> bool:
+    return (
+        not application.exemption_requests.exclude(status=ExemptionStatus.ASSESSED)
+        .exclude(status__in=[ExemptionStatus.WITHDRAWN])
+        .exists()
+        and application.exemption_requests.exists()
+    )
+
+
+@transaction.atomic
+def consultations_start(
+    *, actor, application: Application, due_date: datetime.date | None = None, message: str = ""
+) -> list[Consultation]:
+    """Send one consultation letter to each line ministry concerned (may be none)."""
+    _require_officer(actor)
+    application = _lock(application)
+    if not assessment_complete(application):
+        raise ValidationError(_("Assess every exemption before the consultation."))
+    needed = consultations_needed(application)
+    if not needed:
+        return []
+    due_date = due_date or timezone.localdate() + datetime.timedelta(days=DEFAULT_CONSULTATION_DAYS)
+    _move(
+        application,
+        application.start_consultation,
+        actor=actor,
+        action="application.consultation_started",
+    )
+    consultations = []
+    for ministry, exemptions in needed.items():
+        consultation = Consultation.objects.create(
+            application=application,
+            ministry=ministry,
+            due_date=due_date,
+            sent_by=actor,
+            message=message,
+        )
+        consultation.exemptions.set(exemptions)
+        consultation.letter = _letter_entry(
+            actor=actor,
+            application=application,
+            template="consultation",
+            context={"consultation": consultation, "exemptions": exemptions},
+            title=_("Consultation on application for a trial – %(title)s")
+            % {"title": application.title},
+            recipient=ministry,
+            language="nb",
+        )
+        consultation.save(update_fields=["letter"])
+        audit_record(
+            actor=actor,
+            action="consultation.sent",
+            target=application,
+            organisation=ministry,
+            data={"consultation": consultation.pk, "due_date": due_date.isoformat()},
+        )
+        consultations.append(consultation)
+    return consultations
+
+
+def _lock_consultation(consultation: Consultation) -> Consultation:
+    return (
+        Consultation.objects.select_for_update()
+        .select_related("application__lead_organisation", "ministry")
+        .get(pk=consultation.pk)
+    )
+
+
+@transaction.atomic
+def consultation_answer(
+    *,
+    actor,
+    consultation: Consultation,
+    positions: dict[int, tuple[str, str]],
+    statement: str = "",
+    attachment=None,
+) -> Consultation:
+    """A consultee of the consulted ministry answers per exemption."""
+    _require_role(
+        actor,
+        Role.CONSULTEE,
+        _("Only staff of the consulted ministry can answer."),
+        organisation=consultation.ministry,
+    )
+    consultation = _lock_consultation(consultation)
+    if consultation.status != ConsultationStatus.OPEN:
+        raise ConflictError(_("The consultation has already been answered or closed."))
+    exemption_ids = set(consultation.exemptions.values_list("pk", flat=True))
+    errors = {}
+    for exemption_id in exemption_ids:
+        position, text = positions.get(exemption_id, ("", ""))
+        if position not in Position.values:
+            errors[f"position_{exemption_id}"] = _("Choose a position.")
+        elif (
+            position in (Position.OPPOSES, Position.SUPPORTS_WITH_CONDITIONS)
+            and not (text or "").strip()
+        ):
+            errors[f"statement_{exemption_id}"] = _("Give the reasons or conditions.")
+    if set(positions) - exemption_ids:
+        errors["positions"] = _("Answer only the exemptions in the consultation.")
+    if errors:
+        raise ValidationError(errors)
+    ConsultationAnswer.objects.bulk_create(
+        ConsultationAnswer(
+            consultation=consultation,
+            exemption_id=exemption_id,
+            position=positions[exemption_id][0],
+            statement=(positions[exemption_id][1] or "").strip(),
+        )
+        for exemption_id in sorted(exemption_ids)
+    )
+    documents = []
+    if attachment is not None:
+        checked = check_upload(attachment)
+        documents.append(
+            {
+                "title": checked.original_name,
+                "file": attachment,
+                "filename": checked.original_name,
+                "content_type": checked.content_type,
+            }
+        )
+    application = consultation.application
+    consultation.answer_entry = journal_entry_create(
+        actor=actor,
+        case=_case(application),
+        entry_type=EntryType.INCOMING,
+        title=_("Consultation answer from %(ministry)s – %(title)s")
+        % {"ministry": consultation.ministry.name, "title": application.title},
+        correspondent=consultation.ministry,
+        documents=documents,
+    )
+    consultation.status = ConsultationStatus.ANSWERED
+    consultation.statement = (statement or "").strip()
+    consultation.answered_by = actor
+    consultation.answered_at = timezone.now()
+    consultation.save()
+    audit_record(
+        actor=actor,
+        action="consultation.answered",
+        target=application,
+        organisation=consultation.ministry,
+        from_state=ConsultationStatus.OPEN,
+        to_state=ConsultationStatus.ANSWERED,
+        data={"consultation": consultation.pk},
+    )
+    return consultation
+
+
+@transaction.atomic
+def consultation_extend(*, actor, consultation: Consultation, due_date: datetime.date):
+    _require_officer(actor)
+    consultation = _lock_consultation(consultation)
+    if consultation.status != ConsultationStatus.OPEN:
+        raise ConflictError(_("The consultation has already been answered or closed."))
+    if due_date <= timezone.localdate():
+        raise ValidationError({"due_date": _("The new deadline must lie in the future.")})
+    old = consultation.due_date
+    consultation.due_date = due_date
+    consultation.save(update_fields=["due_date"])
+    audit_record(
+        actor=actor,
+        action="consultation.extended",
+        target=consultation.application,
+        organisation=consultation.ministry,
+        data={"consultation": consultation.pk, "from": old.isoformat(), "to": due_date.isoformat()},
+    )
+    return consultation
+
+
+@transaction.atomic
+def consultation_close(*, actor, consultation: Consultation, reason: str) -> Consultation:
+    """Close a consultation the ministry did not answer in time."""
+    _require_officer(actor)
+    if not (reason or "").strip():
+        raise ValidationError({"reason": _("Say why the consultation is closed.")})
+    consultation = _lock_consultation(consultation)
+    if consultation.status != ConsultationStatus.OPEN:
+        raise ConflictError(_("The consultation has already been answered or closed."))
+    consultation.status = ConsultationStatus.CLOSED
+    consultation.closed_reason = reason.strip()
+    consultation.save(update_fields=["status", "closed_reason"])
+    audit_record(
+        actor=actor,
+        action="consultation.closed",
+        target=consultation.application,
+        organisation=consultation.ministry,
+        from_state=ConsultationStatus.OPEN,
+        to_state=ConsultationStatus.CLOSED,
+        reason=reason.strip(),
+        data={"consultation": consultation.pk},
+    )
+    return consultation
+
+
+@transaction.atomic
+def consultations_finish(*, actor, application: Application) -> Application:
+    """All consultations answered or closed: back to review for the proposal."""
+    application = _lock(application)
+    if application.consultations.filter(status=ConsultationStatus.OPEN).exists():
+        raise ConflictError(_("Some consultations are still open."))
+    _move(
+        application,
+        application.end_consultation,
+        actor=actor,
+        action="application.consultation_finished",
+    )
+    return application
+
+
+@transaction.atomic
+def decision_propose(
+    *,
+    actor,
+    application: Application,
+    outcomes: dict[int, dict],
+    summary: str,
+) -> DecisionProposal:
+    """Propose an outcome per exemption with reasons, and an overall summary."""
+    _require_officer(actor)
+    application = _lock(application)
+    exemptions = {
+        e.pk: e for e in application.exemption_requests.exclude(status=ExemptionStatus.WITHDRAWN)
+    }
+    errors = {}
+    if not (summary or "").strip():
+        errors["summary"] = _("Summarise the decision and its reasons.")
+    clean = {}
+    for exemption_id, exemption in exemptions.items():
+        spec = outcomes.get(exemption_id) or {}
+        outcome = spec.get("outcome", "")
+        reasons = (spec.get("reasons") or "").strip()
+        conditions = (spec.get("conditions") or "").strip()
+        if outcome not in Outcome.values:
+            errors[f"outcome_{exemption_id}"] = _("Choose an outcome for %(provision)s.") % {
+                "provision": exemption.provision_label
+            }
+            continue
+        if outcome in (Outcome.REFUSED, Outcome.GRANTED_WITH_CONDITIONS) and not reasons:
+            errors[f"reasons_{exemption_id}"] = _("Give the reasons for %(provision)s.") % {
+                "provision": exemption.provision_label
+            }
+        if outcome == Outcome.GRANTED_WITH_CONDITIONS and not conditions:
+            errors[f"conditions_{exemption_id}"] = _("State the conditions for %(provision)s.") % {
+                "provision": exemption.provision_label
+            }
+        if outcome != Outcome.REFUSED and exemption.assessment == Assessment.OUTSIDE_LIMITS:
+            errors[f"outcome_{exemption_id}"] = _(
+                "%(provision)s was assessed as outside the limits of forsøksloven § 4 and "
+                "cannot be granted."
+            ) % {"provision": exemption.provision_label}
+        clean[str(exemption_id)] = {
+            "outcome": outcome,
+            "reasons": reasons,
+            "conditions": conditions,
+        }
+    if errors:
+        raise ValidationError(errors)
+    _move(
+        application,
+        application.propose_decision,
+        actor=actor,
+        action="application.decision_proposed",
+    )
+    proposal = DecisionProposal.objects.create(
+        application=application, summary=summary.strip(), outcomes=clean, proposed_by=actor
+    )
+    return proposal
+
+
+def _lock_proposal(proposal: DecisionProposal) -> DecisionProposal:
+    return DecisionProposal.objects.select_for_update().get(pk=proposal.pk)
+
+
+def _check_reviewer(actor, proposal: DecisionProposal) -> None:
+    _require_role(actor, Role.APPROVER, _("Only a leader with the approver role can do this."))
+    if proposal.proposed_by_id == actor.pk:
+        raise PermissionDenied(_("You cannot approve your own proposal (four-eyes principle)."))
+    if proposal.status != ProposalStatus.PENDING:
+        raise ConflictError(_("The proposal has already been approved or returned."))
+
+
+@transaction.atomic
+def proposal_return(*, actor, proposal: DecisionProposal, comment: str) -> DecisionProposal:
+    proposal = _lock_proposal(proposal)
+    _check_reviewer(actor, proposal)
+    if not (comment or "").strip():
+        raise ValidationError({"comment": _("Say what should be changed.")})
+    application = _lock(proposal.application)
+    _move(
+        application,
+        application.return_proposal,
+        actor=actor,
+        action="application.proposal_returned",
+        reason=comment.strip(),
+    )
+    proposal.status = ProposalStatus.RETURNED
+    proposal.reviewed_by = actor
+    proposal.reviewed_at = timezone.now()
+    proposal.review_comment = comment.strip()
+    proposal.save()
+    return proposal
+
+
+@transaction.atomic
+def proposal_approve(*, actor, proposal: DecisionProposal, comment: str = "") -> Application:
+    """Approve the proposal: the decision is made, the letter sent, a trial created."""
+    proposal = _lock_proposal(proposal)
+    _check_reviewer(actor, proposal)
+    application = _lock(proposal.application)
+    now = timezone.now()
+    granted = []
+    for exemption in application.exemption_requests.exclude(status=ExemptionStatus.WITHDRAWN):
+        spec = proposal.outcomes[str(exemption.pk)]
+        exemption.outcome = spec["outcome"]
+        exemption.outcome_reasons = spec["reasons"]
+        exemption.conditions = spec["conditions"]
+        exemption.status = {
+            Outcome.GRANTED: ExemptionStatus.GRANTED,
+            Outcome.GRANTED_WITH_CONDITIONS: ExemptionStatus.GRANTED_WITH_CONDITIONS,
+            Outcome.REFUSED: ExemptionStatus.REFUSED,
+        }[Outcome(spec["outcome"])]
+        exemption.save(update_fields=["outcome", "outcome_reasons", "conditions", "status"])
+        if exemption.outcome != Outcome.REFUSED:
+            granted.append(exemption)
+    method = application.approve if granted else application.reject
+    _move(
+        application,
+        method,
+        actor=actor,
+        action="application.approved" if granted else "application.rejected",
+        fields=["decided_at", "decision_summary"],
+        reason=comment,
+        at=now,
+        summary=proposal.summary,
+    )
+    proposal.status = ProposalStatus.APPROVED
+    proposal.reviewed_by = actor
+    proposal.reviewed_at = now
+    proposal.review_comment = (comment or "").strip()
+    proposal.save()
+    if granted and application.stage == Stage.FINAL:
+        trial_create(actor=actor, application=application, exemptions=granted)
+    _decision_letter(actor=actor, application=application)
+    _close_case(actor, application)
+    return application
+
+
+def _decision_letter(*, actor, application: Application):
+    entry = _letter_entry(
+        actor=actor,
+        application=application,
+        template="decision",
+        context={
+            "exemptions": list(application.exemption_requests.select_related("provision__act")),
+            "trial": getattr(application, "trial", None),
+            "case": _case(application),
+        },
+        title=_("Decision on application for a trial – %(title)s") % {"title": application.title},
+        recipient=application.lead_organisation,
+    )
+    _email(application, "decided", journal_entry_id=entry.pk)
+    return entry
+
+
+def _close_case(actor, application: Application) -> None:
+    casefile_close(actor=actor, case=_case(application))
+
+
+def trial_create(*, actor, application: Application, exemptions: list[ExemptionRequest]) -> Trial:
+    """The approved trial: granted exemptions and the period asked for (at most 48 months)."""
+    starts_on = application.requested_start or timezone.localdate()
+    months = application.period_months or 48
+    year, month = divmod(starts_on.month - 1 + months, 12)
+    ends_on = starts_on.replace(year=starts_on.year + year, month=month + 1, day=1)
+    trial = Trial.objects.create(application=application, starts_on=starts_on, ends_on=ends_on)
+    trial.exemptions.set(exemptions)
+    audit_record(
+        actor=actor,
+        action="trial.created",
+        target=trial,
+        organisation=application.lead_organisation,
+        data={"starts_on": starts_on.isoformat(), "ends_on": ends_on.isoformat()},
+    )
+    return trial
+
+
+@transaction.atomic
+def interim_reply_send(
+    *, actor, application: Application, reason: str, expected_decision: datetime.date
+) -> InterimReply:
+    """Foreløpig svar (forvaltningsloven § 11 a): why it takes time, when to expect it."""
+    _require_officer(actor)
+    errors = {}
+    if not (reason or "").strip():
+        errors["reason"] = _("Say why the case takes time.")
+    if expected_decision <= timezone.localdate():
+        errors["expected_decision"] = _("The expected date must lie in the future.")
+    if errors:
+        raise ValidationError(errors)
+    if application.status in (
+        ApplicationStatus.APPROVED,
+        ApplicationStatus.REJECTED,
+        ApplicationStatus.WITHDRAWN,
+    ):
+        raise ConflictError(_("The case has already been decided."))
+    entry = _letter_entry(
+        actor=actor,
+        application=application,
+        template="interim_reply",
+        context={"reason": reason.strip(), "expected_decision": expected_decision},
+        title=_("Preliminary answer – %(title)s") % {"title": application.title},
+        recipient=application.lead_organisation,
+    )
+    reply = InterimReply.objects.create(
+        application=application,
+        reason=reason.strip(),
+        expected_decision=expected_decision,
+        sent_by=actor,
+        entry=entry,
+    )
+    audit_record(
+        actor=actor,
+        action="application.interim_reply_sent",
+        target=application,
+        organisation=application.lead_organisation,
+        reason=reason.strip(),
+        data={"expected_decision": expected_decision.isoformat()},
+    )
+    _email(application, "interim_reply", interim_reply_id=reply.pk)
+    return reply
