@@ -13,12 +13,13 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_fsm import ConcurrentTransition, can_proceed
 
-from casework.choices import Role
+from casework.choices import EntryType, Role
 from casework.models import Organisation
 from casework.selectors import user_has_role
-from casework.services import audit_record, sequence_next
+from casework.services import audit_record, journal_entry_create, sequence_next
 from legal.citations import CitationError, parse_citation
 from legal.models import Provision
 from trials import hooks, notifications
@@ -29,6 +30,8 @@ from trials.choices import (
     Purpose,
     Stage,
 )
+from trials.exceptions import ConflictError
+from trials.journal import application_case, journal_title, letter_entry
 from trials.models import (
     Application,
     ApplicationPurpose,
@@ -66,15 +69,6 @@ EXEMPTION_FIELDS = {
     "subsection",
 }
 DEFAULT_ANSWER_DAYS = 14
-
-
-class ConflictError(Exception):
-    """Someone else changed the application first; the user should reload."""
-
-    def __init__(self, message: str | None = None):
-        super().__init__(
-            message or _("Someone else changed this application. Reload and try again.")
-        )
 
 
 def _email_on_commit(application: Application, template: str, **extra) -> None:
@@ -504,6 +498,16 @@ def application_request_information(
     request = InformationRequest.objects.create(
         application=application, message=message.strip(), due_date=due_date, requested_by=actor
     )
+    letter_entry(
+        actor=actor,
+        application=application,
+        template="information_request",
+        context={"request": request},
+        title=journal_title(
+            gettext_lazy("Request for more information – %(title)s"), title=application.title
+        ),
+        recipient=application.lead_organisation,
+    )
     audit_record(
         actor=actor,
         action="application.information_requested",
@@ -548,6 +552,20 @@ def application_answer(
     request.answered_by = actor
     request.answered_at = timezone.now()
     request.save(update_fields=["answer_text", "answered_by", "answered_at"])
+    journal_entry_create(
+        actor=actor,
+        case=application_case(application),
+        entry_type=EntryType.INCOMING,
+        title=journal_title(
+            gettext_lazy("Answer to request for more information – %(title)s"),
+            title=application.title,
+        ),
+        correspondent=application.lead_organisation,
+        documents=[
+            {"title": a.original_name, "source": a, "content_type": a.content_type}
+            for a in request.attachments.all()
+        ],
+    )
     audit_record(
         actor=actor,
         action="application.answered",

@@ -11,15 +11,15 @@ from collections import defaultdict
 from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed
 
 from casework.choices import EntryType, OrganisationKind, Role, ScreeningBasis
 from casework.models import CaseFile, Organisation
-from casework.selectors import case_for, user_has_role
+from casework.selectors import user_has_role
 from casework.services import (
     audit_record,
     casefile_close,
@@ -39,7 +39,8 @@ from trials.choices import (
     ProposalStatus,
     Stage,
 )
-from trials.letters import render_letter
+from trials.exceptions import ConflictError
+from trials.journal import application_case, journal_title, letter_entry
 from trials.models import (
     Application,
     Consultation,
@@ -49,7 +50,7 @@ from trials.models import (
     InterimReply,
     Trial,
 )
-from trials.services.applications import ConflictError, _save_transition
+from trials.services.applications import _save_transition
 from trials.uploads import check_upload
 
 DECIDING_MINISTRY = "KDD"
@@ -101,32 +102,7 @@ def _move(application: Application, method, *, actor, action: str, fields=(), re
 
 
 def _case(application: Application) -> CaseFile:
-    case = case_for(application)
-    if case is None:
-        raise ConflictError(_("The application has not been registered yet."))
-    return case
-
-
-def _letter_entry(*, actor, application, template, context, title, recipient, language=None):
-    """Render a letter, store its PDF as the main document of an outgoing journal entry."""
-    language = language or recipient.letter_language
-    letter = render_letter(template, {"application": application, **context}, language=language)
-    return journal_entry_create(
-        actor=actor,
-        case=_case(application),
-        entry_type=EntryType.OUTGOING,
-        title=title,
-        correspondent=recipient,
-        documents=[
-            {
-                "title": letter.title or title,
-                "file": ContentFile(letter.as_pdf()),
-                "filename": f"{template}.pdf",
-                "content_type": "application/pdf",
-                "is_main": True,
-            }
-        ],
-    )
+    return application_case(application)
 
 
 def _email(application: Application, template: str, **extra) -> None:
@@ -153,8 +129,10 @@ def application_register(*, actor, application: Application) -> CaseFile:
         actor=actor,
         subject=application,
         organisation=lead,
-        title=_("Application for a trial under forsøksloven – %(title)s")
-        % {"title": application.title},
+        title=journal_title(
+            gettext_lazy("Application for a trial under forsøksloven – %(title)s"),
+            title=application.title,
+        ),
     )
     documents = [{"title": application.title, "source": application, "is_main": True}]
     documents += [
@@ -165,7 +143,9 @@ def application_register(*, actor, application: Application) -> CaseFile:
         actor=actor,
         case=case,
         entry_type=EntryType.INCOMING,
-        title=_("Application for a trial – %(title)s") % {"title": application.title},
+        title=journal_title(
+            gettext_lazy("Application for a trial – %(title)s"), title=application.title
+        ),
         correspondent=lead,
         document_date=timezone.localdate(application.submitted_at),
         documents=documents,
@@ -175,12 +155,14 @@ def application_register(*, actor, application: Application) -> CaseFile:
             else ScreeningBasis.OFFL_13
         ),
     )
-    _letter_entry(
+    letter_entry(
         actor=actor,
         application=application,
         template="receipt",
         context={"case": case},
-        title=_("Receipt for application – %(title)s") % {"title": application.title},
+        title=journal_title(
+            gettext_lazy("Receipt for application – %(title)s"), title=application.title
+        ),
         recipient=lead,
     )
     _email(application, "registered", case_number=case.number)
@@ -270,8 +252,10 @@ def exemption_assess(
 ) -> ExemptionRequest:
     """Record the legal assessment of one request; an unresolved citation is resolved here."""
     _require_officer(actor)
-    application = exemption.application
-    if application.status not in (ApplicationStatus.UNDER_REVIEW,):
+    application = Application.objects.select_related("lead_organisation").get(
+        pk=exemption.application_id
+    )
+    if application.status != ApplicationStatus.UNDER_REVIEW:
         raise ConflictError(_("Exemptions are assessed while the application is under review."))
     if assessment not in Assessment.values:
         raise ValidationError({"assessment": _("Choose an assessment.")})
@@ -356,13 +340,15 @@ def consultations_start(
             message=message,
         )
         consultation.exemptions.set(exemptions)
-        consultation.letter = _letter_entry(
+        consultation.letter = letter_entry(
             actor=actor,
             application=application,
             template="consultation",
             context={"consultation": consultation, "exemptions": exemptions},
-            title=_("Consultation on application for a trial – %(title)s")
-            % {"title": application.title},
+            title=journal_title(
+                gettext_lazy("Consultation on application for a trial – %(title)s"),
+                title=application.title,
+            ),
             recipient=ministry,
             language="nb",
         )
@@ -445,8 +431,11 @@ def consultation_answer(
         actor=actor,
         case=_case(application),
         entry_type=EntryType.INCOMING,
-        title=_("Consultation answer from %(ministry)s – %(title)s")
-        % {"ministry": consultation.ministry.name, "title": application.title},
+        title=journal_title(
+            gettext_lazy("Consultation answer from %(ministry)s – %(title)s"),
+            ministry=consultation.ministry.name,
+            title=application.title,
+        ),
         correspondent=consultation.ministry,
         documents=documents,
     )
@@ -667,7 +656,7 @@ def proposal_approve(*, actor, proposal: DecisionProposal, comment: str = "") ->
 
 
 def _decision_letter(*, actor, application: Application):
-    entry = _letter_entry(
+    entry = letter_entry(
         actor=actor,
         application=application,
         template="decision",
@@ -676,7 +665,9 @@ def _decision_letter(*, actor, application: Application):
             "trial": getattr(application, "trial", None),
             "case": _case(application),
         },
-        title=_("Decision on application for a trial – %(title)s") % {"title": application.title},
+        title=journal_title(
+            gettext_lazy("Decision on application for a trial – %(title)s"), title=application.title
+        ),
         recipient=application.lead_organisation,
     )
     _email(application, "decided", journal_entry_id=entry.pk)
@@ -718,18 +709,21 @@ def interim_reply_send(
         errors["expected_decision"] = _("The expected date must lie in the future.")
     if errors:
         raise ValidationError(errors)
+    application = _lock(application)
     if application.status in (
         ApplicationStatus.APPROVED,
         ApplicationStatus.REJECTED,
         ApplicationStatus.WITHDRAWN,
     ):
         raise ConflictError(_("The case has already been decided."))
-    entry = _letter_entry(
+    entry = letter_entry(
         actor=actor,
         application=application,
         template="interim_reply",
         context={"reason": reason.strip(), "expected_decision": expected_decision},
-        title=_("Preliminary answer – %(title)s") % {"title": application.title},
+        title=journal_title(
+            gettext_lazy("Preliminary answer – %(title)s"), title=application.title
+        ),
         recipient=application.lead_organisation,
     )
     reply = InterimReply.objects.create(
