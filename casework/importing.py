@@ -1,5 +1,6 @@
 """Idempotent upserts of reference rows: unchanged rows are left alone, changed ones updated."""
 
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
@@ -63,3 +64,11 @@ def sync_rows(
     if to_update:
         model.objects.bulk_update(to_update, sorted(update_fields), batch_size=500)
     return result
+
+
+class UnicodeJSONEncoder(json.JSONEncoder):
+    """Store æ, ø and å as themselves, so that text lookups in JSON work on SQLite too."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs["ensure_ascii"] = False
+        super().__init__(*args, **kwargs)

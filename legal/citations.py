@@ -43,7 +43,8 @@ ORDINALS = {
 
 _LOVDATA_ID = re.compile(r"^(lov|for)-\d{4}-\d{2}-\d{2}(-\d+)?$", re.IGNORECASE)
 _CITATION = re.compile(
-    r"^(?P<act>.+?)\s*§+\s*(?P<section>\d+(?:\s*-\s*\d+)?(?:\s?[a-z](?![a-zæøå]))?)"
+    r"^(?P<act>.+?)\s*§+\s*"
+    r"(?P<section>\d+(?:\s?[a-z](?=\s*-))?(?:\s*-\s*\d+)?(?:\s?[a-z](?![a-zæøå]))?)"
     r"(?P<rest>.*)$",
     re.IGNORECASE,
 )

@@ -4,6 +4,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from casework.choices import OrganisationKind
+from casework.importing import UnicodeJSONEncoder
 from casework.models import Organisation
 from legal.choices import LIMIT_EXPLANATIONS, ActKind, LimitKind
 
@@ -37,6 +38,7 @@ class LegalAct(models.Model):
     aliases = models.JSONField(
         _("abbreviations"),
         default=list,
+        encoder=UnicodeJSONEncoder,
         blank=True,
         help_text=_("Other names and abbreviations people write, e.g. oppl., pbl."),
     )

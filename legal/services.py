@@ -16,7 +16,8 @@ from legal.models import LegalAct, Provision, ScopeLimit, section_number
 DATA_DIR = Path(__file__).resolve().parent / "data"
 PROVISION_FILES = ("provisions.csv", "provisions_extra.csv")
 _CHAPTER = re.compile(
-    r"^(?P<label>Kapittel\s+(?:\d+(?:\s?[A-Z](?=[.\s]|$))?|[IVXLC]+))\.?\s*(?P<heading>.*)$"
+    r"^(?P<label>(?:Kapittel|Kapitel|Kap\.?)\s*(?:\d+(?:\s?[A-Z](?=[.\s]|$))?|[IVXLC]+))"
+    r"\.?\s*(?P<heading>.*)$"
 )
 REPEALED_HEADINGS = {"(opphevet)", "(oppheva)"}
 
