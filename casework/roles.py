@@ -29,13 +29,16 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "trials.view_call",
         "trials.add_call",
         "trials.change_call",
+        "workflows.handle_case",
     ],
     Role.APPROVER: [
+        "workflows.approve_decision",
         "casework.view_organisation",
         "casework.view_auditevent",
         "trials.view_application",
     ],
     Role.CONSULTEE: [
+        "workflows.answer_consultation",
         "legal.view_legalact",
         "legal.view_provision",
     ],

@@ -12,6 +12,9 @@ on_submitted: list[Callable] = []
 # callback(application, actor): the applicant answered a request for more information
 on_answered: list[Callable] = []
 
+# callback(application, actor): the applicant withdrew the application
+on_withdrawn: list[Callable] = []
+
 
 def run(callbacks: list[Callable], *args) -> None:
     for callback in callbacks:

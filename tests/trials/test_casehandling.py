@@ -47,8 +47,12 @@ def hod_consultee(db):
 
 @pytest.fixture
 def submitted(make_ready, applicant, django_capture_on_commit_callbacks):
-    def build(**kwargs):
+    """A submitted application; ``also=[citation keys]`` adds exemption requests first."""
+
+    def build(also=(), **kwargs):
         application = make_ready(**kwargs)
+        for key in also:
+            _add_exemption(application, kwargs.get("actor", applicant), key)
         with django_capture_on_commit_callbacks(execute=True):
             return services.application_submit(
                 actor=kwargs.get("actor", applicant), application=application
@@ -58,10 +62,9 @@ def submitted(make_ready, applicant, django_capture_on_commit_callbacks):
 
 
 def _add_exemption(application, applicant, key):
-    services_app = Application.objects.get(pk=application.pk)
-    return services_app, services.exemption_request_create(
+    return services.exemption_request_create(
         actor=applicant,
-        application=services_app,
+        application=application,
         provision=Provision.objects.get(citation_key=key),
         proposed_arrangement="Ny ordning i forsøksperioden.",
         justification="Gir betre tenester.",
@@ -124,11 +127,8 @@ def test_complete_case_with_consultation_of_two_ministries_ends_in_partial_appro
     approver,
     django_capture_on_commit_callbacks,
 ):
-    application = submitted(stage=Stage.FINAL)
-    Application.objects.filter(pk=application.pk).update(status=ApplicationStatus.DRAFT)
-    application, hod_exemption = _add_exemption(application, applicant, HOL_3_2)
-    with django_capture_on_commit_callbacks(execute=True):
-        application = services.application_submit(actor=applicant, application=application)
+    application = submitted(stage=Stage.FINAL, also=[HOL_3_2])
+    hod_exemption = application.exemption_requests.get(provision__citation_key=HOL_3_2)
     _to_review(application, case_officer)
     _assess_all(application, case_officer)
 
@@ -227,10 +227,8 @@ def test_returned_proposal_goes_back_to_review_and_can_be_proposed_again(
 def test_refused_request_needs_reasons_and_a_limit_cannot_be_granted(
     submitted, applicant, case_officer, approver
 ):
-    application = submitted()
-    Application.objects.filter(pk=application.pk).update(status=ApplicationStatus.DRAFT)
-    application, limited = _add_exemption(application, applicant, KOML_11_3)
-    services.application_submit(actor=applicant, application=application)
+    application = submitted(also=[KOML_11_3])
+    limited = application.exemption_requests.get(provision__citation_key=KOML_11_3)
     _to_review(application, case_officer)
     assert services.assessment_suggestion(limited) == Assessment.OUTSIDE_LIMITS
     for exemption in application.exemption_requests.all():

@@ -183,6 +183,14 @@ class Application(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         pass
 
     @transition(
+        field=status,
+        source=ApplicationStatus.AWAITING_APPLICANT,
+        target=ApplicationStatus.UNDER_REVIEW,
+    )
+    def continue_without_answer(self):
+        pass
+
+    @transition(
         field=status, source=ApplicationStatus.SUBMITTED, target=ApplicationStatus.REGISTERED
     )
     def register(self, *, at):

@@ -475,6 +475,7 @@ def application_withdraw(*, actor, application: Application, reason: str) -> App
         to_state=application.status,
         reason=reason.strip(),
     )
+    hooks.run(hooks.on_withdrawn, application, actor)
     _email_on_commit(application, "withdrawn")
     return application
 

@@ -205,6 +205,21 @@ def information_request_extend(*, actor, application: Application, due_date: dat
 
 
 @transaction.atomic
+def application_continue_without_answer(*, actor, application: Application, reason: str = ""):
+    """The deadline passed without an answer; the officer goes on with what the case holds."""
+    _require_officer(actor)
+    application = _lock(application)
+    _move(
+        application,
+        application.continue_without_answer,
+        actor=actor,
+        action="application.continued_without_answer",
+        reason=reason,
+    )
+    return application
+
+
+@transaction.atomic
 def application_close_without_answer(*, actor, application: Application, reason: str):
     """The applicant did not answer in time and the officer closes the case."""
     _require_officer(actor)
