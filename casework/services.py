@@ -10,9 +10,9 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext
 from rest_framework.authtoken.models import Token
-from django.utils import timezone
 
 from casework.choices import CaseStatus, EntryStatus, EntryType, OrganisationKind, Role
 from casework.importing import SyncResult, sync_rows

@@ -17,6 +17,7 @@ urlpatterns = [
     path("tilgjengelighet/", views.accessibility_statement, name="accessibility"),
     path("", include("legal.urls")),
     path("", include("trials.urls")),
+    path("", include("casework.urls")),
     path("logg-inn/", auth_views.LoginView.as_view(), name="login"),
     path("logg-ut/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

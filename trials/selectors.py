@@ -15,6 +15,17 @@ from trials.choices import WITHDRAWABLE_STATUSES, ApplicationStatus
 from trials.models import Application, Attachment, ExemptionRequest
 
 KDD_ROLES = (Role.CASE_OFFICER, Role.APPROVER)
+DECIDING_MINISTRY = "KDD"  # forsøksloven §§ 3, 5-7 are delegated to KDD (FOR-1992-12-11-1050)
+
+
+def is_ministry_officer(user, role: str = Role.CASE_OFFICER) -> bool:
+    """Has ``user`` ``role`` at the deciding ministry (KDD)?"""
+    return (
+        user.is_authenticated
+        and Membership.objects.filter(
+            user=user, role=role, organisation__code=DECIDING_MINISTRY
+        ).exists()
+    )
 
 
 def _applicant_org_ids(user):
@@ -34,7 +45,7 @@ def applications_for_user(user) -> QuerySet[Application]:
         co_applicants__in=_applicant_org_ids(user)
     )
     if Membership.objects.filter(user=user, role__in=KDD_ROLES).exists():
-        visible |= ~Q(status=ApplicationStatus.DRAFT)
+        visible |= Q(submitted_at__isnull=False)
     ids = Application.objects.filter(visible).values("pk")
     return (
         Application.objects.filter(pk__in=ids)

@@ -53,7 +53,8 @@ def safe_filename(name: str) -> str:
     """The base name only, without path parts or control characters, at most 200 characters."""
     base = PurePath(name.replace("\\", "/")).name
     cleaned = "".join(ch for ch in base if ch.isprintable() and ch not in '"<>|:*?')
-    return cleaned.strip()[:200] or "dokument"
+    cleaned = cleaned.strip()[:200]
+    return cleaned if cleaned.strip(".") else "dokument"
 
 
 def check_upload(uploaded) -> CheckedFile:

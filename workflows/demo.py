@@ -6,14 +6,15 @@ from dataclasses import dataclass
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from viewflow.workflow.status import STATUS
 
 from casework.choices import OrganisationKind, Role
 from casework.models import Organisation
 from casework.selectors import organisations_for_user
 from casework.services import membership_grant, user_ensure
 from legal.models import Provision
-from trials.choices import AttachmentKind, Stage
-from trials.models import Application, Call
+from trials.choices import Assessment, AttachmentKind, Outcome, Position, Stage
+from trials.models import Application, Call, Consultation
 from trials.services import (
     application_create,
     application_set_co_applicants,
@@ -25,6 +26,8 @@ from trials.services import (
     contact_add,
     exemption_request_create,
 )
+from workflows.flows import ApplicationFlow
+from workflows.services import task_complete
 
 DEMO_CALL_TITLE = "Invitasjon til forsøk etter forsøksloven 2027"
 DEMO_PASSWORD = "frikommune-demo"  # noqa: S105 - documented demo-only credential
@@ -150,6 +153,7 @@ DEMO_APPLICATIONS = [
         "stage": Stage.PRELIMINARY,
         "in_call": True,
         "submit": True,
+        "stop_at": "consult",
         "summary": (
             "Lillehammer kommune vil prøve å organisere elevene i grupper etter behov "
             "gjennom skoledagen, og flytte noen dager i skoleruta lokalt."
@@ -224,6 +228,7 @@ DEMO_APPLICATIONS = [
         "stage": Stage.FINAL,
         "in_call": False,
         "submit": True,
+        "stop_at": "approve",
         "co_applicants": ["3440", "3441"],
         "summary": (
             "Lillehammer, Øyer og Gausdal vil behandle byggesøknader i et felles team med "
@@ -278,6 +283,234 @@ DEMO_APPLICATIONS = [
         ],
     },
 ]
+
+
+DEMO_APPLICATIONS += [
+    {
+        "user": "bodo",
+        "title": "Helsestasjon og skolehelsetjeneste i én tjeneste",
+        "stage": Stage.FINAL,
+        "in_call": False,
+        "submit": True,
+        "stop_at": "decided",
+        "summary": "Bodø samler helsestasjon, skolehelsetjeneste og psykisk helse for barn.",
+        "description": (
+            "Barn og unge skal møte ett team fra fødsel til videregående skole. Forsøket "
+            "prøver en felles ledelse og felles journalføring på tvers av tjenestene."
+        ),
+        "categories": ["a"],
+        "purposes": {"services": "Barn og familier får én kontaktperson."},
+        "expected_effects": "Tidligere hjelp og færre overganger.",
+        "effect_measurement": "Ventetid, brukerundersøkelser og tall fra KOSTRA.",
+        "affected_services": "Helsestasjon, skolehelsetjeneste, psykisk helse for barn.",
+        "affected_citizens": "Om lag 12 000 barn og unge og deres familier.",
+        "involvement": "Fagforbundet, NSF og ungdomsrådet har deltatt.",
+        "period_months": 48,
+        "exemptions": [
+            {
+                "key": "LOV-2011-06-24-30/§3-3",
+                "current_rule": "Kommunen skal organisere det forebyggende arbeidet særskilt.",
+                "proposed_arrangement": "Det forebyggende arbeidet organiseres i ett team.",
+                "justification": "Gir sammenheng i tjenestene.",
+                "consequences": "Rettighetene til barna og familiene står uendret.",
+            }
+        ],
+    },
+    {
+        "user": "lillehammer",
+        "title": "Kulturskole på tvers av kommunegrensene",
+        "stage": Stage.PRELIMINARY,
+        "in_call": True,
+        "submit": True,
+        "stop_at": "decided",
+        "refuse": "Kulturskolen kan allerede organiseres interkommunalt etter gjeldende rett.",
+        "summary": "Felles kulturskole med nabokommunene uten egne kulturskoletilbud.",
+        "description": "Lillehammer vil gi kulturskoletilbud til elever i nabokommunene.",
+        "categories": ["b"],
+        "purposes": {"resources": "Lærerne i kulturskolen brukes bedre."},
+        "period_months": 36,
+        "exemptions": [
+            {
+                "key": "LOV-2023-06-09-30/§26-1",
+                "current_rule": "Kvar kommune skal ha eit kulturskoletilbod.",
+                "proposed_arrangement": "Tilbodet kan givast av ein annan kommune.",
+                "justification": "Små kommunar får eit betre tilbod.",
+                "consequences": "Ingen.",
+            }
+        ],
+    },
+    {
+        "user": "bodo",
+        "title": "Forenklet rapportering til statsforvalteren",
+        "stage": Stage.PRELIMINARY,
+        "in_call": True,
+        "submit": True,
+        "stop_at": "awaiting",
+        "summary": "Bodø vil rapportere om barnehagene én gang i året i stedet for løpende.",
+        "description": "Kommunen ønsker å samle rapporteringen om barnehagetilsynet.",
+        "categories": ["c"],
+        "purposes": {"efficient": "Mindre tid til rapportering og mer tid til tilsyn."},
+        "period_months": 24,
+        "exemptions": [
+            {
+                "key": "LOV-2005-06-17-64/§10",
+                "current_rule": "Barnehagemyndigheten skal føre tilsyn og rapportere.",
+                "proposed_arrangement": "Samlet årlig rapport.",
+                "justification": "Mindre rapportering i tråd med tillitsreformen.",
+                "consequences": "Tilsynet med barnehagene blir som før.",
+            }
+        ],
+    },
+    {
+        "user": "lillehammer",
+        "title": "Felles tilsyn med barnehagene i Lillehammer-regionen",
+        "stage": Stage.PRELIMINARY,
+        "in_call": True,
+        "submit": True,
+        "stop_at": "register",
+        "summary": "Tilsynet med barnehagene gjøres av et felles team for regionen.",
+        "description": "Tre kommuner vil føre tilsyn med barnehagene gjennom ett felles team.",
+        "categories": ["a"],
+        "purposes": {"resources": "Et større fagmiljø for tilsyn."},
+        "period_months": 36,
+        "exemptions": [
+            {
+                "key": "LOV-2005-06-17-64/§11",
+                "current_rule": "Barnehagemyndigheten skal være uavhengig.",
+                "proposed_arrangement": "Tilsynet utføres av et felles interkommunalt team.",
+                "justification": "Sikrer uavhengighet bedre enn i dag.",
+                "consequences": "Ingen.",
+            }
+        ],
+    },
+    {
+        "user": "bodo",
+        "title": "Samlokalisert NAV og kommunale tjenester i distriktene",
+        "stage": Stage.PRELIMINARY,
+        "in_call": True,
+        "submit": True,
+        "stop_at": "check_completeness",
+        "summary": "Innbyggerne i distriktene møter NAV og kommunen ett sted.",
+        "description": "Bodø vil prøve felles tjenestekontor i bygdene.",
+        "categories": ["a"],
+        "purposes": {"services": "Kortere vei til tjenestene."},
+        "period_months": 36,
+        "exemptions": [
+            {
+                "key": "LOV-2011-06-24-30/§3-2",
+                "current_rule": "Kommunen skal tilby tjenestene som er nevnt.",
+                "proposed_arrangement": "Tjenestene tilbys fra et felles kontor.",
+                "justification": "Bedre tilgjengelighet i distriktene.",
+                "consequences": "Ingen endring i rettighetene.",
+            }
+        ],
+    },
+]
+
+STEPS = [
+    "register",
+    "check_completeness",
+    "awaiting",
+    "assess",
+    "consult",
+    "propose",
+    "approve",
+    "decided",
+]
+
+
+def _open_task(application, step):
+    return ApplicationFlow.task_class.objects.filter(
+        process__caseprocess__application=application,
+        flow_task=getattr(ApplicationFlow, step),
+        status__in=[STATUS.NEW, STATUS.ASSIGNED],
+    ).first()
+
+
+def drive_case(application, spec, users) -> None:
+    """Take a submitted demo application through the process up to ``spec["stop_at"]``."""
+    stop_at = STEPS.index(spec.get("stop_at", "register"))
+    officer, leader = users["saksbehandler"], users["leder"]
+
+    def reached(step):
+        return stop_at <= STEPS.index(step)
+
+    if reached("register"):
+        return
+    task_complete(actor=officer, task=_open_task(application, "register"), payload={})
+    if reached("check_completeness"):
+        return
+    if spec.get("stop_at") == "awaiting":
+        task_complete(
+            actor=officer,
+            task=_open_task(application, "check_completeness"),
+            payload={
+                "complete": False,
+                "message": "Send oss kommunestyrets vedtak om å søke, og si hvordan "
+                "tillitsvalgte er involvert.",
+            },
+        )
+        return
+    task_complete(
+        actor=officer,
+        task=_open_task(application, "check_completeness"),
+        payload={"complete": True},
+    )
+    if reached("assess"):
+        return
+    task_complete(
+        actor=officer,
+        task=_open_task(application, "assess"),
+        payload={
+            "assessments": {
+                e.pk: {"assessment": Assessment.WITHIN_SCOPE, "note": ""}
+                for e in application.exemption_requests.all()
+            }
+        },
+    )
+    consult = _open_task(application, "consult")
+    if consult is not None:
+        if reached("consult"):
+            return
+        while consult is not None:
+            consultation = Consultation.objects.get(pk=consult.data["consultation"])
+            consultee = users["kd"] if consultation.ministry.code == "KD" else users["hod"]
+            task_complete(
+                actor=consultee,
+                task=consult,
+                payload={
+                    "positions": {
+                        e.pk: {"position": Position.SUPPORTS, "statement": ""}
+                        for e in consultation.exemptions.all()
+                    },
+                    "statement": "Departementet støtter forsøket.",
+                },
+            )
+            consult = _open_task(application, "consult")
+    if reached("propose"):
+        return
+    refuse = spec.get("refuse")
+    task_complete(
+        actor=officer,
+        task=_open_task(application, "propose"),
+        payload={
+            "outcomes": {
+                e.pk: (
+                    {"outcome": Outcome.REFUSED, "reasons": refuse}
+                    if refuse
+                    else {"outcome": Outcome.GRANTED}
+                )
+                for e in application.exemption_requests.all()
+            },
+            "summary": refuse
+            or "Forsøket fyller vilkårene i forsøksloven §§ 1 og 3 og ligger innenfor § 4.",
+        },
+    )
+    if reached("approve"):
+        return
+    task_complete(
+        actor=leader, task=_open_task(application, "approve"), payload={"decision": "approve"}
+    )
 
 
 def seed_applications(progress=lambda message: None) -> list[Application]:
@@ -372,6 +605,8 @@ def seed_applications(progress=lambda message: None) -> list[Application]:
             )
         if spec["submit"]:
             application = application_submit(actor=user, application=application)
+            drive_case(application, spec, users)
+            application.refresh_from_db()
         if spec.get("withdraw"):
             application = application_withdraw(
                 actor=user, application=application, reason=spec["withdraw"]

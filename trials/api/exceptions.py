@@ -20,7 +20,7 @@ from rest_framework import exceptions, status
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from trials.services import ConflictError
+from trials.exceptions import ConflictError
 
 
 class Conflict(exceptions.APIException):

@@ -42,7 +42,12 @@ from trials.models import (
     InformationRequest,
 )
 from trials.rules import submission_problems
-from trials.selectors import applications_for_user, user_can_edit, user_is_applicant_for
+from trials.selectors import (
+    applications_for_user,
+    is_ministry_officer,
+    user_can_edit,
+    user_is_applicant_for,
+)
 from trials.uploads import check_upload
 
 APPLICATION_FIELDS = {
@@ -101,6 +106,14 @@ def _check_applicant_fields(values: dict) -> None:
     period = values.get("period_months")
     if period is not None and not (1 <= period <= 48):
         errors["period_months"] = _("The period must be between 1 and 48 months.")
+    call = values.get("call")
+    if call is not None:
+        if not call.is_open():
+            errors["call"] = _("The call for applications is not open.")
+        elif values.get("stage") and values["stage"] != call.stage:
+            errors["stage"] = _("This call is for %(stage)s.") % {
+                "stage": call.get_stage_display().lower()
+            }
     preliminary = values.get("preliminary")
     if preliminary is not None and (
         preliminary.stage != Stage.PRELIMINARY or preliminary.status != ApplicationStatus.APPROVED
@@ -128,11 +141,12 @@ def application_create(
     unknown = set(fields) - APPLICATION_FIELDS
     if unknown:
         raise TypeError(f"Unknown application fields: {sorted(unknown)}")
-    _check_applicant_fields(fields)
+    _check_applicant_fields({"call": call, "stage": stage, **fields})
     now = timezone.now()
-    number = sequence_next(name="application", year=now.year)
+    year = timezone.localdate(now).year  # the Norwegian calendar year, not UTC's
+    number = sequence_next(name="application", year=year)
     application = Application.objects.create(
-        reference=f"FRI-{now.year}-{number:04d}",
+        reference=f"FRI-{year}-{number:04d}",
         lead_organisation=lead_organisation,
         title=title,
         stage=stage,
@@ -158,8 +172,14 @@ def application_update(*, actor, application: Application, **fields) -> Applicat
     unknown = set(fields) - APPLICATION_FIELDS
     if unknown:
         raise TypeError(f"Unknown application fields: {sorted(unknown)}")
-    _check_applicant_fields(fields)
     changed = [name for name, value in fields.items() if getattr(application, name) != value]
+    # The call is checked only when it changes: a draft may outlive its call's deadline.
+    _check_applicant_fields(
+        {
+            "stage": fields.get("stage", application.stage),
+            **{name: fields[name] for name in changed},
+        }
+    )
     for name in changed:
         setattr(application, name, fields[name])
     if changed:
@@ -332,6 +352,18 @@ def exemption_request_update(
         )
         if subsection and not fields.get("subsection"):
             fields["subsection"] = subsection
+    if (
+        request.provision_id is not None
+        and application.exemption_requests.exclude(pk=request.pk)
+        .filter(
+            provision_id=request.provision_id,
+            subsection=fields.get("subsection", request.subsection),
+        )
+        .exists()
+    ):
+        raise ValidationError(
+            {"provision": _("The application already asks for an exemption from this provision.")}
+        )
     for name, value in fields.items():
         setattr(request, name, value)
     request.save()
@@ -374,6 +406,12 @@ def attachment_add(
     """Store a checked upload under a server-generated name."""
     if answer is None:
         _require_editor(actor, application)
+    elif (
+        not user_is_applicant_for(actor, application, lead_only=True)
+        or answer.application_id != application.pk
+        or answer.is_answered
+    ):
+        raise PermissionDenied(_("Only the lead applicant can attach files to an open answer."))
     if kind not in AttachmentKind.values:
         raise ValidationError({"kind": _("Choose what kind of document this is.")})
     if kind == AttachmentKind.COUNCIL_DECISION and (
@@ -436,7 +474,7 @@ def application_submit(*, actor, application: Application) -> Application:
         raise ConflictError(_("The application has already been submitted."))
     problems = submission_problems(application)
     if problems:
-        raise ValidationError(problems, code="not_ready")
+        raise ValidationError([ValidationError(p, code="not_ready") for p in problems])
     from_state = application.status
     application.submit(at=timezone.now())
     _save_transition(application, ["submitted_at"])
@@ -485,7 +523,7 @@ def application_request_information(
     *, actor, application: Application, message: str, due_date: datetime.date | None = None
 ) -> InformationRequest:
     """A KDD case officer asks the applicant for more information (under review → awaiting)."""
-    if not user_has_role(actor, Role.CASE_OFFICER):
+    if not is_ministry_officer(actor):
         raise PermissionDenied(_("Only a case officer can ask for more information."))
     if not (message or "").strip():
         raise ValidationError({"message": _("Say what information is needed.")})

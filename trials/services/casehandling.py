@@ -50,10 +50,10 @@ from trials.models import (
     InterimReply,
     Trial,
 )
+from trials.selectors import DECIDING_MINISTRY, is_ministry_officer
 from trials.services.applications import _save_transition
 from trials.uploads import check_upload
 
-DECIDING_MINISTRY = "KDD"
 DEFAULT_CONSULTATION_DAYS = 21
 
 
@@ -69,7 +69,8 @@ def _require_role(actor, role: Role, message: str, organisation: Organisation | 
 
 
 def _require_officer(actor) -> None:
-    _require_role(actor, Role.CASE_OFFICER, _("Only a case officer at the ministry can do this."))
+    if not is_ministry_officer(actor):
+        raise PermissionDenied(_("Only a case officer at the ministry can do this."))
 
 
 def _lock(application: Application) -> Application:
@@ -597,7 +598,8 @@ def _lock_proposal(proposal: DecisionProposal) -> DecisionProposal:
 
 
 def _check_reviewer(actor, proposal: DecisionProposal) -> None:
-    _require_role(actor, Role.APPROVER, _("Only a leader with the approver role can do this."))
+    if not is_ministry_officer(actor, Role.APPROVER):
+        raise PermissionDenied(_("Only a leader with the approver role can do this."))
     if proposal.proposed_by_id == actor.pk:
         raise PermissionDenied(_("You cannot approve your own proposal (four-eyes principle)."))
     if proposal.status != ProposalStatus.PENDING:
