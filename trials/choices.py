@@ -120,3 +120,18 @@ class ProposalStatus(models.TextChoices):
     PENDING = "pending", _("Awaiting approval")
     APPROVED = "approved", _("Approved")
     RETURNED = "returned", _("Returned with comments")
+
+
+class PublicExemptionState(models.TextChoices):
+    """What the public may know about one requested exemption (the exemption register).
+
+    Derived from the application's status and the decided outcome, never from the
+    assessment: before the decision every live request is simply awaiting it.
+    """
+
+    PENDING = "pending", _("Awaiting decision")
+    GRANTED = "granted", _("Granted")
+    GRANTED_WITH_CONDITIONS = "granted_with_conditions", _("Granted with conditions")
+    REFUSED = "refused", _("Refused")
+    CLOSED = "closed", _("Closed without a decision on the exemption")
+    WITHDRAWN = "withdrawn", _("Withdrawn")

@@ -527,10 +527,6 @@ class ContactsForm(PortalForm):
         }
 
 
-class SubmitForm(PortalForm):
-    pass
-
-
 class WithdrawForm(PortalForm):
     reason = forms.CharField(
         label=_("Why is the application withdrawn?"),

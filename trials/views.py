@@ -819,6 +819,9 @@ def _exemption_form(request, application: Application, exemption):
             search()
     else:  # save
         kwargs = {}
+        if provision is None and suggestion:
+            citation = suggestion
+            data["citation"], data["suggestion"] = suggestion, ""
         if provision is not None:
             kwargs["provision"] = provision
         elif citation:
@@ -870,7 +873,8 @@ def _exemption_form(request, application: Application, exemption):
     for name, message in errors:
         form.add_error(name, message)
     if service_error is not None:
-        form.add_service_errors(service_error)
+        # Without a chosen provision the typed citation is what the error is about.
+        form.add_service_errors(service_error, {} if provision else {"provision": "citation"})
     if provision is None and data.get("provision"):
         provision = form.cleaned_data.get("provision")
     state["resolved"] = provision

@@ -8,13 +8,16 @@ import re
 
 import pytest
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from casework.choices import Role
+from legal.models import Provision
 from tests.browser.conftest import assert_accessible
-from tests.factories import member, municipality
+from tests.factories import member, ministry, municipality
 from tests.trials.conftest import pdf_bytes
-from trials.choices import ApplicationStatus
+from trials import services
+from trials.choices import ApplicationStatus, AttachmentKind
 from trials.models import Application
 
 pytestmark = pytest.mark.browser
@@ -110,8 +113,9 @@ def test_applicant_prepares_and_submits_an_application(site, page, settings, tmp
     assert page.get_by_role("radio", name=re.compile(r"§ 13-1 Bortvising")).is_visible()
     assert_accessible(page)
 
+    # Enter in the citation field finds the provision (the form's default action).
     page.get_by_label("Citation", exact=True).fill("opplaringslova § 13-1")
-    main.get_by_role("button", name="Find the provision").click()
+    page.get_by_label("Citation", exact=True).press("Enter")
     assert page.get_by_role("group", name="Did you mean").is_visible()
     assert_accessible(page)
     page.get_by_role("radio", name="Opplæringslova § 13-1").check()
@@ -167,4 +171,100 @@ def test_applicant_prepares_and_submits_an_application(site, page, settings, tmp
     page.wait_for_url(re.compile(rf"/mine-soknader/{application.pk}/$"))
     assert main.get_by_text("The ministry has received the application.").is_visible()
     assert main.get_by_role("heading", name="History").is_visible()
+    assert_accessible(page)
+
+
+def test_follow_up_pages_have_no_accessibility_violations(site, page, settings, tmp_path):
+    """Status page with a request for information, answer, withdraw, copy and delete pages."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    lillehammer = municipality("3405")
+    applicant = member(
+        lillehammer, Role.APPLICANT, username="per", first_name="Per", last_name="Lie"
+    )
+    officer = member(
+        ministry("KDD"), Role.CASE_OFFICER, username="kari", first_name="Kari", last_name="Dahl"
+    )
+    provision = Provision.objects.get(citation_key="LOV-2023-06-09-30/§13-1")
+    submitted = services.application_create(
+        actor=applicant,
+        lead_organisation=lillehammer,
+        title="Skyss for elevar",
+        description="Ei ny ordning for skyss.",
+        period_months=12,
+        requested_start=timezone.localdate() + datetime.timedelta(days=60),
+    )
+    services.exemption_request_create(
+        actor=applicant,
+        application=submitted,
+        provision=provision,
+        proposed_arrangement="Kommunen avgjer skyss.",
+        justification="Betre ruter.",
+    )
+    services.application_submit(actor=applicant, application=submitted)
+    services.application_register(actor=officer, application=submitted)
+    Application.objects.filter(pk=submitted.pk).update(status=ApplicationStatus.UNDER_REVIEW)
+    services.application_request_information(
+        actor=officer, application=submitted, message="Send kart over skyssrutene."
+    )
+    draft = services.application_create(
+        actor=applicant, lead_organisation=lillehammer, title="Utkast"
+    )
+    exemption = services.exemption_request_create(
+        actor=applicant, application=draft, citation_text="lokal forskrift om brøyting § 2"
+    )
+    attachment = services.attachment_add(
+        actor=applicant,
+        application=draft,
+        uploaded_file=SimpleUploadedFile("kart.pdf", pdf_bytes()),
+        kind=AttachmentKind.OTHER,
+    )
+
+    page.context.add_cookies([{"name": "django_language", "value": "en", "url": site.url}])
+    main = page.get_by_role("main")
+    page.goto(site.url + "/logg-inn/?next=/mine-soknader/")
+    page.get_by_label("User name").fill("per")
+    page.get_by_label("Password").fill(PASSWORD)
+    main.get_by_role("button", name="Log in").click()
+    page.wait_for_url(re.compile(r"/mine-soknader/$"))
+    assert main.get_by_role("heading", name=re.compile("^Drafts")).is_visible()
+    assert_accessible(page)
+
+    main.get_by_role("link", name="Skyss for elevar").click()
+    assert main.get_by_text("Send kart over skyssrutene.").first.is_visible()
+    assert_accessible(page)
+
+    main.get_by_role("link", name="Answer the request", exact=True).click()
+    page.wait_for_url(re.compile(r"/svar/$"))
+    assert_accessible(page)
+    main.get_by_role("button", name="Send the answer").click()
+    assert page.get_by_role("alert").get_by_role("link", name="Write your answer.").is_visible()
+    assert_accessible(page)
+    page.get_by_label("Your answer").fill("Kartet ligg ved.")
+    page.get_by_label("Attachments").set_input_files(
+        {"name": "kart.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes()}
+    )
+    main.get_by_role("button", name="Send the answer").click()
+    page.wait_for_url(re.compile(rf"/mine-soknader/{submitted.pk}/$"))
+    assert_accessible(page)
+
+    main.get_by_role("link", name="Withdraw the application").click()
+    page.wait_for_url(re.compile(r"/trekk/$"))
+    assert_accessible(page)
+
+    page.goto(site.url + f"/mine-soknader/{submitted.pk}/kopier/")
+    assert_accessible(page)
+
+    page.goto(site.url + f"/mine-soknader/{draft.pk}/steg/unntak/")
+    assert main.get_by_text("Not found in the register").is_visible()
+    assert_accessible(page)
+    page.goto(site.url + f"/mine-soknader/{draft.pk}/unntak/{exemption.pk}/")
+    assert page.get_by_label(re.compile("Save the citation as I wrote it")).is_checked()
+    assert_accessible(page)
+    page.goto(site.url + f"/mine-soknader/{draft.pk}/unntak/{exemption.pk}/slett/")
+    assert_accessible(page)
+    page.goto(site.url + f"/vedlegg/{attachment.pk}/slett/")
+    assert_accessible(page)
+    main.get_by_role("button", name="Yes, delete").click()
+    page.wait_for_url(re.compile(r"/steg/vedlegg/$"))
+    assert main.get_by_text("No files are uploaded yet.").is_visible()
     assert_accessible(page)

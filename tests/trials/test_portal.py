@@ -487,7 +487,27 @@ def test_exemption_duplicate_is_refused_with_the_services_reason(
     )
     assert response.status_code == 200
     assert "already asks for an exemption from this provision" in html_of(response)
+    response = as_applicant.post(
+        reverse("trials:exemption_create", args=[application.pk]),
+        {"citation": "oppl. § 13-1", "action": "save", **DETAILS},
+    )
+    html = html_of(response)
+    assert 'href="#id_citation">The application already asks for an exemption' in html
+    assert 'value="oppl. § 13-1"' in html
     assert application.exemption_requests.count() == 1
+
+
+def test_exemption_shows_the_forsoksloven_4_limit_of_the_provision(as_applicant, make_draft):
+    application = make_draft()
+    response = as_applicant.post(
+        reverse("trials:exemption_create", args=[application.pk]),
+        {"citation": "forvaltningsloven § 17", "action": "resolve"},
+    )
+    html = html_of(response)
+    assert "Forvaltningsloven § 17" in html
+    warning = html[html.index('class="alert alert-warning"') :]
+    assert "Procedural rules of the Public Administration Act" in warning
+    assert "Forsøksloven § 4 first paragraph (b)" in warning
 
 
 def test_exemption_edit_and_delete_with_confirmation(
