@@ -437,6 +437,10 @@ def application_detail(request, pk: int):
         "open_request": next((r for r in information_requests if not r.is_answered), None),
         "answered_requests": [r for r in information_requests if r.is_answered],
         "copy_form": CopyForm(organisations=organisations) if organisations.exists() else None,
+        "can_continue_as_final": selectors.user_is_applicant_for(
+            request.user, application, lead_only=True
+        )
+        and not application.final_applications.exists(),
         "first_step": FIRST_STEP,
     }
     context.update(_content_context(application))
@@ -1122,6 +1126,7 @@ def application_copy(request, pk: int):
                     actor=request.user,
                     source=source,
                     lead_organisation=form.cleaned_data["lead_organisation"],
+                    as_final=request.POST.get("as_final") == "1",
                 )
             except ValidationError as exc:
                 form.add_service_errors(exc)

@@ -15,6 +15,7 @@ from django_fsm import ConcurrentTransition
 
 from casework.models import AuditEvent, AuditTrailImmutable, Sequence
 from casework.selectors import audit_events_for
+from tests.factories import municipality
 from tests.trials.conftest import OPPL_13_1, pdf_bytes, png_bytes, upload
 from trials import services
 from trials.choices import ApplicationStatus, AttachmentKind, ExemptionStatus, Stage
@@ -1166,3 +1167,19 @@ def test_a_png_can_be_attached_to_a_draft(make_draft, applicant, media_root):
         kind=AttachmentKind.OTHER,
     )
     assert attachment.content_type == "image/png"
+
+
+def test_a_preliminary_application_taken_forward_continues_as_a_final_one(
+    make_ready, applicant, lillehammer, set_status
+):
+    preliminary = make_ready(co_applicants=[municipality("3440")])
+    preliminary = set_status(preliminary, ApplicationStatus.APPROVED)
+    final = services.application_copy(
+        actor=applicant, source=preliminary, lead_organisation=lillehammer, as_final=True
+    )
+    assert final.stage == Stage.FINAL
+    assert final.preliminary == preliminary
+    assert final.status == ApplicationStatus.DRAFT
+    assert [o.number for o in final.co_applicants.all()] == ["3440"]
+    assert final.purposes.count() == preliminary.purposes.count()
+    assert final.exemption_requests.count() == preliminary.exemption_requests.count()

@@ -27,6 +27,7 @@ from trials.choices import (
     DECIDED_STATUSES,
     ApplicationStatus,
     AttachmentKind,
+    Outcome,
     Purpose,
     Stage,
 )
@@ -621,25 +622,50 @@ def application_answer(
 
 @transaction.atomic
 def application_copy(
-    *, actor, source: Application, lead_organisation: Organisation, title: str | None = None
+    *,
+    actor,
+    source: Application,
+    lead_organisation: Organisation,
+    title: str | None = None,
+    as_final: bool = False,
 ) -> Application:
-    """A new draft with the exemption requests of ``source`` (own or decided public ones)."""
+    """A new draft with the exemption requests of ``source`` (own or decided public ones).
+
+    ``as_final`` starts the final application that continues a preliminary application
+    taken forward: same applicants, stage final, linked to the preliminary one.
+    """
     may_copy = (
         source.status in DECIDED_STATUSES
         or applications_for_user(actor).filter(pk=source.pk).exists()
     )
     if not may_copy:
         raise PermissionDenied(_("You cannot copy this application."))
+    extra = {}
+    if as_final:
+        if not user_is_applicant_for(actor, source, lead_only=True):
+            raise PermissionDenied(_("Only the lead applicant can continue the application."))
+        extra = {"preliminary": source}
+        lead_organisation = source.lead_organisation
     copy = application_create(
         actor=actor,
         lead_organisation=lead_organisation,
         title=title or source.title,
-        stage=source.stage,
+        stage=Stage.FINAL if as_final else source.stage,
         summary=source.summary,
         description=source.description,
         categories=list(source.categories),
+        **extra,
     )
-    for request in source.exemption_requests.all():
+    if as_final:
+        copy.co_applicants.set(source.co_applicants.all())
+        ApplicationPurpose.objects.bulk_create(
+            ApplicationPurpose(application=copy, purpose=p.purpose, justification=p.justification)
+            for p in source.purposes.all()
+        )
+    requests = source.exemption_requests.all()
+    if as_final:  # only what was taken forward
+        requests = requests.exclude(outcome=Outcome.REFUSED)
+    for request in requests:
         ExemptionRequest.objects.create(
             application=copy,
             provision=request.provision,
@@ -656,7 +682,7 @@ def application_copy(
         action="application.copied",
         target=copy,
         organisation=lead_organisation,
-        data={"source": source.reference},
+        data={"source": source.reference, "as_final": as_final},
     )
     return copy
 

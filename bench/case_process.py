@@ -1,0 +1,205 @@
+"""Cost of one application through the whole case process (see bench/README.md)."""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+os.environ.setdefault("TESTING", "true")
+
+import django
+
+django.setup()
+
+from django.core.management import call_command  # noqa: E402
+from django.db import connection  # noqa: E402
+from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+
+
+def percentile(values, share):
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--cases", type=int, default=20)
+    args = parser.parse_args()
+
+    setup_test_environment()
+    from django.test.utils import get_runner
+
+    runner = get_runner(django.conf.settings)(verbosity=0, interactive=False)
+    old_config = runner.setup_databases()
+    try:
+        call_command("load_reference_data", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+        run(args.cases)
+    finally:
+        runner.teardown_databases(old_config)
+
+
+def run(cases: int) -> None:
+    import datetime
+
+    from django.utils import timezone
+    from viewflow.workflow.status import STATUS
+
+    from casework.choices import OrganisationKind, Role
+    from casework.models import Organisation
+    from casework.services import membership_grant, user_ensure
+    from legal.models import Provision
+    from trials import services as trials
+    from trials.choices import Assessment, Outcome, Position, Purpose
+    from trials.models import Consultation
+    from workflows.flows import ApplicationFlow
+    from workflows.services import task_complete
+
+    def person(name, org, role):
+        user = user_ensure(
+            username=name, email=f"{name}@bench.example", first_name=name, last_name="Bench"
+        )
+        membership_grant(actor=None, user=user, organisation=org, role=role)
+        return user
+
+    ministries = {o.code: o for o in Organisation.objects.filter(kind=OrganisationKind.DEPARTEMENT)}
+    lillehammer = Organisation.objects.get(kind=OrganisationKind.KOMMUNE, number="3405")
+    applicant = person("applicant", lillehammer, Role.APPLICANT)
+    officer = person("officer", ministries["KDD"], Role.CASE_OFFICER)
+    approver = person("approver", ministries["KDD"], Role.APPROVER)
+    consultees = {
+        "KD": person("kd", ministries["KD"], Role.CONSULTEE),
+        "HOD": person("hod", ministries["HOD"], Role.CONSULTEE),
+    }
+    provisions = [
+        Provision.objects.get(citation_key="LOV-2023-06-09-30/§13-1"),
+        Provision.objects.get(citation_key="LOV-2011-06-24-30/§3-2"),
+    ]
+
+    def open_task(application, step):
+        return ApplicationFlow.task_class.objects.select_related("process").get(
+            process__caseprocess__application=application,
+            flow_task=getattr(ApplicationFlow, step),
+            status__in=[STATUS.NEW, STATUS.ASSIGNED],
+        )
+
+    times, queries = defaultdict(list), defaultdict(list)
+
+    def measure(step, func):
+        with CaptureQueriesContext(connection) as captured:
+            start = time.perf_counter()
+            func()
+            times[step].append(time.perf_counter() - start)
+        queries[step].append(len(captured.captured_queries))
+
+    for number in range(cases):
+        application = trials.application_create(
+            actor=applicant,
+            lead_organisation=lillehammer,
+            title=f"Forsøk {number}",
+            description="Benchmark.",
+            period_months=24,
+            requested_start=timezone.localdate() + datetime.timedelta(days=90),
+        )
+        for provision in provisions:
+            trials.exemption_request_create(
+                actor=applicant,
+                application=application,
+                provision=provision,
+                proposed_arrangement="Ny ordning.",
+                justification="Betre tenester.",
+            )
+        trials.application_set_purposes(
+            actor=applicant, application=application, purposes={Purpose.BETTER_SERVICES: "Ja."}
+        )
+        measure(
+            "submit",
+            lambda a=application: trials.application_submit(actor=applicant, application=a),
+        )
+        measure(
+            "register",
+            lambda a=application: task_complete(
+                actor=officer, task=open_task(a, "register"), payload={}
+            ),
+        )
+        measure(
+            "check_completeness",
+            lambda a=application: task_complete(
+                actor=officer, task=open_task(a, "check_completeness"), payload={"complete": True}
+            ),
+        )
+        measure(
+            "assess",
+            lambda a=application: task_complete(
+                actor=officer,
+                task=open_task(a, "assess"),
+                payload={
+                    "assessments": {
+                        e.pk: {"assessment": Assessment.WITHIN_SCOPE}
+                        for e in a.exemption_requests.all()
+                    }
+                },
+            ),
+        )
+
+        def consult(a=application):
+            for task in ApplicationFlow.task_class.objects.select_related("process").filter(
+                process__caseprocess__application=a,
+                flow_task=ApplicationFlow.consult,
+                status=STATUS.NEW,
+            ):
+                consultation = Consultation.objects.get(pk=task.data["consultation"])
+                task_complete(
+                    actor=consultees[task.data["ministry"]],
+                    task=task,
+                    payload={
+                        "positions": {
+                            e.pk: {"position": Position.SUPPORTS}
+                            for e in consultation.exemptions.all()
+                        }
+                    },
+                )
+
+        measure("consult (2 ministries)", consult)
+        measure(
+            "propose",
+            lambda a=application: task_complete(
+                actor=officer,
+                task=open_task(a, "propose"),
+                payload={
+                    "outcomes": {
+                        e.pk: {"outcome": Outcome.GRANTED} for e in a.exemption_requests.all()
+                    },
+                    "summary": "Godkjent.",
+                },
+            ),
+        )
+        measure(
+            "approve + letter",
+            lambda a=application: task_complete(
+                actor=approver, task=open_task(a, "approve"), payload={"decision": "approve"}
+            ),
+        )
+
+    total_times = [sum(times[step][i] for step in times) for i in range(cases)]
+    total_queries = [sum(queries[step][i] for step in queries) for i in range(cases)]
+    print(f"{cases} cases on {connection.vendor}")
+    print(f"{'step':<24}{'median ms':>10}{'p90 ms':>9}{'queries':>9}")
+    for step in times:
+        print(
+            f"{step:<24}{statistics.median(times[step]) * 1000:>10.1f}"
+            f"{percentile(times[step], 0.9) * 1000:>9.1f}{statistics.median(queries[step]):>9.0f}"
+        )
+    print(
+        f"{'whole case':<24}{statistics.median(total_times) * 1000:>10.1f}"
+        f"{percentile(total_times, 0.9) * 1000:>9.1f}{statistics.median(total_queries):>9.0f}"
+    )
+    print(f"cases per second (one worker): {1 / statistics.median(total_times):.1f}")
+
+
+if __name__ == "__main__":
+    main()
