@@ -7,7 +7,9 @@ from config import views
 
 api_v1 = [
     path("legal/", include("legal.api.urls")),
+    path("public/", include("trials.api.public_urls")),
     path("", include("trials.api.urls")),
+    path("", include("workflows.api.urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -16,8 +18,13 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("tilgjengelighet/", views.accessibility_statement, name="accessibility"),
     path("", include("legal.urls")),
+    path("", include("trials.register_urls")),
     path("", include("trials.urls")),
     path("", include("casework.urls")),
+    path("", include("casework.public_urls")),
+    path("", include("trials.public_urls")),
+    path("", include("workflows.urls")),
+    path("", include("workflows.access_urls")),
     path("logg-inn/", auth_views.LoginView.as_view(), name="login"),
     path("logg-ut/", auth_views.LogoutView.as_view(), name="logout"),
     path("i18n/", include("django.conf.urls.i18n")),

@@ -250,7 +250,9 @@ class ApplicationFlow(flow.Flow):
         return _start_of_day(consultation.due_date + datetime.timedelta(days=1))
 
     def send_consultation_reminder(self, activation):
-        notifications.consultation_reminder(self._consultation(_host_task(activation)))
+        # this function node follows the boundary timer, which follows the consult task
+        timer = _host_task(activation)
+        notifications.consultation_reminder(self._consultation(timer.previous.first()))
 
     def consultation_extended(self, activation):
         return activation.task.previous.first().data.get("action") == "extend"

@@ -178,7 +178,10 @@ def task_reassign(*, actor, task, user):
             raise TaskDone()
         if task.owner_id not in (None, actor.pk) and not user_has_role(actor, Role.CASE_OFFICER):
             raise PermissionDenied(_("You cannot reassign this task."))
-        _check_may_work_on(user, task)
+        try:
+            _check_may_work_on(user, task)
+        except PermissionDenied as exc:
+            raise ValidationError({"user": str(exc)}) from exc
         if task.owner_permission and not user.has_perm(task.owner_permission):
             raise ValidationError({"user": _("%(name)s cannot do this task.") % {"name": user}})
         task.owner = user
