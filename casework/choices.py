@@ -46,7 +46,7 @@ class EntryStatus(models.TextChoices):
 
     JOURNALED = "J", _("Journaled (J)")
     FINALISED = "F", _("Finalised (F)")
-    CHECKED = "G", _("Checked by the records office (G)")
+    APPROVED = "G", _("Approved by the manager (G)")
     EXPEDITED = "E", _("Expedited (E)")
     ARCHIVED = "A", _("Archived (A)")
 
@@ -60,3 +60,11 @@ class ScreeningBasis(models.TextChoices):
     OFFL_15 = "offl_15", _("Offentleglova § 15 (obtained for internal preparation)")
     OFFL_23 = "offl_23", _("Offentleglova § 23 (negotiating position of the public)")
     OFFL_26 = "offl_26", _("Offentleglova § 26 (personal data)")
+
+
+class AccessRequestStatus(models.TextChoices):
+    """Where an access request (innsynskrav) stands."""
+
+    RECEIVED = "received", _("Received")
+    GRANTED = "granted", _("Access granted")
+    REFUSED = "refused", _("Access refused")

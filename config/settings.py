@@ -83,6 +83,14 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # Plain text (emails, letters): no HTML escaping of "&" or quotes.
+        "NAME": "text",
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {"autoescape": False},
+    },
 ]
 
 DATABASES = {

@@ -10,6 +10,7 @@ The .mo files are committed, so a machine without GNU gettext still serves trans
 """
 
 import re
+from functools import cache
 from pathlib import Path
 
 import polib
@@ -25,10 +26,12 @@ PROJECT_SOURCES = ("casework/", "config/", "legal/", "templates/", "trials/", "w
 PLACEHOLDER = re.compile(r"%\([A-Za-z_]\w*\)[sdifr]")
 
 
+@cache
 def _po(lang: str) -> polib.POFile:
     return polib.pofile(str(LOCALE_DIR / lang / "LC_MESSAGES" / "django.po"))
 
 
+@cache
 def _mo(lang: str) -> polib.MOFile:
     return polib.mofile(str(LOCALE_DIR / lang / "LC_MESSAGES" / "django.mo"))
 
@@ -83,6 +86,19 @@ def test_placeholders_are_kept(lang):
                     problems.append((entry.msgid_plural, text))
         elif _placeholders(entry.msgid) != _placeholders(entry.msgstr):
             problems.append((entry.msgid, entry.msgstr))
+    assert problems == []
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_literal_percent_signs_stay_doubled(lang):
+    """Template strings store a literal % as %%; a single % breaks or shows wrongly."""
+    problems = []
+    for entry in _po(lang):
+        for index, text in enumerate(_translations(entry)):
+            source = entry.msgid_plural if entry.msgid_plural and index else entry.msgid
+            lone_percent = re.search(r"%(?!\()", text.replace("%%", ""))
+            if source.count("%%") != text.count("%%") or ("%%" in source and lone_percent):
+                problems.append((entry.msgid, text))
     assert problems == []
 
 

@@ -51,7 +51,9 @@ def render_letter(template: str, context: dict, *, language: str) -> Letter:
     """
     with translation.override(language):
         text = render_to_string(
-            f"trials/letters/{template}.txt", {"today": timezone.localdate(), **context}
+            f"trials/letters/{template}.txt",
+            {"today": timezone.localdate(), **context},
+            using="text",
         )
     paragraphs: list[tuple[str, str]] = []
     title = ""

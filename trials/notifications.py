@@ -25,6 +25,8 @@ def send_applicant_email(application_id: int, template: str, extra: dict | None 
         return
     with translation.override(application.lead_organisation.letter_language):
         context = {"application": application, "site_url": settings.SITE_URL, **(extra or {})}
-        subject = render_to_string(f"trials/email/{template}_subject.txt", context).strip()
-        body = render_to_string(f"trials/email/{template}.txt", context)
+        subject = render_to_string(
+            f"trials/email/{template}_subject.txt", context, using="text"
+        ).strip()
+        body = render_to_string(f"trials/email/{template}.txt", context, using="text")
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)

@@ -28,6 +28,8 @@ def consultation_reminder(consultation) -> None:
         return
     with translation.override("nb"):
         context = {"consultation": consultation, "site_url": settings.SITE_URL}
-        subject = render_to_string("workflows/email/consultation_reminder_subject.txt", context)
-        body = render_to_string("workflows/email/consultation_reminder.txt", context)
+        subject = render_to_string(
+            "workflows/email/consultation_reminder_subject.txt", context, using="text"
+        )
+        body = render_to_string("workflows/email/consultation_reminder.txt", context, using="text")
     send_mail(subject.strip(), body, settings.DEFAULT_FROM_EMAIL, recipients)

@@ -943,7 +943,7 @@ def test_copy_own_draft(make_ready, applicant, lillehammer, expect_audit):
     )
     assert source.exemption_requests.count() == 2
     event = audit_events_for(copy).get(action="application.copied")
-    assert event.data == {"source": source.reference}
+    assert event.data == {"source": source.reference, "as_final": False}
 
 
 def test_copying_another_municipalitys_draft_is_refused(
