@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from casework.models import AuditEvent, Membership, Organisation
+from casework.models import AccessRequest, AuditEvent, Membership, Organisation
 from casework.services import membership_grant, membership_revoke
 
 
@@ -52,6 +52,26 @@ class AuditEventAdmin(admin.ModelAdmin):
         return False
 
     def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(AccessRequest)
+class AccessRequestAdmin(admin.ModelAdmin):
+    """Read-only: requests are decided through the officers' page (the process and the
+    service), never edited here."""
+
+    list_display = ["reference", "created_at", "due_date", "status", "decided_at"]
+    list_filter = ["status", "refusal_basis"]
+    search_fields = ["reference"]
+    date_hierarchy = "created_at"
+
+    def get_readonly_fields(self, request, obj=None):
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request):
         return False
 
     def has_delete_permission(self, request, obj=None):

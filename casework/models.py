@@ -9,6 +9,7 @@ from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from casework.choices import (
+    AccessRequestStatus,
     CaseStatus,
     EntryStatus,
     EntryType,
@@ -397,6 +398,8 @@ class JournalEntry(models.Model):
                 fields=["case", "number_in_case"], name="journalentry_unique_in_case"
             ),
         ]
+        # The public journal lists the newest first and filters by journal date.
+        indexes = [models.Index(fields=["-registered_at", "-id"], name="journalentry_registered")]
 
     def __str__(self) -> str:
         return f"{self.journal_number} {self.title}"
@@ -447,3 +450,82 @@ class JournalDocument(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class AccessRequest(models.Model):
+    """An access request (innsynskrav, offentleglova § 28) for one entry of the public journal.
+
+    Anyone may ask, without giving a reason or a name; the email address is needed only to
+    answer. The requester's email and name are personal data: they are shown to case
+    officers only, never on a public page, in the journal or in the audit trail.
+    """
+
+    reference = models.CharField(
+        _("reference"), max_length=20, unique=True, help_text=_("INN-YYYY-NNNN.")
+    )
+    entry = models.ForeignKey(
+        JournalEntry,
+        verbose_name=_("journal entry"),
+        on_delete=models.PROTECT,
+        related_name="access_requests",
+    )
+    email = models.EmailField(_("email address"))
+    name = models.CharField(_("name"), max_length=200, blank=True)
+    message = models.TextField(_("message"), blank=True)
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        default="nb",
+        help_text=_("The language of the request form; answers are written in it."),
+    )
+    created_at = models.DateTimeField(_("received at"), default=timezone.now)
+    due_date = models.DateField(
+        _("answer due"), help_text=_("Three working days after the request (offentleglova § 29).")
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=10,
+        choices=AccessRequestStatus.choices,
+        default=AccessRequestStatus.RECEIVED,
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision = models.TextField(
+        _("decision text"), blank=True, help_text=_("The reasons given to the requester.")
+    )
+    refusal_basis = models.CharField(
+        _("legal basis for refusal"),
+        max_length=20,
+        choices=ScreeningBasis.choices,
+        blank=True,
+    )
+
+    class Meta:
+        verbose_name = _("access request")
+        verbose_name_plural = _("access requests")
+        ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(status=AccessRequestStatus.REFUSED) | ~Q(refusal_basis=""),
+                name="accessrequest_refusal_has_basis",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=AccessRequestStatus.RECEIVED) | Q(decided_at__isnull=False),
+                name="accessrequest_decision_has_time",
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "due_date"])]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def is_decided(self) -> bool:
+        return self.status != AccessRequestStatus.RECEIVED

@@ -23,6 +23,7 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
     Role.CASE_OFFICER: [
         "casework.view_organisation",
         "casework.view_auditevent",
+        "casework.view_accessrequest",
         "legal.view_legalact",
         "legal.view_provision",
         "trials.view_application",

@@ -1,10 +1,25 @@
 """Reads about organisations and who may act for them."""
 
-from django.contrib.contenttypes.models import ContentType
-from django.db.models import QuerySet
+import datetime
+import re
+from dataclasses import dataclass
+from pathlib import PurePath
 
-from casework.choices import OrganisationKind, Role
-from casework.models import AuditEvent, CaseFile, JournalEntry, Membership, Organisation
+from django.contrib.contenttypes.models import ContentType
+from django.db.models import Count, Max, Prefetch, QuerySet
+from django.db.models.fields.files import FieldFile
+from django.utils import timezone
+
+from casework.choices import AccessRequestStatus, OrganisationKind, Role, ScreeningBasis
+from casework.models import (
+    AccessRequest,
+    AuditEvent,
+    CaseFile,
+    JournalDocument,
+    JournalEntry,
+    Membership,
+    Organisation,
+)
 
 
 def organisations_for_user(user, *, role: Role | str | None = None) -> QuerySet[Organisation]:
@@ -61,3 +76,164 @@ def case_for(subject) -> CaseFile | None:
 
 def case_journal(case: CaseFile) -> QuerySet[JournalEntry]:
     return case.entries.select_related("correspondent").prefetch_related("documents")
+
+
+# --- the public journal (offentleglova § 10) -----------------------------------------------
+
+PUBLIC_ONLY = "public"
+SCREENED_ONLY = "screened"
+
+
+@dataclass(frozen=True)
+class DocumentFile:
+    file: FieldFile
+    filename: str
+    content_type: str
+
+
+_UNSAFE_IN_FILENAME = re.compile(r'[\x00-\x1f\x7f/\\"<>:|?*]+')
+
+
+def _download_name(name: str, fallback_suffix: str = "") -> str:
+    """A file name safe in a Content-Disposition header and on any file system."""
+    name = _UNSAFE_IN_FILENAME.sub("_", name).strip(" ._") or "dokument"
+    if fallback_suffix and not PurePath(name).suffix:
+        name += fallback_suffix
+    return name[-150:]
+
+
+def journal_document_file(document: JournalDocument) -> DocumentFile | None:
+    """The file behind a journal document: its own, or that of its source (e.g. an
+    application's attachment, resolved through ``document.source`` and its ``file``)."""
+    if document.file:
+        suffix = PurePath(document.file.name).suffix.lower()[:10]
+        return DocumentFile(
+            document.file, _download_name(document.title, suffix), document.content_type
+        )
+    source = document.source if document.source_type_id else None
+    stored = getattr(source, "file", None)
+    if not stored:
+        return None
+    suffix = PurePath(stored.name).suffix.lower()[:10]
+    return DocumentFile(
+        stored,
+        _download_name(getattr(source, "original_name", "") or document.title, suffix),
+        getattr(source, "content_type", "") or document.content_type,
+    )
+
+
+def journal_document_releasable(document: JournalDocument) -> bool:
+    """Has a file, and its source (when it has one) is not screened on its own."""
+    if document.source_type_id and getattr(document.source, "screening_basis", ""):
+        return False
+    return journal_document_file(document) is not None
+
+
+def journal_document_is_public(document: JournalDocument) -> bool:
+    """Anyone may download it: the entry is public and the document is releasable."""
+    return document.entry.is_public and journal_document_releasable(document)
+
+
+def public_journal(
+    *,
+    date_from: datetime.date | None = None,
+    date_to: datetime.date | None = None,
+    case_year: int | None = None,
+    case_sequence: int | None = None,
+    number_in_case: int | None = None,
+    entry_type: str = "",
+    basis: str = "",
+) -> QuerySet[JournalEntry]:
+    """Journal entries for the public journal, newest first, filtered by journal date (the
+    day registered, in Norwegian time), case or document number, type and screening."""
+    entries = JournalEntry.objects.all()
+    if date_from:
+        entries = entries.filter(registered_at__gte=_start_of_day(date_from))
+    if date_to:
+        entries = entries.filter(
+            registered_at__lt=_start_of_day(date_to + datetime.timedelta(days=1))
+        )
+    if case_year is not None:
+        entries = entries.filter(case__year=case_year, case__sequence=case_sequence)
+        if number_in_case is not None:
+            entries = entries.filter(number_in_case=number_in_case)
+    if entry_type:
+        entries = entries.filter(entry_type=entry_type)
+    if basis == PUBLIC_ONLY:
+        entries = entries.filter(screening_basis=ScreeningBasis.NONE)
+    elif basis == SCREENED_ONLY:
+        entries = entries.exclude(screening_basis=ScreeningBasis.NONE)
+    elif basis:
+        entries = entries.filter(screening_basis=basis)
+    return entries.order_by("-registered_at", "-pk")
+
+
+def _start_of_day(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def public_journal_stamp(entries: QuerySet[JournalEntry]) -> dict:
+    """Count, newest id and newest registration time of ``entries`` in one query: the page's
+    validators (ETag, Last-Modified) and the paginator's count. Journal entries are only
+    ever added, so a new entry is what changes a page."""
+    return entries.order_by().aggregate(
+        count=Count("pk"), last_pk=Max("pk"), last_registered=Max("registered_at")
+    )
+
+
+def public_journal_page(entries: QuerySet[JournalEntry]) -> QuerySet[JournalEntry]:
+    """What a journal page shows, in a fixed number of queries whatever the page size:
+    entries with case and correspondent, and the documents of public entries with their
+    sources (one query per kind of source)."""
+    public_documents = JournalDocument.objects.filter(
+        entry__screening_basis=ScreeningBasis.NONE
+    ).prefetch_related("source")
+    return entries.select_related("case", "correspondent").prefetch_related(
+        Prefetch("documents", queryset=public_documents, to_attr="public_documents")
+    )
+
+
+def public_journal_document(pk) -> JournalDocument | None:
+    """A document anyone may download, or None (screened, no file, or unknown)."""
+    document = (
+        JournalDocument.objects.filter(pk=pk, entry__screening_basis=ScreeningBasis.NONE)
+        .select_related("entry")
+        .first()
+    )
+    if document is None or not journal_document_is_public(document):
+        return None
+    return document
+
+
+def journal_entry_get(pk) -> JournalEntry | None:
+    try:
+        return JournalEntry.objects.select_related("case", "correspondent").get(pk=int(pk))
+    except (JournalEntry.DoesNotExist, ValueError, TypeError):
+        return None
+
+
+def journal_entry_by_document_number(
+    year: int, case_sequence: int, number_in_case: int
+) -> JournalEntry | None:
+    """The entry numbered like ``2026/000123-4`` (case number and number in the case)."""
+    return (
+        JournalEntry.objects.select_related("case", "correspondent")
+        .filter(case__year=year, case__sequence=case_sequence, number_in_case=number_in_case)
+        .first()
+    )
+
+
+def access_request_get(pk) -> AccessRequest | None:
+    return (
+        AccessRequest.objects.select_related("entry__case", "entry__correspondent", "decided_by")
+        .filter(pk=pk)
+        .first()
+    )
+
+
+def access_requests_open() -> QuerySet[AccessRequest]:
+    return (
+        AccessRequest.objects.filter(status=AccessRequestStatus.RECEIVED)
+        .select_related("entry__case", "entry__correspondent")
+        .order_by("due_date", "created_at")
+    )

@@ -8,16 +8,28 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
 from django.db import models, transaction
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 from rest_framework.authtoken.models import Token
 
-from casework.choices import CaseStatus, EntryStatus, EntryType, OrganisationKind, Role
+from casework import hooks, notifications
+from casework.choices import (
+    AccessRequestStatus,
+    CaseStatus,
+    EntryStatus,
+    EntryType,
+    OrganisationKind,
+    Role,
+    ScreeningBasis,
+)
+from casework.exceptions import AlreadyDecided
 from casework.importing import SyncResult, sync_rows
 from casework.middleware import current_request_id
 from casework.models import (
+    AccessRequest,
     AuditEvent,
     CaseFile,
     JournalDocument,
@@ -27,6 +39,8 @@ from casework.models import (
     Sequence,
 )
 from casework.roles import ROLE_GROUP_NAMES, ROLE_PERMISSIONS
+from casework.selectors import journal_document_releasable, user_has_role
+from casework.workdays import add_working_days
 
 
 def audit_record(
@@ -386,3 +400,138 @@ def api_token_revoke(*, actor, user) -> bool:
             data={"user": user.get_username()},
         )
     return bool(deleted)
+
+
+# --- access requests (innsynskrav, offentleglova §§ 28-32) ---------------------------------
+
+ACCESS_REQUEST_WORKING_DAYS = 3
+
+
+@transaction.atomic
+def access_request_create(
+    *,
+    actor,
+    entry: JournalEntry,
+    email: str,
+    name: str = "",
+    message: str = "",
+    language: str | None = None,
+) -> AccessRequest:
+    """Register an access request for ``entry``; due three working days later (§ 29).
+
+    Anyone may ask, logged in or not. The email and name stay out of the audit trail: they
+    are personal data kept only to answer the requester.
+    """
+    email = (email or "").strip()
+    try:
+        validate_email(email)
+    except ValidationError as exc:
+        raise ValidationError(
+            {"email": gettext("Enter the email address the answer should go to.")}
+        ) from exc
+    now = timezone.now()
+    today = timezone.localdate(now)
+    number = sequence_next(name="access_request", year=today.year)
+    access_request = AccessRequest.objects.create(
+        reference=f"INN-{today.year}-{number:04d}",
+        entry=entry,
+        email=email,
+        name=(name or "").strip(),
+        message=(message or "").strip(),
+        language=(language or get_language() or "nb")[:8],
+        created_at=now,
+        due_date=add_working_days(today, ACCESS_REQUEST_WORKING_DAYS),
+    )
+    audit_record(
+        actor=actor,
+        action="access_request.received",
+        target=access_request,
+        to_state=access_request.status,
+        data={
+            "reference": access_request.reference,
+            "entry": entry.journal_number,
+            "due_date": access_request.due_date.isoformat(),
+        },
+    )
+    hooks.run(hooks.on_access_request, access_request, actor)
+    pk = access_request.pk
+    transaction.on_commit(lambda: notifications.access_request_receipt(pk))
+    return access_request
+
+
+@transaction.atomic
+def access_request_decide(
+    *,
+    actor,
+    access_request: AccessRequest,
+    grant: bool,
+    basis: str = "",
+    reason: str = "",
+    documents: Iterable[JournalDocument] | None = None,
+) -> AccessRequest:
+    """Grant or refuse an access request and tell the requester (after commit).
+
+    A refusal names its legal basis in offentleglova (§ 31). A grant sends ``documents``
+    (by default every document of the entry that is not screened on its own) to the
+    requester; choosing fewer is partial access.
+    """
+    if not user_has_role(actor, Role.CASE_OFFICER):
+        raise PermissionDenied(gettext("Only a case officer at the ministry can decide this."))
+    access_request = (
+        AccessRequest.objects.select_for_update().select_related("entry").get(pk=access_request.pk)
+    )
+    if access_request.is_decided:
+        raise AlreadyDecided()
+    entry = access_request.entry
+    reason = (reason or "").strip()
+    basis = basis or ""
+    if grant:
+        if basis:
+            raise ValidationError(
+                {"basis": gettext("A granted request has no legal basis for refusal.")}
+            )
+        if documents is None:
+            released = [d for d in entry.documents.all() if journal_document_releasable(d)]
+        else:
+            released = list(documents)
+            if any(document.entry_id != entry.pk for document in released):
+                raise ValidationError(
+                    {"documents": gettext("Choose documents of the requested entry only.")}
+                )
+        status = AccessRequestStatus.GRANTED
+    else:
+        errors = {}
+        if basis not in ScreeningBasis.values or basis == ScreeningBasis.NONE:
+            errors["basis"] = gettext("Give the legal basis for the refusal (offentleglova § 31).")
+        if not reason:
+            errors["reason"] = gettext("Explain the refusal to the requester.")
+        if errors:
+            raise ValidationError(errors)
+        released = []
+        status = AccessRequestStatus.REFUSED
+    access_request.status = status
+    access_request.refusal_basis = basis
+    access_request.decision = reason
+    access_request.decided_by = actor
+    access_request.decided_at = timezone.now()
+    access_request.save(
+        update_fields=["status", "refusal_basis", "decision", "decided_by", "decided_at"]
+    )
+    document_ids = [document.pk for document in released]
+    audit_record(
+        actor=actor,
+        action=f"access_request.{status}",
+        target=access_request,
+        from_state=AccessRequestStatus.RECEIVED,
+        to_state=status,
+        reason=reason,
+        data={
+            "reference": access_request.reference,
+            "entry": entry.journal_number,
+            "basis": basis,
+            "documents": document_ids,
+        },
+    )
+    pk = access_request.pk
+    transaction.on_commit(lambda: notifications.access_request_decision(pk, document_ids))
+    return access_request

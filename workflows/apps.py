@@ -7,14 +7,16 @@ class WorkflowsConfig(AppConfig):
     verbose_name = _("Workflows")
 
     def ready(self):
+        from casework import hooks as casework_hooks
         from trials import hooks
-        from workflows import services
+        from workflows import access_services, services
 
-        # trials knows nothing of workflows; the process plugs into its services here.
+        # trials and casework know nothing of workflows; the processes plug in here.
         for registry, callback in (
             (hooks.on_submitted, services.case_start),
             (hooks.on_answered, services.answer_received),
             (hooks.on_withdrawn, services.case_cancel),
+            (casework_hooks.on_access_request, access_services.access_process_start),
         ):
             if callback not in registry:
                 registry.append(callback)

@@ -48,3 +48,6 @@ class CaseProcess(Process):
 
     def is_decided(self) -> bool:
         return self.application.status in ("approved", "rejected")
+
+
+from workflows.access_models import AccessRequestProcess  # noqa: E402, F401

@@ -1,0 +1,16 @@
+"""Extension points for processes that casework must not know about.
+
+casework knows no workflow (imports point one way: workflows → trials → legal → casework);
+the workflows app registers its callbacks here in ``AppConfig.ready``. Callbacks run inside
+the calling service's transaction, so a failure rolls the whole step back.
+"""
+
+from collections.abc import Callable
+
+# callback(access_request, actor): a new access request (innsynskrav) was registered
+on_access_request: list[Callable] = []
+
+
+def run(callbacks: list[Callable], *args) -> None:
+    for callback in callbacks:
+        callback(*args)

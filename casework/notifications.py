@@ -1,0 +1,70 @@
+"""Emails to people who asked for access (innsynskrav). Scheduled by the services with
+``transaction.on_commit`` only, so nothing is announced that was rolled back."""
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import translation
+
+from casework.choices import AccessRequestStatus
+from casework.models import AccessRequest, JournalDocument
+from casework.selectors import journal_document_file, journal_document_is_public
+
+# Larger files are offered as links (public documents) or sent another way.
+MAX_ATTACHMENT_BYTES = 15 * 1024 * 1024
+
+
+def _access_request(pk: int) -> AccessRequest:
+    return AccessRequest.objects.select_related("entry__case", "decided_by").get(pk=pk)
+
+
+def _send(access_request: AccessRequest, template: str, context: dict, attachments=()) -> None:
+    with translation.override(access_request.language or "nb"):
+        context = {
+            "access_request": access_request,
+            "entry": access_request.entry,
+            "site_url": settings.SITE_URL.rstrip("/"),
+            **context,
+        }
+        subject = render_to_string(f"casework/email/{template}_subject.txt", context, using="text")
+        body = render_to_string(f"casework/email/{template}.txt", context, using="text")
+    message = EmailMessage(
+        " ".join(subject.split()), body, settings.DEFAULT_FROM_EMAIL, [access_request.email]
+    )
+    for filename, content, content_type in attachments:
+        message.attach(filename, content, content_type or "application/octet-stream")
+    message.send()
+
+
+def access_request_receipt(access_request_id: int) -> None:
+    _send(_access_request(access_request_id), "access_request_receipt", {})
+
+
+def access_request_decision(access_request_id: int, document_ids: list[int]) -> None:
+    """The decision; a grant carries the released documents as attachments, public ones
+    also as links to the journal, those too large to attach as a line saying so."""
+    access_request = _access_request(access_request_id)
+    if access_request.status == AccessRequestStatus.REFUSED:
+        _send(access_request, "access_request_refused", {})
+        return
+    documents = JournalDocument.objects.filter(pk__in=document_ids).select_related("entry")
+    listed, attachments, budget = [], [], MAX_ATTACHMENT_BYTES
+    for document in documents:
+        found = journal_document_file(document)
+        link = ""
+        if journal_document_is_public(document):
+            link = settings.SITE_URL.rstrip("/") + reverse("journal:document", args=[document.pk])
+        attached = False
+        if found is not None:
+            try:
+                with found.file.open("rb") as handle:
+                    content = handle.read(budget + 1)
+            except FileNotFoundError:
+                content = None
+            if content is not None and len(content) <= budget:
+                attachments.append((found.filename, content, found.content_type))
+                budget -= len(content)
+                attached = True
+        listed.append({"title": document.title, "link": link, "attached": attached})
+    _send(access_request, "access_request_granted", {"documents": listed}, attachments)
