@@ -5,6 +5,7 @@ import hashlib
 from calendar import timegm
 
 from django.core import signing
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
@@ -13,6 +14,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control, pa
 from django.utils.functional import cached_property
 from django.utils.http import http_date, quote_etag
 from django.utils.translation import get_language
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from casework import selectors, services
@@ -138,7 +140,15 @@ def access_request(request):
     )
     if request.method == "POST":
         form = AccessRequestForm(request.POST)
-        if form.is_valid():
+        if form.is_valid() and _too_many_requests(request):
+            form.add_error(
+                None,
+                _(
+                    "We have received many access requests from your address in the last "
+                    "hour. Try again later, or write to postmottak@kdd.dep.no."
+                ),
+            )
+        elif form.is_valid():
             try:
                 created = services.access_request_create(
                     actor=request.user,
@@ -161,6 +171,22 @@ def access_request(request):
     )
     patch_cache_control(response, private=True, no_store=True)
     return response
+
+
+ACCESS_REQUESTS_PER_HOUR = 20
+
+
+def _too_many_requests(request) -> bool:
+    """A simple per-address limit, so the form cannot be used to send mail in bulk."""
+    address = request.META.get("REMOTE_ADDR", "")
+    key = f"access-requests:{address}"
+    cache.add(key, 0, timeout=3600)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, timeout=3600)
+        count = 1
+    return count > ACCESS_REQUESTS_PER_HOUR
 
 
 @require_safe

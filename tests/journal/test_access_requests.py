@@ -375,3 +375,21 @@ def test_a_tampered_receipt_link_is_not_found(client, make_entry, request_access
     assert client.get(response["Location"]).status_code == 200
     assert client.get(response["Location"].rstrip("/") + "x/").status_code == 404
     assert client.get("/innsyn/kvittering/1/").status_code == 404
+
+
+def test_the_access_request_form_limits_requests_per_address(client, make_entry, monkeypatch):
+    from django.core.cache import cache
+
+    from casework import public_views
+
+    cache.clear()
+    entry = make_entry()
+    monkeypatch.setattr(public_views, "ACCESS_REQUESTS_PER_HOUR", 1)
+    data = {"document": entry.document_number, "email": "journalist@example.no"}
+    assert client.post("/innsyn/", data).status_code == 302
+    response = client.post("/innsyn/", data)
+    assert response.status_code == 200
+    assert AccessRequest.objects.count() == 1
+    page = response.content.decode()
+    assert "journalist@example.no" in page  # what was typed is kept
+    assert "postmottak@kdd.dep.no" in page
