@@ -1,19 +1,8 @@
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from casework.models import Organisation
-from legal.models import LegalAct, Provision
-
-
-@require_GET
-def home(request):
-    context = {
-        "municipality_count": Organisation.objects.active().municipalities().count(),
-        "county_count": Organisation.objects.active().counties().count(),
-        "act_count": LegalAct.objects.count(),
-        "provision_count": Provision.objects.count(),
-    }
-    return render(request, "home.html", context)
+# The front page belongs to the public side: latest applications, decisions, key figures.
+from trials.public_views import home as home
 
 
 @require_GET
