@@ -175,10 +175,12 @@ WARNING_TITLES = {
 
 def _attach_warnings(exemptions) -> None:
     """Set ``warning_list``: the § 4 limits and sector trial provisions the register flags."""
+    exemptions = list(exemptions)
+    queries.attach_warnings(exemptions)
     for exemption in exemptions:
         exemption.warning_list = [
             {"title": WARNING_TITLES.get(warning.kind, warning.kind), "text": warning.text}
-            for warning in queries.warnings_for(exemption)
+            for warning in exemption.warnings
         ]
 
 
@@ -268,7 +270,6 @@ def _step_context(task, application) -> tuple[dict, dict]:
         exemptions = [
             e for e in application.exemption_requests.all() if e.status != ExemptionStatus.WITHDRAWN
         ]
-        _attach_warnings(exemptions)
         suggestions = {e.pk: assessment_suggestion(e) for e in exemptions}
         for exemption in exemptions:
             exemption.suggestion = suggestions[exemption.pk]
@@ -340,6 +341,8 @@ def task_execute(request, task_pk: int, **kwargs):
     process = queries.task_process(task)
     application = queries.application_for_case(process.application_id)
     name = task.flow_task.name
+    exemptions = list(application.exemption_requests.all())  # the prefetched instances
+    _attach_warnings(exemptions)
     form_kwargs, extra = _step_context(task, application)
     form_class = STEP_FORMS[name]
 
@@ -378,8 +381,6 @@ def task_execute(request, task_pk: int, **kwargs):
         users = queries.eligible_assignees(task)
         if users.exists():
             reassign_form = ReassignForm(users=users, auto_id="reassign_%s")
-    exemptions = list(application.exemption_requests.all())
-    _attach_warnings(exemptions)
     context = {
         "exemptions": exemptions,
         "attachments": _attachments(
@@ -665,8 +666,7 @@ def call_batch(request, call_pk: int):
     _require_officer(request.user)
     call = get_object_or_404(Call, pk=call_pk)
     rows = queries.call_batch_rows(request.user, call)
-    for row in rows:
-        _attach_warnings(row.exemptions)
+    _attach_warnings([exemption for row in rows for exemption in row.exemptions])
     eligible = [row for row in rows if row.may_propose]
     form = CallBatchForm(
         request.POST if request.method == "POST" else None,
