@@ -531,6 +531,14 @@ def case_detail(request, application_pk: int):
         for document in entry.documents.all():
             document.downloadable = queries.document_is_downloadable(document)
 
+    decided = application.status in DECIDED_STATUSES
+    roles = roles_for_user(request.user)
+    # A consulted ministry sees the case, but not the ministry's internal work before the
+    # decision: assessment notes, proposals and the audit history (whose reasons carry them).
+    sees_internal = decided or bool(roles & {Role.CASE_OFFICER, Role.APPROVER})
+    if not sees_internal:
+        for exemption in exemptions:
+            exemption.assessment_note = ""
     context = {
         "process": process,
         "application": application,
@@ -538,7 +546,7 @@ def case_detail(request, application_pk: int):
         "journal": journal,
         "exemptions": exemptions,
         "consultations": consultations,
-        "proposals": queries.proposals_of(application),
+        "proposals": queries.proposals_of(application) if sees_internal else [],
         "information_requests": list(application.information_requests.all()),
         "interim_replies": list(application.interim_replies.all()),
         "open_rows": open_rows,
@@ -547,9 +555,12 @@ def case_detail(request, application_pk: int):
         "current_steps": current,
         "diagram": queries.process_diagram(process, label),
         "diagram_label": label,
-        "history": _history_rows(queries.case_history(application, case)),
-        "decided": application.status in DECIDED_STATUSES,
-        "is_officer": Role.CASE_OFFICER in roles_for_user(request.user),
+        "history": (
+            _history_rows(queries.case_history(application, case)) if sees_internal else []
+        ),
+        "decided": decided,
+        "sees_internal": sees_internal,
+        "is_officer": Role.CASE_OFFICER in roles,
         **_application_context(application),
     }
     return render(request, "workflows/case.html", context)

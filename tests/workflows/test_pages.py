@@ -1019,3 +1019,25 @@ def test_queue_has_no_approval_of_ones_own_proposal(english, submitted, drive, c
     membership_grant(actor=None, user=case_officer, organisation=kdd, role=Role.APPROVER)
     response = _login(english, case_officer).get(reverse("workflows:inbox"))
     assert "approve" not in [row.step for row in response.context["queue_rows"]]
+
+
+def test_a_consultee_does_not_see_internal_notes_proposals_or_history_before_the_decision(
+    english, submitted, drive, consultee, case_officer, open_task
+):
+    application = submitted()
+    drive(application, to="assess")
+    services.task_complete(
+        actor=case_officer,
+        task=open_task(application, "assess"),
+        payload={
+            "assessments": {
+                e.pk: {"assessment": Assessment.WITHIN_SCOPE, "note": "INTERNAL-NOTE-MARKER"}
+                for e in _exemptions(application)
+            }
+        },
+    )
+    _login(english, consultee)
+    page = _text(english.get(_case_url(application)))
+    assert "INTERNAL-NOTE-MARKER" not in page
+    _login(english, case_officer)
+    assert "INTERNAL-NOTE-MARKER" in _text(english.get(_case_url(application)))
