@@ -1,0 +1,24 @@
+"""Extension points of the law register.
+
+legal knows no application (imports point workflows → trials → legal → casework), yet the
+law register's pages show how often each section is asked to be waived. The trials app
+registers a provider here in ``AppConfig.ready``; legal only calls what is registered.
+"""
+
+from collections.abc import Callable
+
+# provider(act) -> {provision id: (requests for exemption, exemptions in force today)},
+# in one query for the whole act.
+provision_usage_providers: list[Callable] = []
+
+
+def provision_usage(act) -> dict[int, tuple[int, int]] | None:
+    """The registered providers' counts summed per provision; None when none is registered."""
+    if not provision_usage_providers:
+        return None
+    usage: dict[int, tuple[int, int]] = {}
+    for provider in provision_usage_providers:
+        for provision_id, (requests, in_force) in provider(act).items():
+            before = usage.get(provision_id, (0, 0))
+            usage[provision_id] = (before[0] + requests, before[1] + in_force)
+    return usage
