@@ -289,6 +289,17 @@ def _resolve_provision(provision: Provision | None, citation_text: str):
     return citation.provision, "", citation.subsection
 
 
+def _refuse_duplicate(application, provision_id, subsection, exclude=None) -> None:
+    """One request per provision (and subsection) in an application."""
+    others = application.exemption_requests.filter(provision_id=provision_id, subsection=subsection)
+    if exclude is not None:
+        others = others.exclude(pk=exclude.pk)
+    if others.exists():
+        raise ValidationError(
+            {"provision": _("The application already asks for an exemption from this provision.")}
+        )
+
+
 @transaction.atomic
 def exemption_request_create(
     *,
@@ -306,15 +317,8 @@ def exemption_request_create(
     provision, citation_text, subsection = _resolve_provision(provision, citation_text)
     if subsection and not fields.get("subsection"):
         fields["subsection"] = subsection
-    if (
-        provision is not None
-        and application.exemption_requests.filter(
-            provision=provision, subsection=fields.get("subsection")
-        ).exists()
-    ):
-        raise ValidationError(
-            {"provision": _("The application already asks for an exemption from this provision.")}
-        )
+    if provision is not None:
+        _refuse_duplicate(application, provision.pk, fields.get("subsection"))
     order = application.exemption_requests.count() + 1
     request = ExemptionRequest.objects.create(
         application=application,
@@ -353,17 +357,12 @@ def exemption_request_update(
         )
         if subsection and not fields.get("subsection"):
             fields["subsection"] = subsection
-    if (
-        request.provision_id is not None
-        and application.exemption_requests.exclude(pk=request.pk)
-        .filter(
-            provision_id=request.provision_id,
-            subsection=fields.get("subsection", request.subsection),
-        )
-        .exists()
-    ):
-        raise ValidationError(
-            {"provision": _("The application already asks for an exemption from this provision.")}
+    if request.provision_id is not None:
+        _refuse_duplicate(
+            application,
+            request.provision_id,
+            fields.get("subsection", request.subsection),
+            exclude=request,
         )
     for name, value in fields.items():
         setattr(request, name, value)
