@@ -55,6 +55,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "casework.middleware.RequestIdMiddleware",
+    "casework.middleware.ContentSecurityPolicyMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "casework.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -179,9 +180,35 @@ CACHES = {
 _SECURE_COOKIES = env_bool("SECURE_COOKIES", True, "HTTPS-only cookies (ignored when DEBUG).")
 SESSION_COOKIE_SECURE = _SECURE_COOKIES and not DEBUG
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
-SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False, "Redirect HTTP to HTTPS.")
-SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 0, "HSTS max-age; 31536000 behind HTTPS.")
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Safe by default in production (DEBUG off): HTTPS only, with HSTS. Development and the test
+# suite run over plain HTTP, so there the defaults are off.
+_HTTPS_DEFAULT = not (DEBUG or TESTING)
+SECURE_SSL_REDIRECT = env_bool(
+    "SECURE_SSL_REDIRECT", _HTTPS_DEFAULT, "Redirect HTTP to HTTPS (default: on unless DEBUG)."
+)
+SECURE_HSTS_SECONDS = env_int(
+    "SECURE_HSTS_SECONDS",
+    31536000 if _HTTPS_DEFAULT else 0,
+    "HSTS max-age in seconds (default: one year unless DEBUG; 0 turns HSTS off).",
+)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool(
+    "SECURE_HSTS_INCLUDE_SUBDOMAINS", _HTTPS_DEFAULT, "HSTS includeSubDomains (default as above)."
+)
+SECURE_HSTS_PRELOAD = env_bool(
+    "SECURE_HSTS_PRELOAD", _HTTPS_DEFAULT, "HSTS preload directive (default as above)."
+)
+# Content-Security-Policy: no inline scripts or styles; everything is served from this site.
+_STRICT_CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; object-src 'none'; base-uri 'self'; form-action 'self'; "
+    "frame-ancestors 'none'"
+)
+_CSP = env(
+    "CONTENT_SECURITY_POLICY",
+    "",
+    "Content-Security-Policy header; empty: the built-in strict policy, 'none': no header.",
+)
+CONTENT_SECURITY_POLICY = "" if _CSP.strip() == "none" else (_CSP.strip() or _STRICT_CSP)
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 

@@ -580,8 +580,15 @@ def public_case_journal(application: Application) -> list[JournalEntry]:
             Prefetch(
                 "documents",
                 queryset=JournalDocument.objects.only(
-                    "pk", "entry", "title", "is_main", "source_type", "source_id"
-                ),
+                    "pk",
+                    "entry",
+                    "title",
+                    "is_main",
+                    "file",
+                    "content_type",
+                    "source_type",
+                    "source_id",
+                ).prefetch_related("source"),
             )
         )
     )

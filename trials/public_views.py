@@ -20,6 +20,7 @@ from django.views.decorators.http import condition, require_safe
 
 from casework.choices import OrganisationKind
 from casework.models import Organisation
+from casework.selectors import journal_document_releasable
 from trials import public
 from trials.choices import Outcome
 from trials.models import Application
@@ -155,7 +156,11 @@ def _journal_rows(journal) -> list[dict]:
         documents = []
         if entry.is_public:
             for document in entry.documents.all():
-                documents.append({"title": document.title, "url": _document_url(document.pk)})
+                # Linked only when there is a file anyone may have: the application itself
+                # is journaled without one (this page shows it), and a screened attachment
+                # stays listed by title alone.
+                url = _document_url(document.pk) if journal_document_releasable(document) else None
+                documents.append({"title": document.title, "url": url})
         correspondent = entry.correspondent.display_name if entry.correspondent_id else ""
         rows.append(
             {

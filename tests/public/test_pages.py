@@ -7,10 +7,12 @@ import re
 
 import pytest
 from django.conf import settings
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.base import ContentFile
 from django.urls import resolve, reverse
 
 from casework.choices import EntryType, ScreeningBasis
+from casework.models import JournalDocument
 from casework.selectors import case_for
 from casework.services import journal_entry_create
 from trials.models import Application
@@ -88,6 +90,24 @@ def test_application_page_shows_the_case_from_submission_to_decision(english, da
     for entry in case.entries.all():
         assert entry.document_number in text
     assert re.search(r'href="/journal/dokument/\d+/"', html)
+
+
+def test_every_document_link_on_the_application_page_downloads(english, publish, media_root):
+    """The application itself is journaled without a file (the page shows it): it is listed
+    by title, never as a link that ends in 'not found'."""
+    application = publish(stop_at="decided")
+    html = english.get(f"/soknader/{application.reference}/").content.decode()
+    links = re.findall(r'href="(/journal/dokument/\d+/)"', html)
+    assert links, "the decision letter at least is a public document"
+    for link in links:
+        response = english.get(link)
+        assert response.status_code == 200, link
+        assert response["Content-Disposition"].startswith("attachment;")
+    own = JournalDocument.objects.get(
+        source_type=ContentType.objects.get_for_model(Application), source_id=application.pk
+    )
+    assert f"/journal/dokument/{own.pk}/" not in links
+    assert own.title in html
 
 
 def test_application_page_never_shows_what_is_not_public(english, dataset):

@@ -16,7 +16,9 @@ LIMITS = {
     "/soknader/?q=skole+lillehammer&county=34&ministry=KD&sort=decided": 12,
     "/soknader/?format=csv": 5,
     "/soknader/?format=json": 6,
-    "detail": 13,
+    # One query per kind of journal document source (the application, its attachments) tells
+    # which documents may be linked for download.
+    "detail": 15,
     "/kommuner/3405/": 11,
     "/kommuner/34/": 11,
     "/soknader/feed/nye/": 5,
