@@ -688,6 +688,22 @@ def test_only_a_case_officer_can_request_information(under_review, who, request,
     assert not InformationRequest.objects.exists()
 
 
+@pytest.mark.parametrize("days", [0, -1])
+def test_request_information_refuses_a_deadline_that_is_not_in_the_future(
+    under_review, case_officer, days, expect_audit
+):
+    with expect_audit(), pytest.raises(ValidationError) as refused:
+        services.application_request_information(
+            actor=case_officer,
+            application=under_review,
+            message="Mer",
+            due_date=timezone.localdate() + datetime.timedelta(days=days),
+        )
+    assert refused.value.message_dict == {"due_date": ["The deadline must lie in the future."]}
+    assert reload(under_review).status == ApplicationStatus.UNDER_REVIEW
+    assert not InformationRequest.objects.exists()
+
+
 def test_request_information_needs_a_message(under_review, case_officer):
     with pytest.raises(ValidationError):
         services.application_request_information(

@@ -527,6 +527,8 @@ def application_request_information(
         raise PermissionDenied(_("Only a case officer can ask for more information."))
     if not (message or "").strip():
         raise ValidationError({"message": _("Say what information is needed.")})
+    if due_date is not None and due_date <= timezone.localdate():
+        raise ValidationError({"due_date": _("The deadline must lie in the future.")})
     application = Application.objects.select_for_update().get(pk=application.pk)
     if not can_proceed(application.request_information):
         raise ConflictError(_("The application is not under review."))
