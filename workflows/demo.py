@@ -9,9 +9,9 @@ from django.utils import timezone
 from viewflow.workflow.status import STATUS
 
 from casework.choices import OrganisationKind, Role
-from casework.models import Organisation
-from casework.selectors import organisations_for_user
-from casework.services import membership_grant, user_ensure
+from casework.models import AccessRequest, Organisation
+from casework.selectors import case_for, organisations_for_user
+from casework.services import access_request_create, membership_grant, user_ensure
 from legal.models import Provision
 from trials.choices import Assessment, AttachmentKind, Outcome, Position, Stage
 from trials.models import Application, Call, Consultation
@@ -26,6 +26,8 @@ from trials.services import (
     contact_add,
     exemption_request_create,
 )
+from workflows.access_flows import AccessRequestFlow
+from workflows.access_services import access_task_complete
 from workflows.flows import ApplicationFlow
 from workflows.services import task_complete
 
@@ -405,6 +407,59 @@ DEMO_APPLICATIONS += [
             }
         ],
     },
+    {
+        "user": "lillehammer",
+        "title": "Innføringsklasse for nyankomne elever på tvers av skolene",
+        "stage": Stage.PRELIMINARY,
+        "in_call": True,
+        "submit": True,
+        "stop_at": "assess",
+        "summary": (
+            "Elever som nylig har kommet til Norge, får det første året i en felles "
+            "innføringsklasse i stedet for på nærskolen."
+        ),
+        "description": (
+            "Lillehammer vil samle innføringsopplæringen på én skole med et eget lærerteam, "
+            "og la elevene gå over til nærskolen når de kan følge den ordinære opplæringen."
+        ),
+        "categories": ["b"],
+        "purposes": {"services": "Bedre språkopplæring det første året."},
+        "period_months": 36,
+        "exemptions": [
+            {
+                "key": "LOV-2023-06-09-30/§3-7",
+                "current_rule": "Innføringsopplæring kan gis i inntil to år, etter vedtak.",
+                "proposed_arrangement": "Innføringsklassen er hovedregelen det første året.",
+                "justification": "Et samlet fagmiljø gir bedre opplæring.",
+                "consequences": "Foreldrene kan be om plass på nærskolen som i dag.",
+            }
+        ],
+    },
+    {
+        "user": "bodo",
+        "title": "Skoleskyss etter behov i spredtbygde strøk",
+        "stage": Stage.PRELIMINARY,
+        "in_call": True,
+        "submit": True,
+        "stop_at": "propose",
+        "summary": "Bodø vil tilby bestillingsskyss i stedet for faste ruter i distriktene.",
+        "description": (
+            "Elever i bygdene bestiller skyss med en app eller på telefon; skyssen kjører "
+            "når det er elever å hente, og ventetiden på skolen blir kortere."
+        ),
+        "categories": ["a"],
+        "purposes": {"efficient": "Kortere reisetid for elevene og lavere kostnader."},
+        "period_months": 24,
+        "exemptions": [
+            {
+                "key": "LOV-2023-06-09-30/§4-1",
+                "current_rule": "Elever har rett til skyss etter faste avstandsgrenser.",
+                "proposed_arrangement": "Skyssen gis som bestillingstransport.",
+                "justification": "Et bedre tilbud for elevene med de samme rettighetene.",
+                "consequences": "Retten til skyss er den samme; bare formen endres.",
+            }
+        ],
+    },
 ]
 
 STEPS = [
@@ -614,3 +669,48 @@ def seed_applications(progress=lambda message: None) -> list[Application]:
         progress(f"  {application.reference} {application.status:<10} {application.title}")
         applications.append(application)
     return applications
+
+
+DEMO_ACCESS_REQUESTS = [
+    # (title of the application whose case is asked about, requester, granted by the officer)
+    ("Helsestasjon og skolehelsetjeneste i én tjeneste", "journalist@avisa.example", False),
+    ("Kulturskole på tvers av kommunegrensene", "forsker@universitetet.example", True),
+]
+
+
+def seed_access_requests(progress=lambda message: None) -> list[AccessRequest]:
+    """Access requests (innsynskrav) from the public: one waiting in the officers' queue,
+    one granted."""
+    officer = get_user_model().objects.get(username="saksbehandler")
+    requests = []
+    for title, email, decide in DEMO_ACCESS_REQUESTS:
+        existing = AccessRequest.objects.filter(email=email).first()
+        if existing is not None:
+            progress(f"  {existing.reference} {existing.status:<10} {email} (finnes)")
+            requests.append(existing)
+            continue
+        application = Application.objects.get(title=title)
+        entry = (
+            case_for(application)
+            .entries.filter(screening_basis="")
+            .order_by("-number_in_case")
+            .first()
+        )
+        access_request = access_request_create(
+            actor=None,
+            entry=entry,
+            email=email,
+            name="",
+            message="Jeg ber om innsyn i dokumentet.",
+            language="nb",
+        )
+        if decide:
+            task = AccessRequestFlow.task_class.objects.get(
+                process__accessrequestprocess__access_request=access_request,
+                flow_task=AccessRequestFlow.decide_access,
+            )
+            access_task_complete(actor=officer, task=task, payload={"decision": "grant"})
+            access_request.refresh_from_db()
+        progress(f"  {access_request.reference} {access_request.status:<10} {email}")
+        requests.append(access_request)
+    return requests

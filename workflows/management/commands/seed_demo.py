@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from casework.models import Organisation
-from workflows.demo import DEMO_PASSWORD, seed_applications, seed_users
+from workflows.demo import DEMO_PASSWORD, seed_access_requests, seed_applications, seed_users
 
 
 class Command(BaseCommand):
@@ -17,4 +17,6 @@ class Command(BaseCommand):
         seed_users(progress=self.stdout.write)
         self.stdout.write("Søknader:")
         seed_applications(progress=self.stdout.write)
+        self.stdout.write("Innsynskrav:")
+        seed_access_requests(progress=self.stdout.write)
         self.stdout.write(self.style.SUCCESS("Demodata klare."))
