@@ -89,7 +89,7 @@ def home(request):
     return render(request, "home.html", context)
 
 
-def _page_numbers(page) -> list[int | None]:
+def page_numbers(page) -> list[int | None]:
     """1 … 4 5 [6] 7 8 … 20: the first, the last and two either side (None is a gap)."""
     last = page.paginator.num_pages
     wanted = {1, last, *range(page.number - 2, page.number + 3)}
@@ -128,7 +128,7 @@ def application_list(request):
         "form": form,
         "search": search,
         "page": page,
-        "page_numbers": _page_numbers(page),
+        "page_numbers": page_numbers(page),
         "licence": LICENCE,
         "feeds": _site_feeds(),
         "searching": bool(search.q) or bool(form.active_filters),

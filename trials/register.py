@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.paginator import Page, Paginator
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -413,6 +414,7 @@ class SectionGroup:
     label: str
     rows: list[RegisterRow] = field(default_factory=list)
     summary: Summary = field(default_factory=Summary)
+    partial: bool = False  # some of its rows are on another page
 
     @property
     def anchor(self) -> str:
@@ -471,6 +473,99 @@ def register_group(rows: list[RegisterRow]) -> Register:
             summary.add(row)
         section.rows.append(row)
     return Register(ministries=ministries, unresolved=unresolved, summary=total)
+
+
+REGISTER_PAGE_SIZE = 100
+
+
+def _summary_counts() -> dict:
+    """The Summary fields as aggregates over ``public_exemptions`` annotations."""
+    state = "public_state"
+    return {
+        "requests": Count("pk"),
+        "pending": Count("pk", filter=Q(**{state: PublicExemptionState.PENDING})),
+        "granted": Count("pk", filter=Q(**{f"{state}__in": GRANTED_STATES})),
+        "with_conditions": Count(
+            "pk", filter=Q(**{state: PublicExemptionState.GRANTED_WITH_CONDITIONS})
+        ),
+        "refused": Count(
+            "pk",
+            filter=Q(
+                **{f"{state}__in": [PublicExemptionState.REFUSED, PublicExemptionState.CLOSED]}
+            ),
+        ),
+        "withdrawn": Count("pk", filter=Q(**{state: PublicExemptionState.WITHDRAWN})),
+        "in_force": Count("pk", filter=Q(in_force=True)),
+    }
+
+
+def _add_summary(total: Summary, part: Summary) -> None:
+    for name in Summary.__dataclass_fields__:
+        setattr(total, name, getattr(total, name) + getattr(part, name))
+
+
+def register_summary(queryset: QuerySet[ExemptionRequest]) -> Register:
+    """The register's groups and figures without its rows, counted in the database: a fixed
+    number of queries and work in proportion to the sections asked about, not the requests."""
+    counts = {
+        row.pop("provision_id"): Summary(**row)
+        for row in queryset.order_by().values("provision_id").annotate(**_summary_counts())
+    }
+    unresolved = SectionGroup(
+        provision=None,
+        label=str(_("Provision not yet identified")),
+        summary=counts.pop(None, Summary()),
+    )
+    provisions = Provision.objects.filter(pk__in=counts).select_related("act__ministry")
+    provisions = provisions.order_by("act__ministry__name", "act__short_title", "order", "pk")
+    ministries: list[MinistryGroup] = []
+    total = Summary()
+    _add_summary(total, unresolved.summary)
+    for provision in provisions:
+        act = provision.act
+        if not ministries or ministries[-1].ministry.pk != act.ministry_id:
+            ministries.append(MinistryGroup(ministry=act.ministry))
+        ministry = ministries[-1]
+        if not ministry.acts or ministry.acts[-1].act.pk != act.pk:
+            ministry.acts.append(ActGroup(act=act))
+        act_group = ministry.acts[-1]
+        label = f"{provision.section} {provision.heading}".strip()
+        section = SectionGroup(provision=provision, label=label, summary=counts[provision.pk])
+        act_group.sections.append(section)
+        for summary in (ministry.summary, act_group.summary, total):
+            _add_summary(summary, section.summary)
+    return Register(ministries=ministries, unresolved=unresolved, summary=total)
+
+
+def register_page(
+    queryset: QuerySet[ExemptionRequest],
+    register: Register,
+    *,
+    number,
+    section: Provision | None = None,
+    today: datetime.date | None = None,
+) -> tuple[Page, Register]:
+    """One page of the register's requests (``register_exemptions`` order), grouped, with the
+    figures of the whole result from ``register`` (``register_summary``).
+
+    The page is ``number``; without one, the page where ``section`` starts (on one act's
+    register), so that a link to a section lands on it. A section split over two pages keeps
+    its full figures on both and is marked ``partial``.
+    """
+    paginator = Paginator(queryset, REGISTER_PAGE_SIZE)
+    if not number and section is not None:
+        before = queryset.filter(provision__order__lt=section.order).count()
+        number = before // REGISTER_PAGE_SIZE + 1
+    page = paginator.get_page(number)
+    shown = register_group(register_rows(page.object_list, today))
+    totals = {group.provision.pk: group.summary for act in register.acts for group in act.sections}
+    for act in shown.acts:
+        for group in act.sections:
+            group.partial = len(group.rows) < totals[group.provision.pk].requests
+            group.summary = totals[group.provision.pk]
+    shown.unresolved.partial = len(shown.unresolved.rows) < register.unresolved.summary.requests
+    shown.unresolved.summary = register.unresolved.summary
+    return page, shown
 
 
 def find_section(text: str) -> Provision:

@@ -22,6 +22,7 @@ from legal.models import LegalAct
 from trials.api.public import PublicExemptionSerializer
 from trials.charts import BarChart
 from trials.choices import PublicExemptionState
+from trials.public_views import page_numbers
 from trials.register import (
     LICENSE,
     LICENSE_LINK,
@@ -30,8 +31,9 @@ from trials.register import (
     ExemptionFilter,
     find_section,
     register_exemptions,
-    register_group,
+    register_page,
     register_rows,
+    register_summary,
 )
 from trials.statistics import application_statistics, exemption_statistics
 
@@ -186,21 +188,25 @@ def register_overview(request):
     filterset = ExemptionFilter(
         request.GET or None, queryset=register_exemptions(today), request=request
     )
-    rows = register_rows(filterset.qs, today)
     if fmt:
         if filterset.is_bound and not filterset.is_valid():
             return HttpResponseBadRequest(
                 filterset.errors.as_json(), content_type="application/json"
             )
+        rows = register_rows(filterset.qs, today)
         return _export_exemptions(
             request, rows, fmt, name="unntaksregister", filters=_used_filters(filterset)
         )
-    register = register_group(rows)
+    register = register_summary(filterset.qs)
+    page, shown = register_page(filterset.qs, register, number=request.GET.get("page"), today=today)
     return render(
         request,
         "register/register.html",
         {
             "register": register,
+            "shown": shown,
+            "page": page,
+            "page_numbers": page_numbers(page),
             "filterset": filterset,
             "filters_used": _used_filters(filterset),
             "query": query,
@@ -234,24 +240,28 @@ def register_act(request, lovdata_id: str):
         queryset=register_exemptions(today).filter(provision__act=act),
         request=request,
     )
-    rows = register_rows(filterset.qs, today)
     if fmt:
         if filterset.is_bound and not filterset.is_valid():
             return HttpResponseBadRequest(
                 filterset.errors.as_json(), content_type="application/json"
             )
+        rows = register_rows(filterset.qs, today)
         filters = {"act": act.lovdata_id, **_used_filters(filterset)}
         return _export_exemptions(
             request, rows, fmt, name=f"unntaksregister-{act.lovdata_id}", filters=filters
         )
-    register = register_group(rows)
+    register = register_summary(filterset.qs)
     act_group = register.acts[0] if register.acts else None
     sought = None
     section = request.GET.get("section", "").strip()[:20]
     if section:
         sought = act.provisions.filter(section_number=section).first()
+    page, shown = register_page(
+        filterset.qs, register, number=request.GET.get("page"), section=sought, today=today
+    )
+    if sought is not None:
         listed = {group.provision.pk for group in act_group.sections} if act_group else set()
-        if sought is not None and sought.pk in listed:
+        if sought.pk in listed:
             sought = None  # it is listed: the anchor takes the reader there
     return render(
         request,
@@ -259,6 +269,9 @@ def register_act(request, lovdata_id: str):
         {
             "act": act,
             "act_group": act_group,
+            "shown_sections": shown.acts[0].sections if shown.acts else [],
+            "page": page,
+            "page_numbers": page_numbers(page),
             "summary": register.summary,
             "sought": sought,
             "filterset": filterset,

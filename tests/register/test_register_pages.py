@@ -58,12 +58,12 @@ def register_shape(response) -> list[tuple]:
                 for item in group.acts
             ],
         )
-        for group in response.context["register"].ministries
+        for group in response.context["shown"].ministries
     ]
 
 
 def references(response) -> set[str]:
-    register = response.context["register"]
+    register = response.context["shown"]  # the page's rows (every row, in these tests)
     rows = [row for act in register.acts for section in act.sections for row in section.rows]
     return {row.application.reference for row in rows + register.unresolved.rows}
 
@@ -182,7 +182,7 @@ def test_reasons_and_conditions_appear_only_after_the_decision(client, submit, d
     assert "Innanfor § 4." in page and "Rapport kvart år." in page
     states = {
         row.application.reference: row.state
-        for act in response.context["register"].acts
+        for act in response.context["shown"].acts
         for section in act.sections
         for row in section.rows
     }
@@ -255,7 +255,7 @@ def test_a_case_decided_through_the_real_workflow_shows_granted_and_its_trial(
     response = client.get(f"/unntak/{HOL}/")
     page = html(response)
     assert "Årleg rapport." in page and "Innanfor lova." in page
-    row = response.context["act_group"].sections[0].rows[0]
+    row = response.context["shown_sections"][0].rows[0]
     assert row.state == "granted_with_conditions"
     assert row.trials[0].starts_on == trial.starts_on and row.trials[0].upcoming
     assert not row.in_force
@@ -424,13 +424,46 @@ def test_the_acts_page_anchors_every_section_and_links_back(client, submit, deci
     response = client.get(f"/unntak/{OPPL}/")
     page = html(response)
     assert 'id="13-1"' in page and 'id="14-1"' in page
-    assert 'href="#13-1"' in page
+    assert 'href="?section=13-1#13-1"' in page  # the page where the section is, at it
     assert f'href="/lover/{OPPL}/"' in page
     assert [s.provision.section for s in response.context["act_group"].sections] == [
         "§ 13-1",
         "§ 14-1",
     ]
     assert "§ 3-2" not in page
+
+
+def test_long_registers_are_paged_and_a_section_link_lands_on_its_page(
+    client, submit, monkeypatch
+):
+    monkeypatch.setattr("trials.register.REGISTER_PAGE_SIZE", 2)
+    submit([OPPL_13_1, OPPL_14_1], title="Første")
+    submit([OPPL_14_1], title="Andre")
+    submit([OPPL_14_1], title="Tredje")
+    # The overview: every figure counts all four requests; the rows come two at a time.
+    first = client.get("/unntak/")
+    assert first.context["register"].summary.requests == 4
+    assert len([r for a in first.context["shown"].acts for s in a.sections for r in s.rows]) == 2
+    page = html(first)
+    assert "Requests 1–2 of 4, by act and section." in page
+    assert 'aria-label="Pages of the exemption register"' in page
+    assert 'href="?page=2"' in page
+    second = html(client.get("/unntak/?page=2"))
+    assert "Tredje" in second and "Første" not in second
+    # § 14-1 is split over the pages: its caption gives all three and says so.
+    assert "3 requests for exemption from § 14-1" in second
+    assert "Some of these requests are on the previous or the next page." in second
+    # A link to a section opens the act's page where the section starts.
+    act_page = client.get(f"/unntak/{OPPL}/?section=14-1")
+    assert act_page.context["page"].number == 1
+    assert 'id="14-1"' in html(act_page)
+    last = client.get(f"/unntak/{OPPL}/?page=2")
+    assert [s.anchor for s in last.context["shown_sections"]] == ["14-1"]
+    assert "Tredje" in html(last)
+    monkeypatch.setattr("trials.register.REGISTER_PAGE_SIZE", 1)  # § 14-1 starts on page 2
+    jumped = client.get(f"/unntak/{OPPL}/?section=14-1")
+    assert jumped.context["page"].number == 2
+    assert [s.anchor for s in jumped.context["shown_sections"]] == ["14-1"]
 
 
 def test_an_unknown_act_is_not_found_and_a_lowercase_id_redirects(client):
