@@ -16,11 +16,11 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
 os.environ.setdefault("TESTING", "true")
-warnings.filterwarnings("ignore", message="No directory at", module="django.core.handlers")
 
 import django
 
 django.setup()
+warnings.filterwarnings("ignore", message="No directory at")  # no collectstatic in a bench
 
 from django.core.management import call_command  # noqa: E402
 from django.db import connection  # noqa: E402
@@ -84,9 +84,9 @@ def measure(repeat: int) -> dict[str, tuple[float, int, int]]:
     from trials.models import Application
 
     detail = (
-        Application.objects.filter(status="approved").order_by("-pk").values_list(
-            "reference", flat=True
-        )
+        Application.objects.filter(status="approved")
+        .order_by("-pk")
+        .values_list("reference", flat=True)
     )[0]
     client = Client()
     results = {}
@@ -137,10 +137,7 @@ def run(args) -> None:
         results[label] = measure(args.repeat)
 
     print(f"\n{connection.vendor}; median of {args.repeat} anonymous requests per page")
-    header = (
-        f"{'page':<52}{'small ms':>9}{'large ms':>9}{'ratio':>7}"
-        f"{'queries':>9}{'large KB':>9}"
-    )
+    header = f"{'page':<52}{'small ms':>9}{'large ms':>9}{'ratio':>7}{'queries':>9}{'large KB':>9}"
     print(header)
     for page in PAGES:
         small_ms, small_q, _size = results["small"][page]

@@ -433,9 +433,7 @@ def test_the_acts_page_anchors_every_section_and_links_back(client, submit, deci
     assert "§ 3-2" not in page
 
 
-def test_long_registers_are_paged_and_a_section_link_lands_on_its_page(
-    client, submit, monkeypatch
-):
+def test_long_registers_are_paged_and_a_section_link_lands_on_its_page(client, submit, monkeypatch):
     monkeypatch.setattr("trials.register.REGISTER_PAGE_SIZE", 2)
     submit([OPPL_13_1, OPPL_14_1], title="Første")
     submit([OPPL_14_1], title="Andre")
