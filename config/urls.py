@@ -17,6 +17,7 @@ api_v1 = [
 urlpatterns = [
     path("", views.home, name="home"),
     path("tilgjengelighet/", views.accessibility_statement, name="accessibility"),
+    path("favicon.ico", views.favicon),
     path("", include("legal.urls")),
     path("", include("trials.register_urls")),
     path("", include("trials.urls")),

@@ -1,5 +1,7 @@
 from django.conf import settings
+from django.http import HttpResponsePermanentRedirect
 from django.shortcuts import render
+from django.templatetags.static import static
 from django.views.decorators.http import require_GET
 from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularSwaggerSplitView
@@ -29,3 +31,9 @@ class ApiDocsView(SpectacularSwaggerSplitView):
                 "style-src 'self'", "style-src 'self' 'unsafe-inline'"
             )
         return response
+
+
+@require_GET
+def favicon(request):
+    """Browsers ask for /favicon.ico whatever the page says; send them to the icon."""
+    return HttpResponsePermanentRedirect(static("img/favicon.svg"))

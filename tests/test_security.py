@@ -86,3 +86,12 @@ def test_templates_have_no_inline_script_or_style(template):
     text = template.read_text(encoding="utf-8")
     assert not INLINE_SCRIPT.search(text), f"inline <script> in {template}"
     assert not INLINE_STYLE.search(text), f"inline style in {template}"
+
+
+@pytest.mark.django_db
+def test_the_icon_is_linked_and_favicon_ico_leads_to_it(client):
+    html = client.get("/").content.decode()
+    icon = re.search(r'<link rel="icon" href="([^"]+)"', html).group(1)
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"] == icon
+    assert client.get(icon).status_code == 200
