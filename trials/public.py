@@ -356,7 +356,7 @@ def _word_match_simple(word: str) -> Q:
     return match
 
 
-def _text_match(text: str) -> Q:
+def text_match(text: str) -> Q:
     """Every word found somewhere (AND of words), or the exact reference number."""
     word_match = _word_match_postgres if connection.vendor == "postgresql" else _word_match_simple
     words = search_words(text)
@@ -382,7 +382,7 @@ def public_application_search(search: ApplicationSearch) -> QuerySet[Application
     """The public applications matching ``search``, in its order."""
     applications = public_application_rows()
     if search.q.strip():
-        applications = applications.filter(_text_match(search.q))
+        applications = applications.filter(text_match(search.q))
     if search.county:
         applications = applications.filter(
             _applicant_in(

@@ -29,6 +29,7 @@ from trials.public import (
     public_exemptions,
     public_outcome,
     public_trials,
+    text_match,
 )
 
 LICENSE = {
@@ -644,7 +645,10 @@ class ApplicationFilter(filters.FilterSet):
     q = filters.CharFilter(
         method="filter_text",
         label=_("Search"),
-        help_text="Words in the reference, title or summary.",
+        help_text=(
+            "Words that must all occur (title, summary, description, provisions, applicants; "
+            "Norwegian stemming on PostgreSQL), or the exact reference."
+        ),
     )
 
     class Meta:
@@ -680,9 +684,8 @@ class ApplicationFilter(filters.FilterSet):
         value = value.strip()[:200]
         if not value:
             return queryset
-        return queryset.filter(
-            Q(reference__iexact=value) | Q(title__icontains=value) | Q(summary__icontains=value)
-        )
+        # The same search as /soknader/: every word, Norwegian stemming on PostgreSQL.
+        return queryset.filter(text_match(value))
 
 
 def api_applications(today: datetime.date | None = None) -> QuerySet[Application]:

@@ -1,6 +1,7 @@
 """The public read API: /api/v1/public/applications/, /exemptions/ and /journal/."""
 
 import datetime
+import json
 
 import pytest
 from django.core.management import call_command
@@ -146,6 +147,19 @@ def test_pages_can_be_sized_and_followed(client, submit):
 def test_application_filters(client, dataset, params, expected):
     body = get(client, "applications/", **params)
     assert refs(body) == {dataset[name].reference for name in expected}
+
+
+@pytest.mark.parametrize(
+    "q", ["skoledag", "SKOLEDAG helse", "plansak", "helseteneste", "ingenting", "dag skole"]
+)
+def test_the_api_searches_text_as_the_application_list_does(client, dataset, q):
+    """Same words, same answer: every word must match, with Norwegian stemming on PostgreSQL."""
+    export = client.get("/soknader/", {"format": "json", "q": q})  # streamed
+    listed = json.loads(b"".join(export.streaming_content))
+    assert refs(get(client, "applications/", q=q)) == refs(listed)
+    assert refs(get(client, "applications/", q=dataset["plan"].reference)) == {
+        dataset["plan"].reference
+    }
 
 
 def test_application_filters_by_call_and_year(client, dataset):
