@@ -447,6 +447,24 @@ class Register:
         return [act for group in self.ministries for act in group.acts]
 
 
+def _section_group(
+    ministries: list[MinistryGroup], provision: Provision
+) -> tuple[MinistryGroup, ActGroup, SectionGroup]:
+    """The groups ``provision`` belongs to, the last of each level, started when it is new
+    (provisions come in register order)."""
+    act = provision.act
+    if not ministries or ministries[-1].ministry.pk != act.ministry_id:
+        ministries.append(MinistryGroup(ministry=act.ministry))
+    ministry = ministries[-1]
+    if not ministry.acts or ministry.acts[-1].act.pk != act.pk:
+        ministry.acts.append(ActGroup(act=act))
+    act_group = ministry.acts[-1]
+    if not act_group.sections or act_group.sections[-1].provision.pk != provision.pk:
+        label = f"{provision.section} {provision.heading}".strip()
+        act_group.sections.append(SectionGroup(provision=provision, label=label))
+    return ministry, act_group, act_group.sections[-1]
+
+
 def register_group(rows: list[RegisterRow]) -> Register:
     """Group rows (in ``register_exemptions`` order) by ministry, act and section."""
     ministries: list[MinistryGroup] = []
@@ -459,17 +477,7 @@ def register_group(rows: list[RegisterRow]) -> Register:
             unresolved.rows.append(row)
             unresolved.summary.add(row)
             continue
-        act = provision.act
-        if not ministries or ministries[-1].ministry.pk != act.ministry_id:
-            ministries.append(MinistryGroup(ministry=act.ministry))
-        ministry = ministries[-1]
-        if not ministry.acts or ministry.acts[-1].act.pk != act.pk:
-            ministry.acts.append(ActGroup(act=act))
-        act_group = ministry.acts[-1]
-        if not act_group.sections or act_group.sections[-1].provision.pk != provision.pk:
-            label = f"{provision.section} {provision.heading}".strip()
-            act_group.sections.append(SectionGroup(provision=provision, label=label))
-        section = act_group.sections[-1]
+        ministry, act_group, section = _section_group(ministries, provision)
         for summary in (ministry.summary, act_group.summary, section.summary):
             summary.add(row)
         section.rows.append(row)
@@ -523,16 +531,8 @@ def register_summary(queryset: QuerySet[ExemptionRequest]) -> Register:
     total = Summary()
     _add_summary(total, unresolved.summary)
     for provision in provisions:
-        act = provision.act
-        if not ministries or ministries[-1].ministry.pk != act.ministry_id:
-            ministries.append(MinistryGroup(ministry=act.ministry))
-        ministry = ministries[-1]
-        if not ministry.acts or ministry.acts[-1].act.pk != act.pk:
-            ministry.acts.append(ActGroup(act=act))
-        act_group = ministry.acts[-1]
-        label = f"{provision.section} {provision.heading}".strip()
-        section = SectionGroup(provision=provision, label=label, summary=counts[provision.pk])
-        act_group.sections.append(section)
+        ministry, act_group, section = _section_group(ministries, provision)
+        section.summary = counts[provision.pk]
         for summary in (ministry.summary, act_group.summary, total):
             _add_summary(summary, section.summary)
     return Register(ministries=ministries, unresolved=unresolved, summary=total)
