@@ -1,7 +1,7 @@
 from django.contrib import admin
 
-from casework.models import AccessRequest, AuditEvent, Membership, Organisation
-from casework.services import membership_grant, membership_revoke
+from casework.models import AccessRequest, ApiKey, AuditEvent, Membership, Organisation
+from casework.services import api_token_revoke, membership_grant, membership_revoke
 
 
 @admin.register(Organisation)
@@ -76,3 +76,28 @@ class AccessRequestAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ApiKey)
+class ApiKeyAdmin(admin.ModelAdmin):
+    """Read-only: keys are created by their owners or ``manage.py create_api_token`` (the key
+    is shown only then). Deleting one here revokes it through the service, so it is audited."""
+
+    list_display = ["user", "prefix", "created", "last_used_at"]
+    search_fields = ["user__username", "prefix"]
+    date_hierarchy = "created"
+    fields = ["user", "prefix", "created", "last_used_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def delete_model(self, request, obj):
+        api_token_revoke(actor=request.user, user=obj.user)
+
+    def delete_queryset(self, request, queryset):
+        for api_key in queryset.select_related("user"):
+            api_token_revoke(actor=request.user, user=api_key.user)

@@ -1,3 +1,5 @@
+import hashlib
+
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
 from django.contrib.contenttypes.models import ContentType
@@ -529,3 +531,51 @@ class AccessRequest(models.Model):
     @property
     def is_decided(self) -> bool:
         return self.status != AccessRequestStatus.RECEIVED
+
+
+class ApiKey(models.Model):
+    """A user's key for the REST API (``Authorization: Token <key>``).
+
+    Only the SHA-256 digest of the key is stored, so a copy of the database does not hand out
+    working credentials: the key itself is shown once, when it is created
+    (``casework.services.api_token_create``). The key is 256 random bits, so a plain fast
+    hash is enough; a password hash would only slow down every API request.
+    """
+
+    PREFIX_LENGTH = 8
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="api_key",
+    )
+    prefix = models.CharField(
+        _("prefix"),
+        max_length=PREFIX_LENGTH,
+        help_text=_("The first characters of the key, so its owner can recognise it."),
+    )
+    digest = models.CharField(
+        _("digest"),
+        max_length=64,
+        unique=True,
+        help_text=_("SHA-256 of the key, in hexadecimal; the key itself is not stored."),
+    )
+    created = models.DateTimeField(_("created at"), default=timezone.now)
+    last_used_at = models.DateTimeField(
+        _("last used"),
+        null=True,
+        blank=True,
+        help_text=_("Updated at most once an hour."),
+    )
+
+    class Meta:
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+
+    def __str__(self) -> str:
+        return f"{self.prefix}… ({self.user})"
+
+    @staticmethod
+    def digest_for(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()

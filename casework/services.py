@@ -2,7 +2,9 @@
 
 import datetime
 import re
+import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -10,10 +12,9 @@ from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
-from django.db import models, transaction
+from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import get_language, gettext
-from rest_framework.authtoken.models import Token
 
 from casework import hooks, notifications
 from casework.choices import (
@@ -30,6 +31,7 @@ from casework.importing import SyncResult, sync_rows
 from casework.middleware import current_request_id
 from casework.models import (
     AccessRequest,
+    ApiKey,
     AuditEvent,
     CaseFile,
     JournalDocument,
@@ -364,42 +366,85 @@ def casefile_close(*, actor, case: CaseFile) -> CaseFile:
     return case
 
 
+# --- API keys -------------------------------------------------------------------------------
+
+API_KEY_USE_RESOLUTION = datetime.timedelta(hours=1)
+
+
+@dataclass(frozen=True)
+class IssuedApiKey:
+    """A key just created: the stored row and the key itself, which exists nowhere else.
+
+    Show ``key`` to its owner once and forget it; the database keeps only its digest.
+    """
+
+    api_key: ApiKey
+    key: str
+
+
 @transaction.atomic
-def api_token_create(*, actor, user, replace: bool = False) -> Token:
+def api_token_create(*, actor, user, replace: bool = False) -> IssuedApiKey:
     """Give ``user`` a new API key; an existing key is replaced only when ``replace``.
 
-    The key itself never goes into the audit trail.
+    The key itself never goes into the audit trail, only its prefix (which its owner sees
+    on the API key page, to tell keys apart).
     """
-    replaced = Token.objects.filter(user=user).first()
+    exists = gettext("You already have an API key. Revoke it before you create a new one.")
+    replaced = ApiKey.objects.select_for_update().filter(user=user).first()
     if replaced is not None:
         if not replace:
-            raise ValidationError(
-                gettext("You already have an API key. Revoke it before you create a new one."),
-                code="exists",
-            )
+            raise ValidationError(exists, code="exists")
         replaced.delete()
-    token = Token.objects.create(user=user)
-    audit_record(
-        actor=actor,
-        action="api_token.created",
-        target=user,
-        data={"user": user.get_username(), "replaced": replaced is not None},
-    )
-    return token
+    key = secrets.token_urlsafe(32)
+    try:
+        with transaction.atomic():
+            api_key = ApiKey.objects.create(
+                user=user, prefix=key[: ApiKey.PREFIX_LENGTH], digest=ApiKey.digest_for(key)
+            )
+    except IntegrityError as exc:  # a second request created one at the same moment
+        raise ValidationError(exists, code="exists") from exc
+    data = {"user": user.get_username(), "prefix": api_key.prefix, "replaced": replaced is not None}
+    if replaced is not None:
+        data["replaced_prefix"] = replaced.prefix
+    audit_record(actor=actor, action="api_token.created", target=user, data=data)
+    return IssuedApiKey(api_key=api_key, key=key)
 
 
 @transaction.atomic
 def api_token_revoke(*, actor, user) -> bool:
     """Delete ``user``'s API key; False when there was none."""
-    deleted, _counts = Token.objects.filter(user=user).delete()
-    if deleted:
-        audit_record(
-            actor=actor,
-            action="api_token.revoked",
-            target=user,
-            data={"user": user.get_username()},
-        )
-    return bool(deleted)
+    api_key = ApiKey.objects.select_for_update().filter(user=user).first()
+    if api_key is None:
+        return False
+    api_key.delete()
+    audit_record(
+        actor=actor,
+        action="api_token.revoked",
+        target=user,
+        data={"user": user.get_username(), "prefix": api_key.prefix},
+    )
+    return True
+
+
+def api_key_mark_used(*, api_key: ApiKey, now: datetime.datetime | None = None) -> bool:
+    """Stamp ``api_key.last_used_at``, at most once per ``API_KEY_USE_RESOLUTION``.
+
+    Runs on every request authenticated with a key, so it writes nothing while the stamp is
+    recent, and otherwise one conditional UPDATE (no save of the row, no transaction of its
+    own): of two requests at the same moment only one writes. Not audited: like
+    ``last_login`` it records use, not a change anyone made. True when this call wrote.
+    """
+    now = now or timezone.now()
+    stale_before = now - API_KEY_USE_RESOLUTION
+    if api_key.last_used_at is not None and api_key.last_used_at > stale_before:
+        return False
+    written = (
+        ApiKey.objects.filter(pk=api_key.pk)
+        .filter(models.Q(last_used_at__isnull=True) | models.Q(last_used_at__lte=stale_before))
+        .update(last_used_at=now)
+    )
+    api_key.last_used_at = now
+    return bool(written)
 
 
 # --- access requests (innsynskrav, offentleglova §§ 28-32) ---------------------------------

@@ -7,14 +7,14 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
-from rest_framework.authtoken.models import Token
 
 from casework import services
+from casework.models import ApiKey
 
 
 def _render(request, *, new_key: str = ""):
-    token = Token.objects.filter(user=request.user).first()
-    return render(request, "casework/api_token.html", {"token": token, "new_key": new_key})
+    api_key = ApiKey.objects.filter(user=request.user).first()
+    return render(request, "casework/api_token.html", {"api_key": api_key, "new_key": new_key})
 
 
 @never_cache
@@ -29,11 +29,11 @@ def api_token(request):
 @require_POST
 def api_token_create(request):
     try:
-        token = services.api_token_create(actor=request.user, user=request.user)
+        issued = services.api_token_create(actor=request.user, user=request.user)
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
         return redirect("casework:api_token")
-    return _render(request, new_key=token.key)
+    return _render(request, new_key=issued.key)
 
 
 @login_required

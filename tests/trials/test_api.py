@@ -7,11 +7,10 @@ import pytest
 from django.conf import settings
 from django.core import mail
 from django.utils import timezone
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from casework.choices import Role
-from casework.models import AuditEvent
+from casework.models import ApiKey, AuditEvent
 from casework.services import api_token_create
 from tests.factories import municipality
 from tests.trials.conftest import OPPL_13_1, pdf_bytes, person, upload
@@ -831,4 +830,4 @@ def test_token_rotation_shuts_out_the_old_key(applicant):
     client = APIClient()
     assert client.get(APPLICATIONS, HTTP_AUTHORIZATION=f"Token {old}").status_code == 401
     assert client.get(APPLICATIONS, HTTP_AUTHORIZATION=f"Token {new}").status_code == 200
-    assert Token.objects.filter(user=applicant).count() == 1
+    assert ApiKey.objects.filter(user=applicant).count() == 1

@@ -15,12 +15,13 @@ from drf_spectacular.utils import (
     extend_schema_view,
 )
 from rest_framework import serializers, status, viewsets
-from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
 from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from casework.authentication import ApiKeyAuthentication
 from trials import selectors, services
 from trials.api import examples
 from trials.api.permissions import APPLICANT, HasRoleForAction
@@ -46,7 +47,7 @@ APPLICATION_PK = OpenApiParameter(
 
 # Token first: a missing or wrong key then gets 401 with "WWW-Authenticate: Token" (the
 # first class decides the challenge), which integrations can act on; browsers use the session.
-AUTHENTICATION = [TokenAuthentication, SessionAuthentication]
+AUTHENTICATION = [ApiKeyAuthentication, SessionAuthentication]
 
 
 class ErrorSerializer(serializers.Serializer):

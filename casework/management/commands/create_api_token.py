@@ -23,9 +23,9 @@ class Command(BaseCommand):
         if not user.is_active:
             raise CommandError(f"The user {username!r} is not active.")
         try:
-            token = api_token_create(actor=None, user=user, replace=rotate)
+            issued = api_token_create(actor=None, user=user, replace=rotate)
         except ValidationError as exc:
             raise CommandError(
                 f"{username!r} already has an API key; use --rotate to replace it."
             ) from exc
-        self.stdout.write(token.key)
+        self.stdout.write(issued.key)
