@@ -2,6 +2,8 @@
 
 import datetime
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -32,10 +34,55 @@ def organisations_for_user(user, *, role: Role | str | None = None) -> QuerySet[
     return Organisation.objects.filter(pk__in=memberships.values("organisation_id")).distinct()
 
 
+_MEMBERSHIPS = "_casework_memberships"
+
+
+@contextmanager
+def memberships_remembered(user) -> Iterator[None]:
+    """Within the block, role checks on this user object read its memberships only once.
+
+    For one unit of work that asks about the same person's roles several times (completing
+    a task checks them in the workflow and again in each service). The snapshot lives on
+    the user object and is dropped when the outermost block ends, so it never outlives the
+    unit of work; memberships are not changed inside one.
+    """
+    if not user.is_authenticated or hasattr(user, _MEMBERSHIPS):
+        yield
+        return
+    setattr(user, _MEMBERSHIPS, None)  # loaded on first use
+    try:
+        yield
+    finally:
+        delattr(user, _MEMBERSHIPS)
+
+
+def _remembered_memberships(user) -> list[tuple[str, int, str]] | None:
+    """(role, organisation id, organisation code) of each membership inside
+    ``memberships_remembered``; None outside it."""
+    if not hasattr(user, _MEMBERSHIPS):
+        return None
+    memberships = getattr(user, _MEMBERSHIPS)
+    if memberships is None:
+        memberships = list(
+            Membership.objects.filter(user=user).values_list(
+                "role", "organisation_id", "organisation__code"
+            )
+        )
+        setattr(user, _MEMBERSHIPS, memberships)
+    return memberships
+
+
 def roles_for_user(user, *, organisation: Organisation | None = None) -> set[str]:
     """The roles ``user`` has, anywhere or in one organisation."""
     if not user.is_authenticated:
         return set()
+    remembered = _remembered_memberships(user)
+    if remembered is not None:
+        return {
+            role
+            for role, organisation_id, _code in remembered
+            if organisation is None or organisation_id == organisation.pk
+        }
     memberships = Membership.objects.filter(user=user)
     if organisation is not None:
         memberships = memberships.filter(organisation=organisation)
@@ -44,6 +91,21 @@ def roles_for_user(user, *, organisation: Organisation | None = None) -> set[str
 
 def user_has_role(user, role: Role | str, *, organisation: Organisation | None = None) -> bool:
     return str(role) in roles_for_user(user, organisation=organisation)
+
+
+def user_has_role_in(user, role: Role | str, *, organisation_code: str) -> bool:
+    """Has ``user`` ``role`` in the organisation with this code (a ministry, e.g. KDD)?"""
+    if not user.is_authenticated:
+        return False
+    remembered = _remembered_memberships(user)
+    if remembered is not None:
+        return any(
+            member_role == str(role) and code == organisation_code
+            for member_role, _organisation_id, code in remembered
+        )
+    return Membership.objects.filter(
+        user=user, role=role, organisation__code=organisation_code
+    ).exists()
 
 
 def memberships_for_user(user) -> QuerySet[Membership]:

@@ -232,8 +232,11 @@ def sequence_next(*, name: str, year: int) -> int:
     """The next number of a gapless per-year sequence; call inside the writing transaction."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("sequence_next must run inside transaction.atomic()")
-    Sequence.objects.get_or_create(name=name, year=year)
-    sequence = Sequence.objects.select_for_update().get(name=name, year=year)
+    try:  # the row exists but for the first number of a year
+        sequence = Sequence.objects.select_for_update().get(name=name, year=year)
+    except Sequence.DoesNotExist:
+        Sequence.objects.get_or_create(name=name, year=year)
+        sequence = Sequence.objects.select_for_update().get(name=name, year=year)
     sequence.last_value += 1
     sequence.save(update_fields=["last_value"])
     return sequence.last_value
@@ -302,7 +305,11 @@ def journal_entry_create(
     ``documents`` are dicts with ``title`` and either ``file`` (a Django File) or ``source``
     (a stored object such as an application's attachment), and optionally ``is_main``.
     """
-    case = CaseFile.objects.select_for_update().get(pk=case.pk)
+    case = (
+        CaseFile.objects.select_for_update(of=("self",))
+        .select_related("organisation")
+        .get(pk=case.pk)
+    )
     now = timezone.now()
     year = timezone.localtime(now).year
     last = case.entries.order_by("-number_in_case").values_list("number_in_case", flat=True)

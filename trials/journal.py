@@ -36,14 +36,17 @@ def application_case(application) -> CaseFile:
 
 
 def letter_entry(
-    *, actor, application, template, context, title, recipient, language=None
+    *, actor, application, template, context, title, recipient, language=None, case=None
 ) -> JournalEntry:
-    """Render a letter and journal it as an outgoing entry with its PDF as main document."""
+    """Render a letter and journal it as an outgoing entry with its PDF as main document.
+
+    ``case`` is the application's case file when the caller already has it.
+    """
     language = language or recipient.letter_language
     letter = render_letter(template, {"application": application, **context}, language=language)
     return journal_entry_create(
         actor=actor,
-        case=application_case(application),
+        case=case if case is not None else application_case(application),
         entry_type=EntryType.OUTGOING,
         title=title,
         correspondent=recipient,

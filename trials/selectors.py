@@ -9,7 +9,7 @@ from django.http import Http404
 
 from casework.choices import Role
 from casework.models import Membership
-from casework.selectors import organisations_for_user
+from casework.selectors import organisations_for_user, user_has_role_in
 from legal.selectors import provision_warnings
 from trials.choices import WITHDRAWABLE_STATUSES, ApplicationStatus
 from trials.models import Application, Attachment, ExemptionRequest
@@ -20,12 +20,7 @@ DECIDING_MINISTRY = "KDD"  # forsøksloven §§ 3, 5-7 are delegated to KDD (FOR
 
 def is_ministry_officer(user, role: str = Role.CASE_OFFICER) -> bool:
     """Has ``user`` ``role`` at the deciding ministry (KDD)?"""
-    return (
-        user.is_authenticated
-        and Membership.objects.filter(
-            user=user, role=role, organisation__code=DECIDING_MINISTRY
-        ).exists()
-    )
+    return user_has_role_in(user, role, organisation_code=DECIDING_MINISTRY)
 
 
 def _applicant_org_ids(user):

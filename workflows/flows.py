@@ -195,7 +195,7 @@ class ApplicationFlow(flow.Flow):
     def case_officer(self, activation):
         """Later officer tasks go to whoever registered the case (read fresh: the
         registration step sets it in the same transaction)."""
-        return CaseProcess.objects.get(pk=activation.process.pk).officer
+        return CaseProcess.objects.select_related("officer").get(pk=activation.process.pk).officer
 
     def application_is_complete(self, activation):
         activation.process.application.refresh_from_db()
@@ -235,7 +235,9 @@ class ApplicationFlow(flow.Flow):
         application = activation.process.application
         return [
             {"consultation": consultation.pk, "ministry": consultation.ministry.code}
-            for consultation in application.consultations.filter(status="open")
+            for consultation in application.consultations.filter(status="open").select_related(
+                "ministry"
+            )
         ]
 
     def _consultation(self, task):
@@ -265,7 +267,11 @@ class ApplicationFlow(flow.Flow):
         consultations_finish(actor=None, application=activation.process.application)
 
     def interim_reply_due(self, activation):
-        registered = activation.process.application.registered_at or timezone.now()
+        # read fresh: the registration step sets it in the same transaction, and the
+        # process's application may have been loaded before that step ran
+        application = activation.process.application
+        application.refresh_from_db(fields=["registered_at"])
+        registered = application.registered_at or timezone.now()
         return registered + datetime.timedelta(days=INTERIM_REPLY_AFTER_DAYS)
 
     def expected_decision_passed(self, activation):
@@ -280,4 +286,5 @@ class ApplicationFlow(flow.Flow):
             status__in=[STATUS.NEW, STATUS.ASSIGNED, STATUS.SCHEDULED],
         )
         for task in pending:
+            task.process = activation.process  # the same (locked) process: no re-read
             task.flow_task.activation_class(task).cancel()

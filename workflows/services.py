@@ -16,7 +16,7 @@ from viewflow.fsm.base import NoTransition
 from viewflow.workflow.status import PROCESS, STATUS
 
 from casework.choices import Role
-from casework.selectors import user_has_role
+from casework.selectors import memberships_remembered, user_has_role, user_has_role_in
 from casework.services import audit_record
 from trials import services as trials
 from trials.choices import Stage
@@ -87,11 +87,8 @@ def _check_may_work_on(actor, task) -> None:
     node = task.flow_task
     if node is ApplicationFlow.consult:
         ministry = task.data.get("ministry", "")
-        if (
-            not user_has_role(actor, Role.CONSULTEE)
-            or not actor.memberships.filter(
-                role=Role.CONSULTEE, organisation__code=ministry
-            ).exists()
+        if not user_has_role(actor, Role.CONSULTEE) or not user_has_role_in(
+            actor, Role.CONSULTEE, organisation_code=ministry
         ):
             raise PermissionDenied(_("Only staff of the consulted ministry can take this task."))
     elif node is ApplicationFlow.approve:
@@ -112,11 +109,21 @@ def can_take(actor, task) -> bool:
     return task.flow_task.can_assign(actor, task)
 
 
+def _case_process_get(pk) -> CaseProcess:
+    return CaseProcess.objects.select_related("application__lead_organisation").get(pk=pk)
+
+
 def case_process(task) -> CaseProcess:
-    """The task's process as our CaseProcess, with its application."""
-    return CaseProcess.objects.select_related("application__lead_organisation").get(
-        pk=task.process_id
-    )
+    """The task's process as our CaseProcess, with its application.
+
+    Under ``_locked`` that is the process loaded (once) after taking the lock, which the
+    engine's activations share; otherwise it is read from the database.
+    """
+    if type(task).process.is_cached(task):
+        process = task.process
+        if isinstance(process, CaseProcess) and CaseProcess.application.is_cached(process):
+            return process
+    return _case_process_get(task.process_id)
 
 
 def _pending_proposal(task) -> DecisionProposal | None:
@@ -133,6 +140,9 @@ def _locked(task, operation: Callable):
     """Run ``operation(task, activation)`` under the process lock, on a fresh task row."""
     with ApplicationFlow.lock(task.process_id):
         task.refresh_from_db()
+        # One read of the locked process with its application, shared by the engine's
+        # activations (which would otherwise read the process twice) and the handlers.
+        task.process = _case_process_get(task.process_id)
         activation = task.flow_task.activation_class(task)
         try:
             return operation(task, activation)
@@ -152,7 +162,8 @@ def task_claim(*, actor, task):
         _audit(actor, task, "task.claimed")
         return task
 
-    return _locked(task, claim)
+    with memberships_remembered(actor):
+        return _locked(task, claim)
 
 
 @transaction.atomic
@@ -268,7 +279,8 @@ def _assess(actor, task, application, payload, files):
                 errors[f"{field}_{exemption_id}"] = messages
     if errors:
         raise ValidationError(errors)
-    application.refresh_from_db()
+    # no refresh: the application was read under the process lock in this transaction and
+    # assessing writes only its exemption requests
     if not trials.assessment_complete(application):
         raise ValidationError(_("Assess every exemption request."))
     skip = payload.get("skip_consultation") and application.stage == Stage.PRELIMINARY
@@ -375,8 +387,10 @@ def task_complete(*, actor, task, payload: dict, files: dict | None = None):
     """Do the task's work through the domain services and move the process on."""
 
     def complete(task, activation):
+        checked = False  # the role rules, checked once in this transaction
         if task.status == STATUS.NEW:
             _check_may_work_on(actor, task)
+            checked = True
             if not task.flow_task.can_assign(actor, task):
                 raise PermissionDenied(_("You cannot take this task."))
             activation.assign(actor)
@@ -384,14 +398,16 @@ def task_complete(*, actor, task, payload: dict, files: dict | None = None):
             raise TaskDone()
         if task.owner_id != actor.pk:
             raise PermissionDenied(_("Someone else has this task."))
-        _check_may_work_on(actor, task)
+        if not checked:
+            _check_may_work_on(actor, task)
         handler = HANDLERS[task.flow_task.name]
         activation.start(None)
         handler(actor, task, case_process(task).application, payload, files)
         activation.execute()
         return task
 
-    return _locked(task, complete)
+    with memberships_remembered(actor):
+        return _locked(task, complete)
 
 
 def user_by_username(username: str):

@@ -11,6 +11,7 @@ from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -469,7 +470,17 @@ def application_submit(*, actor, application: Application) -> Application:
     """Submit a draft; refused with every reason listed when it is not ready."""
     if not user_is_applicant_for(actor, application, lead_only=True):
         raise PermissionDenied(_("Only the lead applicant can submit the application."))
-    application = Application.objects.select_for_update().get(pk=application.pk)
+    application = (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("lead_organisation")
+        .prefetch_related(  # what submission_problems reads (each request's provision label)
+            Prefetch(
+                "exemption_requests",
+                queryset=ExemptionRequest.objects.select_related("provision__act"),
+            )
+        )
+        .get(pk=application.pk)
+    )
     if not can_proceed(application.submit):
         raise ConflictError(_("The application has already been submitted."))
     problems = submission_problems(application)

@@ -12,6 +12,7 @@ from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -74,11 +75,11 @@ def _require_officer(actor) -> None:
 
 
 def _lock(application: Application) -> Application:
-    return (
-        Application.objects.select_related("lead_organisation")
-        .select_for_update()
-        .get(pk=application.pk)
-    )
+    return _lock_pk(application.pk)
+
+
+def _lock_pk(pk) -> Application:
+    return Application.objects.select_related("lead_organisation").select_for_update().get(pk=pk)
 
 
 def _move(application: Application, method, *, actor, action: str, fields=(), reason="", **kw):
@@ -135,10 +136,12 @@ def application_register(*, actor, application: Application) -> CaseFile:
             title=application.title,
         ),
     )
+    attachments = list(application.attachments.all())
     documents = [{"title": application.title, "source": application, "is_main": True}]
     documents += [
         {"title": a.original_name, "source": a, "content_type": a.content_type}
-        for a in application.attachments.filter(answer__isnull=True)
+        for a in attachments
+        if a.answer_id is None
     ]
     journal_entry_create(
         actor=actor,
@@ -151,9 +154,7 @@ def application_register(*, actor, application: Application) -> CaseFile:
         document_date=timezone.localdate(application.submitted_at),
         documents=documents,
         screening_basis=(
-            ScreeningBasis.NONE
-            if all(a.is_public for a in application.attachments.all())
-            else ScreeningBasis.OFFL_13
+            ScreeningBasis.NONE if all(a.is_public for a in attachments) else ScreeningBasis.OFFL_13
         ),
     )
     letter_entry(
@@ -165,6 +166,7 @@ def application_register(*, actor, application: Application) -> CaseFile:
             gettext_lazy("Receipt for application – %(title)s"), title=application.title
         ),
         recipient=lead,
+        case=case,
     )
     _email(application, "registered", case_number=case.number)
     return case
@@ -240,8 +242,9 @@ def application_close_without_answer(*, actor, application: Application, reason:
     application.exemption_requests.update(
         status=ExemptionStatus.REFUSED, outcome=Outcome.REFUSED, outcome_reasons=reason.strip()
     )
-    _decision_letter(actor=actor, application=application)
-    _close_case(actor, application)
+    case = _case(application)
+    _decision_letter(actor=actor, application=application, case=case)
+    casefile_close(actor=actor, case=case)
     return application
 
 
@@ -319,12 +322,13 @@ def consultations_needed(application: Application) -> dict[Organisation, list[Ex
 
 
 def assessment_complete(application: Application) -> bool:
-    return (
-        not application.exemption_requests.exclude(status=ExemptionStatus.ASSESSED)
-        .exclude(status__in=[ExemptionStatus.WITHDRAWN])
-        .exists()
-        and application.exemption_requests.exists()
+    counts = application.exemption_requests.order_by().aggregate(
+        requests=Count("pk"),
+        open=Count(
+            "pk", filter=~Q(status__in=[ExemptionStatus.ASSESSED, ExemptionStatus.WITHDRAWN])
+        ),
     )
+    return counts["requests"] > 0 and counts["open"] == 0
 
 
 @transaction.atomic
@@ -346,6 +350,7 @@ def consultations_start(
         actor=actor,
         action="application.consultation_started",
     )
+    case = _case(application)
     consultations = []
     for ministry, exemptions in needed.items():
         consultation = Consultation.objects.create(
@@ -355,7 +360,7 @@ def consultations_start(
             sent_by=actor,
             message=message,
         )
-        consultation.exemptions.set(exemptions)
+        consultation.exemptions.add(*exemptions)  # a new consultation: nothing to remove
         consultation.letter = letter_entry(
             actor=actor,
             application=application,
@@ -367,6 +372,7 @@ def consultations_start(
             ),
             recipient=ministry,
             language="nb",
+            case=case,
         )
         consultation.save(update_fields=["letter"])
         audit_record(
@@ -612,7 +618,7 @@ def proposal_return(*, actor, proposal: DecisionProposal, comment: str) -> Decis
     _check_reviewer(actor, proposal)
     if not (comment or "").strip():
         raise ValidationError({"comment": _("Say what should be changed.")})
-    application = _lock(proposal.application)
+    application = _lock_pk(proposal.application_id)
     _move(
         application,
         application.return_proposal,
@@ -633,10 +639,11 @@ def proposal_approve(*, actor, proposal: DecisionProposal, comment: str = "") ->
     """Approve the proposal: the decision is made, the letter sent, a trial created."""
     proposal = _lock_proposal(proposal)
     _check_reviewer(actor, proposal)
-    application = _lock(proposal.application)
+    application = _lock_pk(proposal.application_id)
     now = timezone.now()
     granted = []
-    for exemption in application.exemption_requests.exclude(status=ExemptionStatus.WITHDRAWN):
+    decided = list(application.exemption_requests.exclude(status=ExemptionStatus.WITHDRAWN))
+    for exemption in decided:
         spec = proposal.outcomes[str(exemption.pk)]
         exemption.outcome = spec["outcome"]
         exemption.outcome_reasons = spec["reasons"]
@@ -646,9 +653,11 @@ def proposal_approve(*, actor, proposal: DecisionProposal, comment: str = "") ->
             Outcome.GRANTED_WITH_CONDITIONS: ExemptionStatus.GRANTED_WITH_CONDITIONS,
             Outcome.REFUSED: ExemptionStatus.REFUSED,
         }[Outcome(spec["outcome"])]
-        exemption.save(update_fields=["outcome", "outcome_reasons", "conditions", "status"])
         if exemption.outcome != Outcome.REFUSED:
             granted.append(exemption)
+    ExemptionRequest.objects.bulk_update(
+        decided, ["outcome", "outcome_reasons", "conditions", "status"]
+    )
     method = application.approve if granted else application.reject
     _move(
         application,
@@ -667,12 +676,13 @@ def proposal_approve(*, actor, proposal: DecisionProposal, comment: str = "") ->
     proposal.save()
     if granted and application.stage == Stage.FINAL:
         trial_create(actor=actor, application=application, exemptions=granted)
-    _decision_letter(actor=actor, application=application)
-    _close_case(actor, application)
+    case = _case(application)
+    _decision_letter(actor=actor, application=application, case=case)
+    casefile_close(actor=actor, case=case)
     return application
 
 
-def _decision_letter(*, actor, application: Application):
+def _decision_letter(*, actor, application: Application, case: CaseFile):
     entry = letter_entry(
         actor=actor,
         application=application,
@@ -680,19 +690,16 @@ def _decision_letter(*, actor, application: Application):
         context={
             "exemptions": list(application.exemption_requests.select_related("provision__act")),
             "trial": getattr(application, "trial", None),
-            "case": _case(application),
+            "case": case,
         },
         title=journal_title(
             gettext_lazy("Decision on application for a trial – %(title)s"), title=application.title
         ),
         recipient=application.lead_organisation,
+        case=case,
     )
     _email(application, "decided", journal_entry_id=entry.pk)
     return entry
-
-
-def _close_case(actor, application: Application) -> None:
-    casefile_close(actor=actor, case=_case(application))
 
 
 def trial_create(*, actor, application: Application, exemptions: list[ExemptionRequest]) -> Trial:
