@@ -1,24 +1,15 @@
 """Cost of one application through the whole case process (see bench/README.md)."""
 
 import argparse
-import os
 import statistics
-import sys
 import time
 from collections import defaultdict
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("TESTING", "true")
+from harness import in_test_database  # sets up Django: before any Django import
 
-import django
-
-django.setup()
-
-from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
+# isort: split
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 
 def percentile(values, share):
@@ -31,16 +22,7 @@ def main():
     parser.add_argument("--cases", type=int, default=20)
     args = parser.parse_args()
 
-    setup_test_environment()
-    from django.test.utils import get_runner
-
-    runner = get_runner(django.conf.settings)(verbosity=0, interactive=False)
-    old_config = runner.setup_databases()
-    try:
-        call_command("load_reference_data", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
-        run(args.cases)
-    finally:
-        runner.teardown_databases(old_config)
+    in_test_database(lambda: run(args.cases))
 
 
 def run(cases: int) -> None:

@@ -6,26 +6,19 @@ the system itself produces. The pages are then requested anonymously, as a citiz
 """
 
 import argparse
-import os
 import statistics
-import sys
 import time
 import warnings
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
-os.environ.setdefault("TESTING", "true")
+from harness import in_test_database  # sets up Django: before any Django import
 
+# isort: split
 import django
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
-django.setup()
 warnings.filterwarnings("ignore", message="No directory at")  # no collectstatic in a bench
-
-from django.core.management import call_command  # noqa: E402
-from django.db import connection  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.test.utils import CaptureQueriesContext, setup_test_environment  # noqa: E402
 
 PAGES = [
     "/",
@@ -53,16 +46,7 @@ def main():
     parser.add_argument("--repeat", type=int, default=7, help="requests per page")
     args = parser.parse_args()
 
-    setup_test_environment()
-    from django.test.utils import get_runner
-
-    runner = get_runner(django.conf.settings)(verbosity=0, interactive=False)
-    old_config = runner.setup_databases()
-    try:
-        call_command("load_reference_data", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
-        run(args)
-    finally:
-        runner.teardown_databases(old_config)
+    in_test_database(lambda: run(args))
 
 
 def seed(rounds_from: int, rounds_to: int) -> None:
