@@ -112,6 +112,9 @@ def run(args) -> None:
         start = time.perf_counter()
         seed(rounds_from, rounds_to)
         seconds = time.perf_counter() - start
+        if connection.vendor == "postgresql":  # fresh statistics, as autovacuum keeps them
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         sizes[label] = (Application.objects.count(), ExemptionRequest.objects.count())
         print(
             f"{label}: {sizes[label][0]} applications, {sizes[label][1]} exemption requests "

@@ -247,9 +247,13 @@ def public_journal_page(entries: QuerySet[JournalEntry]) -> QuerySet[JournalEntr
     """What a journal page shows, in a fixed number of queries whatever the page size:
     entries with case and correspondent, and the documents of public entries with their
     sources (one query per kind of source)."""
-    public_documents = JournalDocument.objects.filter(
-        entry__screening_basis=ScreeningBasis.NONE
-    ).prefetch_related("source")
+    # Ordered within each entry only: the model's ordering would join the case files and
+    # make the database sort every document of every listed entry's case.
+    public_documents = (
+        JournalDocument.objects.filter(entry__screening_basis=ScreeningBasis.NONE)
+        .order_by("-is_main", "pk")
+        .prefetch_related("source")
+    )
     return entries.select_related("case", "correspondent").prefetch_related(
         Prefetch("documents", queryset=public_documents, to_attr="public_documents")
     )
