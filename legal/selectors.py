@@ -86,10 +86,12 @@ class ProvisionWarning:
 
 
 def provision_warnings(provision: Provision) -> list[ProvisionWarning]:
-    warnings = [
-        ProvisionWarning(kind=limit.kind, text=limit.reason)
-        for limit in limits_for_provision(provision)
-    ]
+    """The § 4 limits covering ``provision`` and its act's own trial provision. Uses
+    ``provision.limits`` when ``attach_limits`` has set it (many provisions, one query)."""
+    limits = getattr(provision, "limits", None)
+    if limits is None:
+        limits = limits_for_provision(provision)
+    warnings = [ProvisionWarning(kind=limit.kind, text=limit.reason) for limit in limits]
     act = provision.act
     if act.has_sector_trial_provision:
         warnings.append(

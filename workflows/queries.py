@@ -12,14 +12,13 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import Prefetch, QuerySet
 from django.http import Http404
 from django.utils.html import escape
-from django.utils.translation import gettext as _
 from viewflow.workflow import chart
 from viewflow.workflow.status import STATUS
 
 from casework.choices import EntryType, Role
 from casework.models import AuditEvent, CaseFile, JournalDocument, JournalEntry, Membership
 from casework.selectors import audit_events_for, case_for, case_journal, roles_for_user
-from legal.selectors import ProvisionWarning, attach_limits
+from legal.selectors import attach_limits, provision_warnings
 from trials.choices import ExemptionStatus, ProposalStatus, Stage
 from trials.letters import Letter, render_letter
 from trials.models import (
@@ -268,24 +267,7 @@ def attach_warnings(exemptions) -> None:
         if exemption.provision_id is None:
             exemption.warnings = []
             continue
-        provision = exemption.provision
-        warnings = [
-            ProvisionWarning(kind=limit.kind, text=limit.reason) for limit in provision.limits
-        ]
-        act = provision.act
-        if act.has_sector_trial_provision:
-            warnings.append(
-                ProvisionWarning(
-                    kind="sector_trial_provision",
-                    text=_(
-                        "%(act)s has its own trial provision (%(section)s). A trial that "
-                        "deviates from this act may have to be approved under that provision "
-                        "instead of forsøksloven."
-                    )
-                    % {"act": act.short_title, "section": act.own_trial_provision},
-                )
-            )
-        exemption.warnings = warnings
+        exemption.warnings = provision_warnings(exemption.provision)
 
 
 def consultations_of(application: Application) -> list[Consultation]:
