@@ -38,8 +38,8 @@ def run(cases: int) -> None:
     from trials import services as trials
     from trials.choices import Assessment, Outcome, Position, Purpose
     from trials.models import Consultation
-    from workflows.flows import ApplicationFlow
-    from workflows.services import task_complete
+    from workflows.case.flows import ApplicationFlow
+    from workflows.case.services import task_complete
 
     def person(name, org, role):
         user = user_ensure(

@@ -1,6 +1,6 @@
 """Public pages at two data sizes: median response time and SQL queries (see bench/README.md).
 
-The data comes from the demo's applications (workflows.demo), each copy driven through the
+The data comes from the demo's applications (workflows.demo.seed), each copy driven through the
 real case process to its state, so the journal, consultations, decisions and trials are those
 the system itself produces. The pages are then requested anonymously, as a citizen would.
 """
@@ -51,7 +51,7 @@ def main():
 
 def seed(rounds_from: int, rounds_to: int) -> None:
     """Copies of the demo applications, round by round, each driven to its state."""
-    from workflows import demo
+    from workflows.demo import seed as demo
 
     original = list(demo.DEMO_APPLICATIONS)
     try:
@@ -95,7 +95,7 @@ def run(args) -> None:
     from django.contrib.auth import get_user_model
 
     from trials.models import Application, ExemptionRequest
-    from workflows.demo import DEMO_APPLICATIONS, seed_users
+    from workflows.demo.seed import DEMO_APPLICATIONS, seed_users
 
     settings = django.conf.settings
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

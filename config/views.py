@@ -7,7 +7,7 @@ from drf_spectacular.utils import extend_schema
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
 # The front page belongs to the public side: latest applications, decisions, key figures.
-from trials.public_views import home as home
+from trials.public.views import home as home
 
 
 @require_GET

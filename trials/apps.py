@@ -8,7 +8,7 @@ class TrialsConfig(AppConfig):
 
     def ready(self):
         from legal import hooks as legal_hooks
-        from trials import register
+        from trials.public.register import selectors as register
 
         # legal knows no application: the exemption register lends it its counts.
         if register.provision_usage not in legal_hooks.provision_usage_providers:

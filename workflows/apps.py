@@ -9,7 +9,8 @@ class WorkflowsConfig(AppConfig):
     def ready(self):
         from casework import hooks as casework_hooks
         from trials import hooks
-        from workflows import access_services, services
+        from workflows.access import services as access_services
+        from workflows.case import services
 
         # trials and casework know nothing of workflows; the processes plug in here.
         for registry, callback in (

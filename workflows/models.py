@@ -1,53 +1,10 @@
-from django.conf import settings
-from django.db import models
-from django.utils.translation import gettext_lazy as _
-from viewflow.workflow.models import Process
+"""The workflows app's models: one viewflow process model per process package.
 
-from trials.models import Application
+Django finds an app's models through this module; each process keeps its own in its package
+(``workflows/case/models.py``, ``workflows/access/models.py``).
+"""
 
+from workflows.access.models import AccessRequestProcess
+from workflows.case.models import CaseProcess
 
-class CaseProcess(Process):
-    """The running case-handling process of one application.
-
-    The legal facts live in trials' tables (assessments, consultations, proposals); the
-    process only knows which application it drives and which officer owns the case.
-    """
-
-    application = models.OneToOneField(
-        Application,
-        verbose_name=_("application"),
-        on_delete=models.PROTECT,
-        related_name="process",
-    )
-    officer = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("case officer"),
-        on_delete=models.PROTECT,
-        null=True,
-        blank=True,
-        related_name="+",
-        help_text=_("Who registered the case; later officer tasks are assigned to them."),
-    )
-
-    class Meta:
-        verbose_name = _("case process")
-        verbose_name_plural = _("case processes")
-        permissions = [
-            ("handle_case", _("Can handle cases (case officer)")),
-            ("approve_decision", _("Can approve decisions (approver)")),
-            ("answer_consultation", _("Can answer consultations (line ministry)")),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.application.reference} {self.application.title}"
-
-    # Branch conditions, named so the flow reads like the business process.
-
-    def is_complete(self) -> bool:
-        return self.application.status == "under_review"
-
-    def is_decided(self) -> bool:
-        return self.application.status in ("approved", "rejected")
-
-
-from workflows.access_models import AccessRequestProcess  # noqa: E402, F401
+__all__ = ["AccessRequestProcess", "CaseProcess"]

@@ -1,7 +1,7 @@
 """The exemption register, one act's register, the statistics and the law register's counts
 in a real browser, with axe-core (WCAG 2.1 A and AA) on every page.
 
-The demo data (workflows.demo, driven through the real case process) gives applications in
+The demo data (workflows.demo.seed, driven through the real case process) gives applications in
 every state; the approved trial is moved to have started yesterday, so something is in force.
 """
 

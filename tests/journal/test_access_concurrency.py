@@ -14,9 +14,9 @@ from casework.choices import AccessRequestStatus, Role
 from casework.models import AccessRequest
 from casework.services import access_request_create
 from tests.trials.conftest import person
-from workflows import access_services
-from workflows.access_flows import AccessRequestFlow
-from workflows.services import TaskDone
+from workflows.access import services as access_services
+from workflows.access.flows import AccessRequestFlow
+from workflows.case.services import TaskDone
 
 needs_postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql",

@@ -15,10 +15,11 @@ from casework.models import AccessRequest
 from casework.selectors import audit_events_for
 from casework.services import access_request_create, journal_entry_create
 from tests.journal.conftest import SECRET_EMAIL, SECRET_NAME
-from workflows import access_selectors, access_services
-from workflows.access_flows import AccessRequestFlow
-from workflows.access_models import AccessRequestProcess
-from workflows.services import TaskDone
+from workflows.access import selectors as access_selectors
+from workflows.access import services as access_services
+from workflows.access.flows import AccessRequestFlow
+from workflows.access.models import AccessRequestProcess
+from workflows.case.services import TaskDone
 
 pytestmark = pytest.mark.django_db
 
@@ -380,7 +381,7 @@ def test_a_tampered_receipt_link_is_not_found(client, make_entry, request_access
 def test_the_access_request_form_limits_requests_per_address(client, make_entry, monkeypatch):
     from django.core.cache import cache
 
-    from casework import public_views
+    from casework.journal import views as public_views
 
     cache.clear()
     entry = make_entry()

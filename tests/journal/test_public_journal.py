@@ -8,8 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from casework import public_views
 from casework.choices import EntryType, ScreeningBasis
+from casework.journal import views as public_views
 from casework.services import journal_entry_create
 from tests.factories import ministry
 

@@ -1,5 +1,5 @@
 """Builders for the public pages' tests: applications taken through the real services and
-the case process (workflows.services.task_complete, as the officers' pages do)."""
+the case process (workflows.case.services.task_complete, as the officers' pages do)."""
 
 import datetime
 
@@ -13,7 +13,7 @@ from tests.workflows.conftest import *  # noqa: F403 - application builders, off
 from trials import services
 from trials.choices import Stage
 from trials.models import Application
-from workflows.demo import drive_case
+from workflows.demo.seed import drive_case
 
 HOL_3_3 = "LOV-2011-06-24-30/§3-3"  # helse- og omsorgstjenesteloven, owned by HOD
 PBL_21_7 = "LOV-2008-06-27-71/§21-7"  # plan- og bygningsloven, owned by KDD itself
@@ -26,7 +26,7 @@ def oyer(db):
 
 @pytest.fixture
 def officers(case_officer, approver, consultee, hod_consultee):
-    """The people ``workflows.demo.drive_case`` expects, by its names."""
+    """The people ``workflows.demo.seed.drive_case`` expects, by its names."""
     return {"saksbehandler": case_officer, "leder": approver, "kd": consultee, "hod": hod_consultee}
 
 
@@ -34,7 +34,7 @@ def officers(case_officer, approver, consultee, hod_consultee):
 def publish(make_ready, applicant, officers, django_capture_on_commit_callbacks):
     """``publish(stop_at=None, refuse=None, also=(), submitted_on=None, **make_ready_args)``:
     a submitted application, taken through the case process until the task ``stop_at`` is
-    open (``workflows.demo.STEPS``: "check_completeness" = registered, "propose" =
+    open (``workflows.demo.seed.STEPS``: "check_completeness" = registered, "propose" =
     consultations answered, "decided", ...). ``also`` adds exemption
     requests by citation key; ``submitted_on`` (a date) submits it on that day."""
 

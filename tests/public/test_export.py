@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from trials.public_export import COLUMNS, LICENCE
+from trials.public.export import COLUMNS, LICENCE
 
 pytestmark = pytest.mark.django_db
 
@@ -56,7 +56,7 @@ def test_the_columns_are_the_documented_ones():
 def test_csv_has_one_row_per_application_of_the_search_across_all_pages(
     client, dataset, monkeypatch
 ):
-    monkeypatch.setattr("trials.public_views.PAGE_SIZE", 1)
+    monkeypatch.setattr("trials.public.views.PAGE_SIZE", 1)
     rows = csv_rows(client)
     assert len(rows) == 4
     assert {row["reference"] for row in rows} == {

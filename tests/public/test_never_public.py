@@ -3,7 +3,7 @@
 Every field that must never be published gets a unique marker (``LEAK-MARKER-<field>``);
 then every public address is fetched without login and no marker may appear anywhere in it.
 The data is made the way users make it: the applicant through ``trials.services``, the
-ministry through the case process (``workflows.services.task_complete``).
+ministry through the case process (``workflows.case.services.task_complete``).
 
 The public addresses are collected by URL name. Pages other developers build may not exist
 yet: ``test_public_address_exists`` reports each missing one as SKIPPED with its name, and
@@ -39,8 +39,8 @@ from trials.choices import (
     Stage,
 )
 from trials.models import Application, Trial
-from workflows import services as workflow
-from workflows.flows import ApplicationFlow
+from workflows.case import services as workflow
+from workflows.case.flows import ApplicationFlow
 
 pytestmark = pytest.mark.django_db
 

@@ -9,7 +9,7 @@ pytestmark = pytest.mark.django_db
 
 # The most queries a page may take for an anonymous reader, as measured (SQLite and
 # PostgreSQL alike). Two of them are the ETag's; the detail page's are listed in
-# trials.public.public_application_page.
+# trials.public.selectors.public_application_page.
 LIMITS = {
     "/": 12,
     "/soknader/": 12,

@@ -6,8 +6,8 @@ import pytest
 from django.db import connection
 from django.utils import timezone
 
-from trials import public_views
-from trials.public import ApplicationSearch, public_application_search
+from trials.public import views as public_views
+from trials.public.selectors import ApplicationSearch, public_application_search
 
 pytestmark = pytest.mark.django_db
 

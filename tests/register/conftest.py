@@ -4,7 +4,7 @@ Applications are written through ``trials.services`` and submitted for real. The
 itself is a shortcut (as ``set_status`` in tests/trials): outcomes, dates and the trial are
 put in place with queryset updates and ``services.trial_create``, so a test can choose any
 outcome, processing time and trial period without walking the whole case process (one test
-in test_register_pages.py does walk it, through workflows.services.task_complete).
+in test_register_pages.py does walk it, through workflows.case.services.task_complete).
 """
 
 import datetime

@@ -25,9 +25,9 @@ from tests.register.conftest import (
     OPPL_14_2,
     PBL_21_7,
 )
-from trials.api.public import PublicExemptionSerializer
 from trials.choices import ApplicationStatus, Outcome
 from trials.models import Application, ExemptionRequest
+from trials.public.api.views import PublicExemptionSerializer
 
 pytestmark = pytest.mark.django_db
 
@@ -203,8 +203,8 @@ def test_a_case_decided_through_the_real_workflow_shows_granted_and_its_trial(
 ):
     """The register reads what proposal_approve and trial_create really write."""
     from tests.factories import member, ministry
-    from workflows import services as workflow
-    from workflows.flows import ApplicationFlow
+    from workflows.case import services as workflow
+    from workflows.case.flows import ApplicationFlow
 
     consultee = member(ministry("HOD"), "consultee", username="fagdep.hod.reg")
     application = submit([HOL_3_2], actor=bodo_applicant, organisation=bodo, stage="final")
@@ -434,7 +434,7 @@ def test_the_acts_page_anchors_every_section_and_links_back(client, submit, deci
 
 
 def test_long_registers_are_paged_and_a_section_link_lands_on_its_page(client, submit, monkeypatch):
-    monkeypatch.setattr("trials.register.REGISTER_PAGE_SIZE", 2)
+    monkeypatch.setattr("trials.public.register.selectors.REGISTER_PAGE_SIZE", 2)
     submit([OPPL_13_1, OPPL_14_1], title="Første")
     submit([OPPL_14_1], title="Andre")
     submit([OPPL_14_1], title="Tredje")
@@ -458,7 +458,9 @@ def test_long_registers_are_paged_and_a_section_link_lands_on_its_page(client, s
     last = client.get(f"/unntak/{OPPL}/?page=2")
     assert [s.anchor for s in last.context["shown_sections"]] == ["14-1"]
     assert "Tredje" in html(last)
-    monkeypatch.setattr("trials.register.REGISTER_PAGE_SIZE", 1)  # § 14-1 starts on page 2
+    monkeypatch.setattr(
+        "trials.public.register.selectors.REGISTER_PAGE_SIZE", 1
+    )  # § 14-1 starts on page 2
     jumped = client.get(f"/unntak/{OPPL}/?section=14-1")
     assert jumped.context["page"].number == 2
     assert [s.anchor for s in jumped.context["shown_sections"]] == ["14-1"]

@@ -12,7 +12,7 @@ from django.utils import timezone
 from tests.register.conftest import BHGL_10, HOL_3_2, OPPL_13_1, OPPL_14_1, PBL_21_7
 from trials.choices import Outcome
 from trials.models import Application
-from trials.statistics import median, percentile, processing_days, processing_time
+from trials.public.statistics import median, percentile, processing_days, processing_time
 
 pytestmark = pytest.mark.django_db
 

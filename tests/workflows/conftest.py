@@ -4,7 +4,7 @@ from viewflow.workflow.status import STATUS
 from casework.choices import Role
 from tests.factories import member, ministry
 from tests.trials.conftest import *  # noqa: F403 - the application builders and people
-from workflows.flows import ApplicationFlow
+from workflows.case.flows import ApplicationFlow
 
 
 @pytest.fixture

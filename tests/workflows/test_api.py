@@ -27,8 +27,8 @@ from trials import services as trials
 from trials.choices import ApplicationStatus, Stage
 from trials.journal import journal_title
 from trials.models import Application, DecisionProposal, Trial
-from workflows import services
-from workflows.flows import ApplicationFlow
+from workflows.case import services
+from workflows.case.flows import ApplicationFlow
 
 pytestmark = pytest.mark.django_db
 

@@ -1,4 +1,4 @@
-"""The case process end to end through workflows.services (the layer pages and API use)."""
+"""The case process end to end through workflows.case.services (the layer pages and API use)."""
 
 import datetime
 
@@ -16,8 +16,8 @@ from legal.models import Provision
 from trials import services as trials
 from trials.choices import ApplicationStatus, Assessment, Outcome, Position
 from trials.models import Application, Consultation
-from workflows import services
-from workflows.flows import ApplicationFlow
+from workflows.case import services
+from workflows.case.flows import ApplicationFlow
 from workflows.models import CaseProcess
 
 pytestmark = pytest.mark.django_db

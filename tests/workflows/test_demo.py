@@ -10,8 +10,9 @@ from django.core.management import call_command
 from casework.models import AccessRequest, AuditEvent, JournalEntry
 from trials.choices import ApplicationStatus
 from trials.models import Application, ExemptionRequest
-from workflows import access_selectors, selectors
-from workflows.demo import DEMO_PASSWORD, DEMO_USERS
+from workflows.access import selectors as access_selectors
+from workflows.case import selectors
+from workflows.demo.seed import DEMO_PASSWORD, DEMO_USERS
 
 pytestmark = pytest.mark.django_db
 

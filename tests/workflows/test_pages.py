@@ -2,7 +2,7 @@
 right and the wrong people, completing each step, claim/unassign/reassign, the case page, the
 decision letter and the batch decision of a call.
 
-Cases are driven to each step with workflows.services (as the API and pages do); the pages
+Cases are driven to each step with workflows.case.services (as the API and pages do); the pages
 are shown in English (the language cookie) so the tests read the source texts.
 """
 
@@ -30,8 +30,8 @@ from tests.trials.conftest import pdf_bytes, person
 from trials import services as trials
 from trials.choices import ApplicationStatus, Assessment, Outcome, Position, Stage
 from trials.models import Application, Consultation
-from workflows import services
-from workflows.flows import ApplicationFlow
+from workflows.case import services
+from workflows.case.flows import ApplicationFlow
 
 pytestmark = pytest.mark.django_db
 

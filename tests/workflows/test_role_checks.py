@@ -14,7 +14,7 @@ from casework.selectors import (
 from casework.services import membership_revoke
 from trials import services as trials
 from trials.selectors import is_ministry_officer
-from workflows import services
+from workflows.case import services
 
 pytestmark = pytest.mark.django_db
 

@@ -3,7 +3,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from casework.models import Organisation
-from workflows.demo import DEMO_PASSWORD, seed_access_requests, seed_applications, seed_users
+from workflows.demo.seed import DEMO_PASSWORD, seed_access_requests, seed_applications, seed_users
 
 
 class Command(BaseCommand):

@@ -1,0 +1,208 @@
+"""The public journal (offentleglova § 10) and access requests (innsynskrav, § 28): open to
+everyone, no login. Nothing here shows a screened document or a requester's address."""
+
+import hashlib
+from calendar import timegm
+
+from django.core import signing
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.http import FileResponse, Http404
+from django.shortcuts import redirect, render
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.functional import cached_property
+from django.utils.http import http_date, quote_etag
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_safe
+
+from casework import selectors, services
+from casework.journal.forms import AccessRequestForm, JournalFilterForm
+from casework.selectors import journal_document_file, journal_document_releasable
+
+PAGE_SIZE = 50
+# Part of every ETag: change it when the page's markup changes, so caches refetch.
+JOURNAL_PAGE_VERSION = "journal-1"
+RECEIPT_SALT = "casework.access_request.receipt"
+RECEIPT_MAX_AGE = 60 * 60 * 24 * 30
+
+
+class CountedPaginator(Paginator):
+    """A paginator told the count (already known from the page's validators query)."""
+
+    def __init__(self, object_list, per_page, *, count: int):
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self._known_count
+
+
+def _journal_etag(request, stamp: dict) -> str:
+    parts = [
+        JOURNAL_PAGE_VERSION,
+        get_language() or "",
+        str(request.user.pk or 0) if request.user.is_authenticated else "0",
+        "&".join(f"{key}={value}" for key, value in sorted(request.GET.items())),
+        str(stamp["count"]),
+        str(stamp["last_pk"] or 0),
+        stamp["last_registered"].isoformat() if stamp["last_registered"] else "",
+    ]
+    # Weak: the page embeds a freshly masked CSRF token, so equal pages differ in bytes.
+    return "W/" + quote_etag(hashlib.sha256("|".join(parts).encode()).hexdigest()[:32])
+
+
+def _cache_headers(request, response, *, etag: str, last_modified: int | None):
+    response["ETag"] = etag
+    if last_modified is not None:
+        response["Last-Modified"] = http_date(last_modified)
+    if request.user.is_authenticated:
+        patch_cache_control(response, private=True, no_cache=True)
+    else:
+        patch_cache_control(response, public=True, max_age=60)
+    # The language and the login come from cookies.
+    patch_vary_headers(response, ["Cookie"])
+    return response
+
+
+def _rows(entries) -> list[dict]:
+    rows = []
+    for entry in entries:
+        documents = []
+        for document in getattr(entry, "public_documents", []):
+            found = (
+                journal_document_file(document) if journal_document_releasable(document) else None
+            )
+            if found is not None:
+                documents.append({"document": document, "filename": found.filename})
+        rows.append({"entry": entry, "documents": documents})
+    return rows
+
+
+@require_safe
+def journal_list(request):
+    form = JournalFilterForm(request.GET or None)
+    entries = selectors.public_journal(**form.filters())
+    stamp = selectors.public_journal_stamp(entries)
+    etag = _journal_etag(request, stamp)
+    last_registered = stamp["last_registered"]
+    last_modified = timegm(last_registered.utctimetuple()) if last_registered else None
+    response = get_conditional_response(request, etag=etag, last_modified=last_modified)
+    if response is None:
+        paginator = CountedPaginator(
+            selectors.public_journal_page(entries), PAGE_SIZE, count=stamp["count"]
+        )
+        page = paginator.get_page(request.GET.get("page"))
+        filtered = any(request.GET.get(name) for name in form.fields)
+        response = render(
+            request,
+            "casework/journal/list.html",
+            {
+                "form": form,
+                "page": page,
+                "rows": _rows(page.object_list),
+                "count": stamp["count"],
+                "filtered": filtered,
+            },
+        )
+    return _cache_headers(request, response, etag=etag, last_modified=last_modified)
+
+
+@require_safe
+def journal_document(request, pk: int):
+    """Download a document of a public entry; anything screened is simply not found."""
+    document = selectors.public_journal_document(pk)
+    found = journal_document_file(document) if document is not None else None
+    if found is None:
+        raise Http404
+    try:
+        handle = found.file.open("rb")
+    except FileNotFoundError as exc:
+        raise Http404 from exc
+    response = FileResponse(
+        handle,
+        as_attachment=True,
+        filename=found.filename,
+        content_type=found.content_type or "application/octet-stream",
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Content-Security-Policy"] = "default-src 'none'; sandbox"
+    patch_cache_control(response, public=True, max_age=300)
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def access_request(request):
+    entry = (
+        selectors.journal_entry_get(request.GET.get("entry")) if "entry" in request.GET else None
+    )
+    if request.method == "POST":
+        form = AccessRequestForm(request.POST)
+        if form.is_valid() and _too_many_requests(request):
+            form.add_error(
+                None,
+                _(
+                    "We have received many access requests from your address in the last "
+                    "hour. Try again later, or write to postmottak@kdd.dep.no."
+                ),
+            )
+        elif form.is_valid():
+            try:
+                created = services.access_request_create(
+                    actor=request.user,
+                    entry=form.entry,
+                    email=form.cleaned_data["email"],
+                    name=form.cleaned_data["name"],
+                    message=form.cleaned_data["message"],
+                    language=get_language(),
+                )
+            except ValidationError as exc:
+                form.add_service_errors(exc)
+            else:
+                token = signing.dumps(created.pk, salt=RECEIPT_SALT)
+                return redirect("journal:access_request_receipt", token=token)
+        entry = form.entry or entry
+    else:
+        form = AccessRequestForm(initial={"document": entry.document_number} if entry else None)
+    response = render(
+        request, "casework/journal/access_request.html", {"form": form, "entry": entry}
+    )
+    patch_cache_control(response, private=True, no_store=True)
+    return response
+
+
+ACCESS_REQUESTS_PER_HOUR = 20
+
+
+def _too_many_requests(request) -> bool:
+    """A simple per-address limit, so the form cannot be used to send mail in bulk."""
+    address = request.META.get("REMOTE_ADDR", "")
+    key = f"access-requests:{address}"
+    cache.add(key, 0, timeout=3600)
+    try:
+        count = cache.incr(key)
+    except ValueError:
+        cache.set(key, 1, timeout=3600)
+        count = 1
+    return count > ACCESS_REQUESTS_PER_HOUR
+
+
+@require_safe
+def access_request_receipt(request, token: str):
+    """The receipt, reached through a signed link: references cannot be guessed."""
+    try:
+        pk = signing.loads(token, salt=RECEIPT_SALT, max_age=RECEIPT_MAX_AGE)
+    except signing.BadSignature as exc:
+        raise Http404 from exc
+    found = selectors.access_request_get(pk)
+    if found is None:
+        raise Http404
+    response = render(
+        request,
+        "casework/journal/access_request_receipt.html",
+        {"access_request": found, "entry": found.entry},
+    )
+    patch_cache_control(response, private=True, no_store=True)
+    return response

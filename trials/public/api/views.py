@@ -1,0 +1,565 @@
+"""The public read API: applications, the exemption register and the public journal.
+
+No login (``authentication_classes = []``), throttled per client address, paginated, and
+every answer carries its licence (NLOD 2.0) in a ``license`` field and a ``Link`` header.
+What may be shown comes only from ``trials.public.selectors``; these views filter, page and
+describe.
+"""
+
+import datetime
+import re
+
+from django.core.validators import RegexValidator
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_filters import rest_framework as filters
+from drf_spectacular.utils import (
+    OpenApiExample,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
+from rest_framework import mixins, serializers, viewsets
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.throttling import AnonRateThrottle
+
+from casework.choices import EntryType, ScreeningBasis
+from casework.models import JournalEntry, Organisation
+from trials.choices import ApplicationStatus, PublicExemptionState, Stage
+from trials.models import Application
+from trials.public.register.selectors import (
+    LICENSE,
+    LICENSE_LINK,
+    ApplicationFilter,
+    ExemptionFilter,
+    api_applications,
+    optional_url,
+    register_exemptions,
+    register_rows,
+)
+from trials.public.selectors import is_decided, public_journal_entries, public_outcome
+
+LICENSE_TEXT = (
+    "Open data under the Norwegian Licence for Open Government Data (NLOD 2.0), "
+    f"{LICENSE['url']}: free to copy, use and share, with attribution to "
+    "Kommunal- og distriktsdepartementet."
+)
+NO_AUTH = (
+    "No authentication: the endpoint is open to everyone and throttled per client address "
+    "(HTTP 429 with `Retry-After` when exceeded; `X-RateLimit-Limit` and "
+    "`X-RateLimit-Remaining` tell how much is left)."
+)
+
+
+# --- plumbing shared by the public endpoints -------------------------------------------------
+
+
+class PublicRateThrottle(AnonRateThrottle):
+    """AnonRateThrottle reading the rate at request time (``DEFAULT_THROTTLE_RATES["anon"]``),
+    so operators and tests can change it without a restart."""
+
+    def get_rate(self):
+        return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
+
+    @property
+    def remaining(self) -> int:
+        return max(0, self.num_requests - len(getattr(self, "history", [])))
+
+
+class LicensedPagination(PageNumberPagination):
+    """Pages of 50 (``page_size`` up to 500), each with the licence of the data."""
+
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+    def get_paginated_response(self, data):
+        return Response(
+            {
+                "count": self.page.paginator.count,
+                "next": self.get_next_link(),
+                "previous": self.get_previous_link(),
+                "license": LICENSE,
+                "results": data,
+            }
+        )
+
+    def get_paginated_response_schema(self, schema):
+        paginated = super().get_paginated_response_schema(schema)
+        paginated["properties"]["license"] = {
+            "type": "object",
+            "description": "The licence of the data: NLOD 2.0.",
+            "properties": {
+                "name": {"type": "string", "example": LICENSE["name"]},
+                "url": {"type": "string", "format": "uri", "example": LICENSE["url"]},
+            },
+            "example": LICENSE,
+        }
+        paginated["required"] = [*paginated.get("required", []), "license"]
+        return paginated
+
+
+class PublicAPIMixin:
+    authentication_classes: list = []
+    permission_classes = [AllowAny]
+    throttle_classes = [PublicRateThrottle]
+    pagination_class = LicensedPagination
+    filter_backends = [filters.DjangoFilterBackend]
+
+    def get_throttles(self):
+        self._public_throttles = super().get_throttles()
+        return self._public_throttles
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        response["Link"] = LICENSE_LINK
+        # Open data without credentials: any web page may read it.
+        response["Access-Control-Allow-Origin"] = "*"
+        for throttle in getattr(self, "_public_throttles", []):
+            if getattr(throttle, "rate", None):
+                response["X-RateLimit-Limit"] = str(throttle.num_requests)
+                response["X-RateLimit-Remaining"] = str(throttle.remaining)
+        return response
+
+
+# --- serializers -----------------------------------------------------------------------------
+
+
+class LicenseSerializer(serializers.Serializer):
+    name = serializers.CharField()
+    url = serializers.URLField()
+
+
+class PublicOrganisationSerializer(serializers.ModelSerializer):
+    county = serializers.CharField(
+        source="county.number",
+        allow_null=True,
+        default=None,
+        help_text="Fylkesnummer of the county a municipality lies in.",
+    )
+
+    class Meta:
+        model = Organisation
+        fields = ["number", "name", "kind", "county"]
+
+
+class PublicCallSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    title = serializers.CharField()
+
+
+class PublicApplicationExemptionSerializer(serializers.Serializer):
+    """One requested exemption inside an application."""
+
+    id = serializers.IntegerField()
+    act = serializers.CharField(source="provision.act.lovdata_id", allow_null=True, default=None)
+    section = serializers.CharField(source="provision.section", allow_null=True, default=None)
+    citation_key = serializers.CharField(
+        source="provision.citation_key", allow_null=True, default=None
+    )
+    label = serializers.CharField(source="provision_label")
+    subsection = serializers.IntegerField(allow_null=True)
+    proposed_arrangement = serializers.CharField()
+    state = serializers.ChoiceField(
+        source="public_state",
+        choices=PublicExemptionState.choices,
+        help_text="pending until the decision, then the outcome.",
+    )
+    outcome_reasons = serializers.SerializerMethodField()
+    conditions = serializers.SerializerMethodField()
+    in_force_today = serializers.BooleanField(source="in_force")
+
+    def get_outcome_reasons(self, exemption) -> str:
+        return public_outcome(exemption, exemption.application)["reasons"]
+
+    def get_conditions(self, exemption) -> str:
+        return public_outcome(exemption, exemption.application)["conditions"]
+
+
+class PublicApplicationSerializer(serializers.ModelSerializer):
+    status = serializers.ChoiceField(choices=ApplicationStatus.choices)
+    status_label = serializers.CharField(source="get_status_display")
+    stage = serializers.ChoiceField(choices=Stage.choices)
+    call = PublicCallSerializer(allow_null=True)
+    lead_applicant = PublicOrganisationSerializer(source="lead_organisation")
+    co_applicants = PublicOrganisationSerializer(source="public_co_applicants", many=True)
+    decision_summary = serializers.SerializerMethodField()
+    exemptions = PublicApplicationExemptionSerializer(source="public_exemptions", many=True)
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Application
+        fields = [
+            "reference",
+            "title",
+            "summary",
+            "stage",
+            "status",
+            "status_label",
+            "call",
+            "lead_applicant",
+            "co_applicants",
+            "submitted_at",
+            "registered_at",
+            "decided_at",
+            "decision_summary",
+            "exemptions",
+            "url",
+        ]
+
+    def get_decision_summary(self, application) -> str:
+        return application.decision_summary if is_decided(application) else ""
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_url(self, application):
+        path = optional_url("public:application_detail", application.reference)
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if path and request else path
+
+
+class PublicApplicationDetailSerializer(PublicApplicationSerializer):
+    license = serializers.SerializerMethodField()
+
+    class Meta(PublicApplicationSerializer.Meta):
+        fields = [
+            *PublicApplicationSerializer.Meta.fields,
+            "description",
+            "categories",
+            "expected_effects",
+            "affected_services",
+            "affected_citizens",
+            "requested_start",
+            "period_months",
+            "license",
+        ]
+
+    @extend_schema_field(LicenseSerializer)
+    def get_license(self, application) -> dict:
+        return LICENSE
+
+
+class PublicExemptionSerializer(serializers.Serializer):
+    """One row of the exemption register: the same columns as the page's CSV/JSON export
+    (docs/open-data.md)."""
+
+    id = serializers.IntegerField(source="exemption.id")
+    act = serializers.CharField(source="act_lovdata_id", allow_null=True)
+    act_title = serializers.CharField(allow_null=True)
+    ministry = serializers.CharField(source="ministry_code", allow_null=True)
+    ministry_name = serializers.CharField(allow_null=True)
+    section = serializers.CharField()
+    section_heading = serializers.CharField()
+    subsection = serializers.IntegerField(source="exemption.subsection", allow_null=True)
+    citation_key = serializers.CharField(allow_null=True)
+    lovdata_url = serializers.URLField(allow_null=True)
+    proposed_arrangement = serializers.CharField(source="exemption.proposed_arrangement")
+    application = serializers.CharField(source="application.reference")
+    application_title = serializers.CharField(source="application.title")
+    application_url = serializers.SerializerMethodField()
+    stage = serializers.ChoiceField(source="application.stage", choices=Stage.choices)
+    applicants = serializers.ListField(source="applicant_names", child=serializers.CharField())
+    applicant_numbers = serializers.ListField(child=serializers.CharField())
+    counties = serializers.ListField(child=serializers.CharField())
+    submitted_on = serializers.DateField()
+    application_status = serializers.CharField(
+        source="application.status",
+        help_text="Status of the application: " + ", ".join(ApplicationStatus.values) + ".",
+    )
+    state = serializers.ChoiceField(choices=PublicExemptionState.choices)
+    outcome_reasons = serializers.CharField(source="reasons")
+    conditions = serializers.CharField()
+    decided_on = serializers.DateField(allow_null=True)
+    in_force_today = serializers.BooleanField(source="in_force")
+    trial_starts_on = serializers.DateField(allow_null=True)
+    trial_ends_on = serializers.DateField(allow_null=True)
+
+    @extend_schema_field(serializers.URLField(allow_null=True))
+    def get_application_url(self, row):
+        request = self.context.get("request")
+        path = row.application_url
+        return request.build_absolute_uri(path) if path and request else path
+
+
+class PublicJournalEntrySerializer(serializers.ModelSerializer):
+    journal_number = serializers.CharField(help_text="Journal year and sequence, 2026/000123.")
+    case_number = serializers.CharField(source="case.number", help_text="Saksnummer.")
+    case_title = serializers.CharField(
+        source="case.public_title", help_text="The case's public title."
+    )
+    document_number = serializers.CharField(help_text="Case number and number in the case.")
+    entry_type = serializers.ChoiceField(choices=EntryType.choices)
+    entry_type_label = serializers.CharField(source="get_entry_type_display")
+    correspondent = serializers.CharField(
+        source="correspondent.name",
+        allow_null=True,
+        default=None,
+        help_text="Sender or recipient organisation.",
+    )
+    screening_basis = serializers.CharField(
+        help_text="Empty when the document is public, else the offentleglova basis."
+    )
+    is_public = serializers.BooleanField()
+
+    class Meta:
+        model = JournalEntry
+        fields = [
+            "journal_number",
+            "journal_year",
+            "journal_sequence",
+            "case_number",
+            "case_title",
+            "number_in_case",
+            "document_number",
+            "entry_type",
+            "entry_type_label",
+            "document_date",
+            "registered_at",
+            "public_title",
+            "correspondent",
+            "screening_basis",
+            "is_public",
+        ]
+
+
+# --- filters of the journal ------------------------------------------------------------------
+
+
+SCREENED = [(value, label) for value, label in ScreeningBasis.choices if value]
+CASE_OR_DOCUMENT = re.compile(r"^\s*(\d{4})\s*/\s*(\d{1,6})(?:\s*-\s*(\d{1,4}))?\s*$")
+
+
+def _start_of_day(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+class JournalFilter(filters.FilterSet):
+    """The public journal page's filters: journal date (the day an entry was registered,
+    Norwegian time), case or document number, type and screening."""
+
+    date_from = filters.DateFilter(
+        method="filter_date_from",
+        label=_("Journal date from"),
+        help_text="Entries registered on or after this day (YYYY-MM-DD).",
+    )
+    date_to = filters.DateFilter(
+        method="filter_date_to",
+        label=_("Journal date to"),
+        help_text="Entries registered on or before this day (YYYY-MM-DD).",
+    )
+    case = filters.CharFilter(
+        method="filter_case",
+        label=_("Case or document number"),
+        help_text="A case number (2026/000123) or a document number (2026/000123-4).",
+        validators=[
+            RegexValidator(
+                CASE_OR_DOCUMENT, "Expected a case number like 2026/000123 or 2026/000123-4."
+            )
+        ],
+    )
+    type = filters.ChoiceFilter(
+        field_name="entry_type",
+        choices=EntryType.choices,
+        label=_("Type"),
+        help_text="I incoming, U outgoing, N/X internal.",
+    )
+    basis = filters.ChoiceFilter(
+        method="filter_basis",
+        choices=[("public", _("Public only")), ("screened", _("Screened only")), *SCREENED],
+        label=_("Screening"),
+        help_text="`public`, `screened`, or one offentleglova basis.",
+    )
+
+    class Meta:
+        model = JournalEntry
+        fields: list[str] = []
+
+    def filter_date_from(self, queryset, name, day):
+        return queryset.filter(registered_at__gte=_start_of_day(day))
+
+    def filter_date_to(self, queryset, name, day):
+        return queryset.filter(registered_at__lt=_start_of_day(day + datetime.timedelta(days=1)))
+
+    def filter_case(self, queryset, name, value):
+        year, sequence, number = CASE_OR_DOCUMENT.match(value).groups()
+        queryset = queryset.filter(case__year=int(year), case__sequence=int(sequence))
+        return queryset.filter(number_in_case=int(number)) if number else queryset
+
+    def filter_basis(self, queryset, name, value):
+        if value == "public":
+            return queryset.filter(screening_basis=ScreeningBasis.NONE)
+        if value == "screened":
+            return queryset.exclude(screening_basis=ScreeningBasis.NONE)
+        return queryset.filter(screening_basis=value)
+
+
+# --- views -----------------------------------------------------------------------------------
+
+
+APPLICATION_EXAMPLE = {
+    "reference": "FRI-2026-0005",
+    "title": "Helsestasjon og skolehelsetjeneste i én tjeneste",
+    "summary": "Bodø vil samle helsestasjonen og skolehelsetjenesten.",
+    "stage": "final",
+    "status": "approved",
+    "status_label": "Godkjent",
+    "call": {"id": 1, "title": "Invitasjon til forsøk etter forsøksloven 2027"},
+    "lead_applicant": {"number": "1804", "name": "Bodø", "kind": "kommune", "county": "18"},
+    "co_applicants": [],
+    "submitted_at": "2026-03-02T09:15:00+01:00",
+    "registered_at": "2026-03-03T10:00:00+01:00",
+    "decided_at": "2026-06-20T14:30:00+02:00",
+    "decision_summary": "Forsøket fyller vilkårene i forsøksloven §§ 1 og 3.",
+    "exemptions": [
+        {
+            "id": 12,
+            "act": "LOV-2011-06-24-30",
+            "section": "§ 3-3",
+            "citation_key": "LOV-2011-06-24-30/§3-3",
+            "label": "helse- og omsorgstjenesteloven § 3-3",
+            "subsection": None,
+            "proposed_arrangement": "Én felles tjeneste for barn og unge 0–20 år.",
+            "state": "granted",
+            "outcome_reasons": "",
+            "conditions": "",
+            "in_force_today": True,
+        }
+    ],
+    "url": "https://frikommune.example/soknader/FRI-2026-0005/",
+}
+
+APPLICATION_DETAIL_EXAMPLE = {
+    **APPLICATION_EXAMPLE,
+    "description": "Helsestasjonen og skolehelsetjenesten får felles leiing og ett team.",
+    "categories": ["a"],
+    "expected_effects": "Færre overganger for barn og unge.",
+    "affected_services": "Helsestasjon og skolehelsetjeneste.",
+    "affected_citizens": "Barn og unge 0–20 år.",
+    "requested_start": "2026-08-01",
+    "period_months": 48,
+    "license": LICENSE,
+}
+
+EXEMPTION_EXAMPLE = {
+    "id": 12,
+    "act": "LOV-2023-06-09-30",
+    "act_title": "opplæringslova",
+    "ministry": "KD",
+    "ministry_name": "Kunnskapsdepartementet",
+    "section": "§ 14-2",
+    "section_heading": "Inndeling av elevar i klassar og grupper",
+    "subsection": None,
+    "citation_key": "LOV-2023-06-09-30/§14-2",
+    "lovdata_url": "https://lovdata.no/dokument/NL/lov/2023-06-09-30/§14-2",
+    "proposed_arrangement": "Skolane organiserer elevane i grupper etter fag.",
+    "application": "FRI-2026-0001",
+    "application_title": "Fleksibel skoledag",
+    "application_url": "https://frikommune.example/soknader/FRI-2026-0001/",
+    "stage": "preliminary",
+    "applicants": ["Lillehammer", "Øyer"],
+    "applicant_numbers": ["3405", "3440"],
+    "counties": ["Innlandet"],
+    "submitted_on": "2026-03-02",
+    "application_status": "approved",
+    "state": "granted_with_conditions",
+    "outcome_reasons": "Forsøket ligg innanfor forsøkslova § 4.",
+    "conditions": "Kommunen rapporterer fråvær kvart halvår.",
+    "decided_on": "2026-06-20",
+    "in_force_today": True,
+    "trial_starts_on": "2026-08-01",
+    "trial_ends_on": "2030-08-01",
+}
+
+JOURNAL_EXAMPLE = {
+    "journal_number": "2026/000045",
+    "journal_year": 2026,
+    "journal_sequence": 45,
+    "case_number": "2026/000012",
+    "case_title": "Søknad om forsøk etter forsøksloven – Fleksibel skoledag",
+    "number_in_case": 3,
+    "document_number": "2026/000012-3",
+    "entry_type": "U",
+    "entry_type_label": "Utgående dokument (U)",
+    "document_date": "2026-04-02",
+    "registered_at": "2026-04-02T10:12:00+02:00",
+    "public_title": "Høring – Fleksibel skoledag",
+    "correspondent": "Kunnskapsdepartementet",
+    "screening_basis": "",
+    "is_public": True,
+}
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="List public applications",
+        description=(
+            "Every application from submission on (drafts never), newest first, with the "
+            "exemptions it asks for. Outcomes, reasons and conditions appear only after the "
+            f"decision. {NO_AUTH} {LICENSE_TEXT}"
+        ),
+        examples=[OpenApiExample("An approved application", value=APPLICATION_EXAMPLE)],
+    ),
+    retrieve=extend_schema(
+        summary="One public application",
+        description=f"One application by reference, with its description. {LICENSE_TEXT}",
+        examples=[OpenApiExample("An approved application", value=APPLICATION_DETAIL_EXAMPLE)],
+    ),
+)
+class PublicApplicationViewSet(PublicAPIMixin, viewsets.ReadOnlyModelViewSet):
+    filterset_class = ApplicationFilter
+    lookup_field = "reference"
+    lookup_value_regex = r"[A-Za-z0-9-]+"
+
+    def get_queryset(self):
+        return api_applications(timezone.localdate())
+
+    def get_serializer_class(self):
+        if self.action == "retrieve":
+            return PublicApplicationDetailSerializer
+        return PublicApplicationSerializer
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="The exemption register",
+        description=(
+            "Every requested exemption from a submitted application, by act and section: "
+            "who asked, the outcome after the decision and whether it is in force today "
+            "(part of a trial that started on or before today and ends after today). The "
+            "same rows and columns as the CSV/JSON export of /unntak/ (see docs/open-data.md). "
+            f"{NO_AUTH} {LICENSE_TEXT}"
+        ),
+        examples=[OpenApiExample("A granted exemption", value=EXEMPTION_EXAMPLE)],
+    )
+)
+class PublicExemptionViewSet(PublicAPIMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    filterset_class = ExemptionFilter
+    serializer_class = PublicExemptionSerializer
+
+    def get_queryset(self):
+        return register_exemptions(timezone.localdate())
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        return register_rows(page) if page is not None else None
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="The public journal",
+        description=(
+            "The ministry's public journal (offentleglova § 10), newest first: numbers, "
+            "dates, type, the public title (screened words replaced by asterisks), the "
+            "sender or recipient organisation and the screening basis. Screened entries are "
+            f"listed; their documents are not published. {NO_AUTH} {LICENSE_TEXT}"
+        ),
+        examples=[OpenApiExample("An outgoing letter", value=JOURNAL_EXAMPLE)],
+    )
+)
+class PublicJournalViewSet(PublicAPIMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+    filterset_class = JournalFilter
+    serializer_class = PublicJournalEntrySerializer
+
+    def get_queryset(self):
+        return public_journal_entries()

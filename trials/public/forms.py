@@ -1,0 +1,157 @@
+"""The search form of /soknader/: everything in GET parameters, so a search is a shareable URL.
+
+Values are checked for their form (a kommunenummer has four digits), not against the options
+shown: a shared link to a municipality without applications gives no results rather than
+silently showing everything.
+"""
+
+import re
+
+from django import forms
+from django.core.validators import RegexValidator
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
+
+from legal.models import LOVDATA_ID_RE
+from trials.choices import ApplicationStatus, Stage
+from trials.public.selectors import ApplicationSearch
+
+SORT_CHOICES = [
+    ("newest", _("Newest first")),
+    ("oldest", _("Oldest first")),
+    ("title", _("Title (A–Å)")),
+    ("decided", _("Recently decided")),
+]
+STATUS_CHOICES = [
+    ("", pgettext_lazy("application status", "All")),
+    *[(value, label) for value, label in ApplicationStatus.choices if value != "draft"],
+]
+STAGE_CHOICES = [("", pgettext_lazy("stage", "All")), *Stage.choices]
+
+
+class FilterSelect(forms.Select):
+    """A select whose options come from the data; a requested value missing among them (a
+    shared link) is still shown as chosen."""
+
+    def optgroups(self, name, value, attrs=None):
+        known = {str(choice_value) for choice_value, _label in self.choices}
+        missing = [v for v in value if v not in (None, "") and str(v) not in known]
+        if missing:
+            self.choices = [*self.choices, *[(v, v) for v in missing]]
+        return super().optgroups(name, value, attrs)
+
+
+class PublicSearchForm(forms.Form):
+    q = forms.CharField(
+        label=_("Search words"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "search", "autocomplete": "off"}),
+        help_text=_(
+            "Searches titles, summaries and descriptions, the provisions and acts "
+            "exemptions are requested from, and the applicants' names."
+        ),
+    )
+    county = forms.CharField(
+        label=_("County"),
+        required=False,
+        validators=[RegexValidator(r"^\d{2}$", _("A county number has two digits."))],
+        widget=FilterSelect,
+    )
+    municipality = forms.CharField(
+        label=_("Municipality"),
+        required=False,
+        validators=[RegexValidator(r"^\d{4}$", _("A municipality number has four digits."))],
+        widget=FilterSelect,
+        help_text=_("Lead applicant or co-applicant."),
+    )
+    status = forms.ChoiceField(label=_("Status"), choices=STATUS_CHOICES, required=False)
+    stage = forms.ChoiceField(label=_("Stage"), choices=STAGE_CHOICES, required=False)
+    call = forms.CharField(
+        label=_("Call for applications"),
+        required=False,
+        validators=[RegexValidator(r"^(none|\d{1,9})$", _("Choose a call from the list."))],
+        widget=FilterSelect,
+    )
+    ministry = forms.CharField(
+        label=_("Ministry"),
+        required=False,
+        validators=[RegexValidator(r"^[A-ZÆØÅ]{2,10}$", _("Choose a ministry from the list."))],
+        widget=FilterSelect,
+        help_text=_("The ministry that owns an act an exemption is requested from."),
+    )
+    act = forms.CharField(
+        label=_("Act or regulation"),
+        required=False,
+        validators=[
+            RegexValidator(LOVDATA_ID_RE, _("Choose an act from the list."), flags=re.IGNORECASE)
+        ],
+        widget=FilterSelect,
+    )
+    year = forms.IntegerField(
+        label=_("Year submitted"),
+        required=False,
+        min_value=1992,
+        max_value=2999,
+        widget=FilterSelect,
+    )
+    sort = forms.ChoiceField(label=_("Sort by"), choices=SORT_CHOICES, required=False)
+
+    FILTERS = ("county", "municipality", "status", "stage", "call", "ministry", "act", "year")
+
+    def set_options(self, options: dict[str, list]) -> None:
+        """Fill the selects from ``trials.public.selectors.public_search_options()``."""
+        self.fields["county"].widget.choices = [
+            ("", _("All counties")),
+            *[(county.number, county.display_name) for county in options["counties"]],
+        ]
+        self.fields["municipality"].widget.choices = [
+            ("", _("All municipalities")),
+            *[(m.number, m.display_name) for m in options["municipalities"]],
+        ]
+        self.fields["call"].widget.choices = [
+            ("", _("All")),
+            ("none", _("Outside any call")),
+            *[(str(call.pk), call.title) for call in options["calls"]],
+        ]
+        self.fields["ministry"].widget.choices = [
+            ("", _("All ministries")),
+            *[(m.code, m.display_name) for m in options["ministries"]],
+        ]
+        self.fields["act"].widget.choices = [
+            ("", _("All acts")),
+            *[(act.lovdata_id, capfirst(act.short_title)) for act in options["acts"]],
+        ]
+        self.fields["year"].widget.choices = [
+            ("", _("All years")),
+            *[(year, str(year)) for year in options["years"]],
+        ]
+
+    def search(self) -> ApplicationSearch:
+        """The search asked for; a value that is not valid is left out (and shown as an
+        error next to its field)."""
+        self.is_valid()
+        values = {
+            name: value
+            for name, value in getattr(self, "cleaned_data", {}).items()
+            if value not in (None, "")
+        }
+        return ApplicationSearch(
+            q=values.get("q", "").strip(),
+            county=values.get("county", ""),
+            municipality=values.get("municipality", ""),
+            status=values.get("status", ""),
+            stage=values.get("stage", ""),
+            call=values.get("call", ""),
+            ministry=values.get("ministry", ""),
+            act=values.get("act", "").upper(),
+            year=values.get("year"),
+            sort=values.get("sort") or "newest",
+        )
+
+    @property
+    def active_filters(self) -> list[str]:
+        """The names of the filters in use (to open the filter panel and count them)."""
+        data = getattr(self, "cleaned_data", {})
+        return [name for name in self.FILTERS if data.get(name) not in (None, "")]

@@ -1,0 +1,255 @@
+"""Statistics of applications and exemptions for the public (/statistikk/).
+
+Only what ``trials.public.selectors`` lets through is counted: submitted applications, and outcomes
+once decided. Counting is done by the database (a fixed number of grouped queries, however
+much data there is); processing times are computed in Python from the decided applications.
+
+Processing time (saksbehandlingstid) of one application: the number of calendar days from
+the date it was registered (``registered_at``) to the date of the decision (``decided_at``),
+both taken in Norwegian time. Median: the middle value, or the mean of the two middle values
+when the count is even. 90th percentile: the nearest-rank value, i.e. the smallest time
+within which at least 90 % of the applications were decided (sorted times, element number
+ceil(0.9 × n)).
+"""
+
+import datetime
+import math
+import statistics as pystatistics
+from dataclasses import dataclass
+
+from django.db.models import Case, Count, F, IntegerField, Q, When
+from django.db.models.functions import ExtractYear
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from casework.choices import OrganisationKind
+from casework.models import Organisation
+from trials.choices import (
+    DECIDED_STATUSES,
+    ApplicationStatus,
+    Outcome,
+    PublicExemptionState,
+    Stage,
+)
+from trials.public.selectors import public_applications, public_exemptions
+
+PROCESSING_BUCKETS = [(0, 30), (31, 60), (61, 90), (91, 180), (181, 365), (366, None)]
+
+
+@dataclass
+class Figure:
+    """One row of a statistics table: a category, its count and (optionally) a machine key."""
+
+    label: str
+    value: int | float
+    key: str = ""
+
+    def as_row(self) -> tuple:
+        return (self.label, self.value, self.key)
+
+
+@dataclass
+class ProcessingTime:
+    count: int
+    median: float | None
+    p90: int | None
+    shortest: int | None
+    longest: int | None
+    buckets: list[Figure]
+
+
+def median(values: list[int]) -> float | None:
+    return float(pystatistics.median(values)) if values else None
+
+
+def percentile(values: list[int], share: float) -> int | None:
+    """Nearest-rank percentile: the smallest value with at least ``share`` of values ≤ it."""
+    if not values:
+        return None
+    ordered = sorted(values)
+    rank = max(1, math.ceil(share * len(ordered)))
+    return ordered[rank - 1]
+
+
+def processing_days(registered_at: datetime.datetime, decided_at: datetime.datetime) -> int:
+    return (timezone.localdate(decided_at) - timezone.localdate(registered_at)).days
+
+
+def processing_time(days: list[int]) -> ProcessingTime:
+    buckets = []
+    for low, high in PROCESSING_BUCKETS:
+        count = sum(1 for d in days if d >= low and (high is None or d <= high))
+        if high is None:
+            label, key = _("%(days)s days or more") % {"days": low}, f"{low}-"
+        else:
+            label, key = _("%(low)s–%(high)s days") % {"low": low, "high": high}, f"{low}-{high}"
+        buckets.append(Figure(label=label, value=count, key=key))
+    return ProcessingTime(
+        count=len(days),
+        median=median(days),
+        p90=percentile(days, 0.9),
+        shortest=min(days) if days else None,
+        longest=max(days) if days else None,
+        buckets=buckets,
+    )
+
+
+def application_statistics() -> dict:
+    applications = public_applications().prefetch_related(None).order_by()
+
+    by_status_raw = dict(
+        applications.values("status").annotate(n=Count("pk")).values_list("status", "n")
+    )
+    by_status = [
+        Figure(label=str(label), value=by_status_raw.get(value, 0), key=value)
+        for value, label in ApplicationStatus.choices
+        if value != ApplicationStatus.DRAFT
+    ]
+
+    by_year = [
+        Figure(label=str(row["year"]), value=row["n"], key=str(row["year"]))
+        for row in applications.annotate(year=ExtractYear("submitted_at"))
+        .values("year")
+        .annotate(n=Count("pk"))
+        .order_by("year")
+    ]
+
+    by_stage_raw = dict(
+        applications.values("stage").annotate(n=Count("pk")).values_list("stage", "n")
+    )
+    by_stage = [
+        Figure(label=str(label), value=by_stage_raw.get(value, 0), key=value)
+        for value, label in Stage.choices
+    ]
+
+    county_of_lead = Case(
+        When(
+            lead_organisation__kind=OrganisationKind.FYLKESKOMMUNE,
+            then=F("lead_organisation_id"),
+        ),
+        default=F("lead_organisation__county_id"),
+        output_field=IntegerField(),
+    )
+    county_counts = dict(
+        applications.annotate(county_id=county_of_lead)
+        .values("county_id")
+        .annotate(n=Count("pk"))
+        .values_list("county_id", "n")
+    )
+    counties = Organisation.objects.filter(
+        Q(kind=OrganisationKind.FYLKESKOMMUNE, active=True)
+        | Q(pk__in=[pk for pk in county_counts if pk is not None])
+    )
+    by_county = [
+        Figure(label=county.display_name, value=county_counts.get(county.pk, 0), key=county.number)
+        for county in counties.order_by("number", "name")
+    ]
+
+    decided = [
+        processing_days(registered, decided_at)
+        for registered, decided_at in applications.filter(
+            status__in=DECIDED_STATUSES,
+            registered_at__isnull=False,
+            decided_at__isnull=False,
+        ).values_list("registered_at", "decided_at")
+    ]
+
+    partly = (
+        applications.filter(
+            status=ApplicationStatus.APPROVED,
+            exemption_requests__outcome=Outcome.REFUSED,
+        )
+        .values("pk")
+        .distinct()
+        .count()
+    )
+    approved = by_status_raw.get(ApplicationStatus.APPROVED, 0)
+    outcomes = [
+        Figure(label=_("Approved in full"), value=approved - partly, key="approved"),
+        Figure(label=_("Approved in part"), value=partly, key="approved_in_part"),
+        Figure(
+            label=_("Rejected"),
+            value=by_status_raw.get(ApplicationStatus.REJECTED, 0),
+            key="rejected",
+        ),
+    ]
+    return {
+        "total": sum(by_status_raw.values()),
+        "by_status": by_status,
+        "by_year": by_year,
+        "by_stage": by_stage,
+        "by_county": by_county,
+        "outcomes": outcomes,
+        "processing": processing_time(decided),
+    }
+
+
+def exemption_statistics(today: datetime.date | None = None) -> dict:
+    exemptions = public_exemptions(today).order_by()
+    by_act_rows = list(
+        exemptions.values(
+            "provision__act__lovdata_id",
+            "provision__act__short_title",
+            "provision__act__ministry_id",
+        )
+        .annotate(n=Count("pk"))
+        .order_by("-n", "provision__act__short_title")
+    )
+    ministries = {
+        ministry.pk: ministry
+        for ministry in Organisation.objects.filter(
+            pk__in={row["provision__act__ministry_id"] for row in by_act_rows} - {None}
+        )
+    }
+    by_act = []
+    ministry_counts: dict[int | None, int] = {}
+    for row in by_act_rows:
+        ministry_id = row["provision__act__ministry_id"]
+        ministry_counts[ministry_id] = ministry_counts.get(ministry_id, 0) + row["n"]
+        title = row["provision__act__short_title"]
+        by_act.append(
+            Figure(
+                label=title[:1].upper() + title[1:] if title else _("Provision not yet identified"),
+                value=row["n"],
+                key=row["provision__act__lovdata_id"] or "",
+            )
+        )
+    by_ministry = sorted(
+        (
+            Figure(
+                label=ministries[pk].display_name if pk else _("Provision not yet identified"),
+                value=count,
+                key=ministries[pk].code if pk else "",
+            )
+            for pk, count in ministry_counts.items()
+        ),
+        key=lambda figure: (-figure.value, figure.label),
+    )
+
+    state_rows = list(
+        exemptions.values("public_state").annotate(
+            n=Count("pk"), live=Count("pk", filter=Q(in_force=True))
+        )
+    )
+    states = {row["public_state"]: row["n"] for row in state_rows}
+    decided_outcomes = [
+        Figure(label=str(state.label), value=states.get(state.value, 0), key=state.value)
+        for state in (
+            PublicExemptionState.GRANTED,
+            PublicExemptionState.GRANTED_WITH_CONDITIONS,
+            PublicExemptionState.REFUSED,
+        )
+    ]
+    all_states = [
+        Figure(label=str(state.label), value=states.get(state.value, 0), key=state.value)
+        for state in PublicExemptionState
+    ]
+    in_force = sum(row["live"] for row in state_rows)
+    return {
+        "total": sum(states.values()),
+        "by_act": by_act,
+        "by_ministry": by_ministry,
+        "outcomes": decided_outcomes,
+        "states": all_states,
+        "in_force": in_force,
+    }

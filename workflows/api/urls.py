@@ -1,9 +1,0 @@
-from rest_framework.routers import SimpleRouter
-
-from workflows.api.views import CaseViewSet, TaskViewSet
-
-router = SimpleRouter()
-router.register("cases", CaseViewSet, basename="case")
-router.register("tasks", TaskViewSet, basename="task")
-
-urlpatterns = router.urls

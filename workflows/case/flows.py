@@ -1,0 +1,289 @@
+import datetime
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from viewflow import this
+from viewflow.workflow import flow, lock
+from viewflow.workflow.status import STATUS
+
+from trials.models import Consultation
+from trials.services import consultations_finish
+from workflows.case import notifications
+from workflows.case.models import CaseProcess
+from workflows.nodes import DataSplit, task_not_routed
+
+REMINDER_DAYS = 3
+INTERIM_REPLY_AFTER_DAYS = 30
+OFFICER = "workflows.handle_case"
+APPROVER = "workflows.approve_decision"
+CONSULTEE = "workflows.answer_consultation"
+
+
+def _start_of_day(day: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+
+
+def _host_task(activation):
+    """The task a boundary timer is attached to (its previous task)."""
+    return activation.task.previous.first()
+
+
+class ApplicationFlow(flow.Flow):
+    """Case handling of an application for a trial under forsøksloven.
+
+    A submission starts the process. A KDD case officer registers the application (case
+    number, journal entry, receipt) and checks that it is complete, asking the applicant
+    for more information when needed and waiting, with a reminder before the deadline and
+    a task for the officer when it passes. The officer assesses each requested exemption
+    against forsøksloven § 4, then consults every line ministry owning an act concerned
+    (one task per ministry, in parallel, each with a reminder and a deadline), proposes a
+    decision with reasons, and a leader approves it or sends it back: never the person who
+    proposed it. The decision letter goes out and an approved final application becomes a
+    trial. A month after registration without a decision, the officer is asked to send a
+    preliminary answer (forvaltningsloven § 11 a), again whenever the date given passes.
+    """
+
+    process_class = CaseProcess
+    lock_impl = lock.SelectForUpdateLock(nowait=False)
+
+    start = flow.StartHandle(this.start_case).Next(this.register)
+
+    register = (
+        flow.View(task_not_routed)
+        .Annotation(title=_("Register the application"))
+        .Permission(OFFICER)
+        .Next(this.split_after_registration)
+    )
+
+    split_after_registration = (
+        flow.Split().Always(this.check_completeness).Always(this.interim_wait)
+    )
+
+    check_completeness = (
+        flow.View(task_not_routed)
+        .Annotation(title=_("Check that the application is complete"))
+        .Permission(OFFICER)
+        .Assign(this.case_officer)
+        .Next(this.is_complete)
+    )
+
+    is_complete = flow.If(this.application_is_complete).Then(this.assess).Else(this.await_answer)
+
+    await_answer = (
+        flow.Handle(this.answer_received)
+        .Annotation(title=_("Wait for the applicant's answer"))
+        .OnTimeout(this.answer_reminder_due, this.remind_applicant, interrupting=False)
+        .OnTimeout(this.answer_deadline, this.answer_overdue)
+        .Next(this.assess)
+    )
+
+    remind_applicant = flow.Function(this.send_answer_reminder).Next(this.reminder_sent)
+    reminder_sent = flow.End()
+
+    answer_overdue = (
+        flow.View(task_not_routed)
+        .Annotation(title=_("The applicant has not answered: continue, extend or close"))
+        .Permission(OFFICER)
+        .Assign(this.case_officer)
+        .Next(this.after_answer_overdue)
+    )
+
+    after_answer_overdue = (
+        flow.Switch()
+        .Case(this.await_answer, this.answer_extended)
+        .Case(this.closed, this.application_is_decided)
+        .Default(this.assess)
+    )
+
+    assess = (
+        flow.View(task_not_routed)
+        .Annotation(title=_("Assess each requested exemption"))
+        .Permission(OFFICER)
+        .Assign(this.case_officer)
+        .Next(this.needs_consultation)
+    )
+
+    needs_consultation = (
+        flow.If(this.consultation_needed).Then(this.split_consultations).Else(this.propose)
+    )
+
+    split_consultations = DataSplit().Next(this.consult, data_source=this.consultation_items)
+
+    consult = (
+        flow.View(task_not_routed)
+        .Annotation(title=_("Answer the consultation"))
+        .Permission(CONSULTEE)
+        .OnTimeout(this.consultation_reminder_due, this.remind_ministry, interrupting=False)
+        .OnTimeout(this.consultation_deadline, this.consultation_overdue)
+        .Next(this.join_consultations)
+    )
+
+    remind_ministry = flow.Function(this.send_consultation_reminder).Next(
+        this.reminder_to_ministry_sent
+    )
+    reminder_to_ministry_sent = flow.End()
+
+    consultation_overdue = (
+        flow.View(task_not_routed)
+        .Annotation(title=_("A ministry has not answered: extend or close the consultation"))
+        .Permission(OFFICER)
+        .Assign(this.case_officer)
+        .Next(this.after_consultation_overdue)
+    )
+
+    after_consultation_overdue = (
+        flow.If(this.consultation_extended)
+        .Then(this.consult, task_data=this.consultation_item_again)
+        .Else(this.join_consultations)
+    )
+
+    join_consultations = flow.Join().Next(this.finish_consultations)
+
+    finish_consultations = flow.Function(this.consultations_done).Next(this.propose)
+
+    propose = (
+        flow.View(task_not_routed)
+        .Annotation(title=_("Propose a decision"))
+        .Permission(OFFICER)
+        .Assign(this.case_officer)
+        .Next(this.approve)
+    )
+
+    approve = (
+        flow.View(task_not_routed)
+        .Annotation(title=_("Approve the proposed decision"))
+        .Permission(APPROVER)
+        .Next(this.is_approved)
+    )
+
+    is_approved = flow.If(this.application_is_decided).Then(this.decided).Else(this.propose)
+
+    decided = flow.Function(this.stop_interim_replies).Next(this.end)
+
+    closed = flow.Function(this.stop_interim_replies).Next(this.end)
+
+    end = flow.End()
+
+    interim_wait = (
+        flow.Timer(this.interim_reply_due)
+        .Annotation(title=_("One month after registration"))
+        .Next(this.interim_reply)
+    )
+
+    interim_reply = (
+        flow.View(task_not_routed)
+        .Annotation(title=_("Send a preliminary answer"))
+        .Permission(OFFICER)
+        .Assign(this.case_officer)
+        .Next(this.interim_again)
+    )
+
+    interim_again = (
+        flow.Timer(this.expected_decision_passed)
+        .Annotation(title=_("The expected decision date has passed"))
+        .Next(this.interim_reply)
+    )
+
+    # Callbacks. They read the domain models; every write goes through trials.services
+    # (called from workflows.case.services when a person completes a task).
+
+    def start_case(self, activation, application, actor=None):
+        activation.process.application = application
+        return activation.process
+
+    def case_officer(self, activation):
+        """Later officer tasks go to whoever registered the case (read fresh: the
+        registration step sets it in the same transaction)."""
+        return CaseProcess.objects.select_related("officer").get(pk=activation.process.pk).officer
+
+    def application_is_complete(self, activation):
+        activation.process.application.refresh_from_db()
+        return activation.process.is_complete()
+
+    def application_is_decided(self, activation):
+        activation.process.application.refresh_from_db()
+        return activation.process.is_decided()
+
+    def answer_extended(self, activation):
+        return activation.task.previous.first().data.get("action") == "extend"
+
+    def answer_received(self, activation, **kwargs):
+        return activation.process
+
+    def _open_request(self, activation):
+        return activation.process.application.information_requests.filter(
+            answered_at__isnull=True
+        ).first()
+
+    def answer_reminder_due(self, activation):
+        request = self._open_request(activation)
+        return _start_of_day(request.due_date - datetime.timedelta(days=REMINDER_DAYS))
+
+    def answer_deadline(self, activation):
+        request = self._open_request(activation)
+        return _start_of_day(request.due_date + datetime.timedelta(days=1))
+
+    def send_answer_reminder(self, activation):
+        notifications.answer_reminder(activation.process.application)
+
+    def consultation_needed(self, activation):
+        """Consult when the assessment step sent consultation letters."""
+        return activation.process.application.consultations.filter(status="open").exists()
+
+    def consultation_items(self, activation):
+        application = activation.process.application
+        return [
+            {"consultation": consultation.pk, "ministry": consultation.ministry.code}
+            for consultation in application.consultations.filter(status="open").select_related(
+                "ministry"
+            )
+        ]
+
+    def _consultation(self, task):
+        return Consultation.objects.select_related("ministry").get(pk=task.data["consultation"])
+
+    def consultation_reminder_due(self, activation):
+        consultation = self._consultation(_host_task(activation))
+        return _start_of_day(consultation.due_date - datetime.timedelta(days=REMINDER_DAYS))
+
+    def consultation_deadline(self, activation):
+        consultation = self._consultation(_host_task(activation))
+        return _start_of_day(consultation.due_date + datetime.timedelta(days=1))
+
+    def send_consultation_reminder(self, activation):
+        # this function node follows the boundary timer, which follows the consult task
+        timer = _host_task(activation)
+        notifications.consultation_reminder(self._consultation(timer.previous.first()))
+
+    def consultation_extended(self, activation):
+        return activation.task.previous.first().data.get("action") == "extend"
+
+    def consultation_item_again(self, activation):
+        overdue = activation.task.previous.first()
+        return {key: overdue.data[key] for key in ("consultation", "ministry")}
+
+    def consultations_done(self, activation):
+        consultations_finish(actor=None, application=activation.process.application)
+
+    def interim_reply_due(self, activation):
+        # read fresh: the registration step sets it in the same transaction, and the
+        # process's application may have been loaded before that step ran
+        application = activation.process.application
+        application.refresh_from_db(fields=["registered_at"])
+        registered = application.registered_at or timezone.now()
+        return registered + datetime.timedelta(days=INTERIM_REPLY_AFTER_DAYS)
+
+    def expected_decision_passed(self, activation):
+        reply = activation.process.application.interim_replies.first()
+        return _start_of_day(reply.expected_decision + datetime.timedelta(days=1))
+
+    def stop_interim_replies(self, activation):
+        """The case is decided: the preliminary-answer branch is no longer needed."""
+        pending = self.task_class._default_manager.filter(
+            process=activation.process,
+            flow_task__in=[self.interim_wait, self.interim_reply, self.interim_again],
+            status__in=[STATUS.NEW, STATUS.ASSIGNED, STATUS.SCHEDULED],
+        )
+        for task in pending:
+            task.process = activation.process  # the same (locked) process: no re-read
+            task.flow_task.activation_class(task).cancel()

@@ -1,0 +1,414 @@
+"""What people do with case-handling tasks: claim, unassign, reassign, complete.
+
+Each completion runs under the process lock (SELECT ... FOR UPDATE on the process row):
+of two people completing the same task at once, the second waits, finds the task done and
+is told so (HTTP 409), and nothing is recorded twice. The work of each step is done by
+``trials.services``; this module only routes a task's payload to the right service.
+"""
+
+from collections.abc import Callable
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+from viewflow.fsm.base import NoTransition
+from viewflow.workflow.status import PROCESS, STATUS
+
+from casework.choices import Role
+from casework.selectors import memberships_remembered, user_has_role, user_has_role_in
+from casework.services import audit_record
+from trials import services as trials
+from trials.choices import Stage
+from trials.exceptions import ConflictError
+from trials.models import Consultation, DecisionProposal
+from workflows.case.flows import ApplicationFlow
+from workflows.case.models import CaseProcess
+
+ACTIVE = [STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED, STATUS.SCHEDULED]
+
+
+class TaskDone(ConflictError):
+    def __init__(self):
+        super().__init__(_("Someone else has already done this task. Reload to see the case."))
+
+
+# --- starting and the applicant's side (called through trials.hooks) ---------------------
+
+
+def case_start(application, actor) -> CaseProcess:
+    """Start the case process for a submitted application (inside the submit transaction)."""
+    return ApplicationFlow.start.run(application=application, actor=actor)
+
+
+def _process(application) -> CaseProcess | None:
+    return CaseProcess.objects.filter(application=application).first()
+
+
+def answer_received(application, actor) -> None:
+    """The applicant answered: finish the waiting task so the process moves on."""
+    process = _process(application)
+    if process is None:
+        return
+    task = (
+        ApplicationFlow.task_class.objects.filter(
+            process=process, flow_task=ApplicationFlow.await_answer, status__in=ACTIVE
+        )
+        .select_related("process")
+        .first()
+    )
+    if task is not None:
+        ApplicationFlow.await_answer.run(task)
+
+
+def case_cancel(application, actor) -> None:
+    """The application was withdrawn: cancel every open task and close the process."""
+    process = _process(application)
+    if process is None:
+        return
+    with ApplicationFlow.lock(process.pk):
+        for task in ApplicationFlow.task_class.objects.filter(process=process, status__in=ACTIVE):
+            activation = task.flow_task.activation_class(task)
+            cancel = getattr(activation, "cancel", None)
+            if cancel is not None and cancel.can_proceed():
+                cancel()
+            else:
+                task.status = STATUS.CANCELED
+                task.save(update_fields=["status"])
+        process.status = PROCESS.CANCELED
+        process.save(update_fields=["status"])
+
+
+# --- who may take which task --------------------------------------------------------------
+
+
+def _check_may_work_on(actor, task) -> None:
+    """Role rules the task's permission string cannot express."""
+    node = task.flow_task
+    if node is ApplicationFlow.consult:
+        ministry = task.data.get("ministry", "")
+        if not user_has_role(actor, Role.CONSULTEE) or not user_has_role_in(
+            actor, Role.CONSULTEE, organisation_code=ministry
+        ):
+            raise PermissionDenied(_("Only staff of the consulted ministry can take this task."))
+    elif node is ApplicationFlow.approve:
+        if not user_has_role(actor, Role.APPROVER):
+            raise PermissionDenied(_("Only a leader with the approver role can take this task."))
+        proposal = _pending_proposal(task)
+        if proposal is not None and proposal.proposed_by_id == actor.pk:
+            raise PermissionDenied(_("You cannot approve your own proposal (four-eyes principle)."))
+    elif not user_has_role(actor, Role.CASE_OFFICER):
+        raise PermissionDenied(_("Only a case officer at the ministry can take this task."))
+
+
+def can_take(actor, task) -> bool:
+    try:
+        _check_may_work_on(actor, task)
+    except PermissionDenied:
+        return False
+    return task.flow_task.can_assign(actor, task)
+
+
+def _case_process_get(pk) -> CaseProcess:
+    return CaseProcess.objects.select_related("application__lead_organisation").get(pk=pk)
+
+
+def case_process(task) -> CaseProcess:
+    """The task's process as our CaseProcess, with its application.
+
+    Under ``_locked`` that is the process loaded (once) after taking the lock, which the
+    engine's activations share; otherwise it is read from the database.
+    """
+    if type(task).process.is_cached(task):
+        process = task.process
+        if isinstance(process, CaseProcess) and CaseProcess.application.is_cached(process):
+            return process
+    return _case_process_get(task.process_id)
+
+
+def _pending_proposal(task) -> DecisionProposal | None:
+    return (
+        DecisionProposal.objects.filter(
+            application_id=case_process(task).application_id, status="pending"
+        )
+        .select_related("proposed_by")
+        .first()
+    )
+
+
+def _locked(task, operation: Callable):
+    """Run ``operation(task, activation)`` under the process lock, on a fresh task row."""
+    with ApplicationFlow.lock(task.process_id):
+        task.refresh_from_db()
+        # One read of the locked process with its application, shared by the engine's
+        # activations (which would otherwise read the process twice) and the handlers.
+        task.process = _case_process_get(task.process_id)
+        activation = task.flow_task.activation_class(task)
+        try:
+            return operation(task, activation)
+        except NoTransition as exc:
+            raise TaskDone() from exc
+
+
+@transaction.atomic
+def task_claim(*, actor, task):
+    def claim(task, activation):
+        if task.status != STATUS.NEW:
+            raise TaskDone()
+        _check_may_work_on(actor, task)
+        if not task.flow_task.can_assign(actor, task):
+            raise PermissionDenied(_("You cannot take this task."))
+        activation.assign(actor)
+        _audit(actor, task, "task.claimed")
+        return task
+
+    with memberships_remembered(actor):
+        return _locked(task, claim)
+
+
+@transaction.atomic
+def task_unassign(*, actor, task):
+    def unassign(task, activation):
+        if task.status != STATUS.ASSIGNED:
+            raise TaskDone()
+        if not task.flow_task.can_unassign(actor, task):
+            raise PermissionDenied(_("Only the person who has the task can put it back."))
+        activation.unassign()
+        _audit(actor, task, "task.unassigned")
+        return task
+
+    return _locked(task, unassign)
+
+
+@transaction.atomic
+def task_reassign(*, actor, task, user):
+    """Give the task to someone else who may do it (the holder or a case officer)."""
+
+    def reassign(task, activation):
+        if task.status not in (STATUS.NEW, STATUS.ASSIGNED):
+            raise TaskDone()
+        if task.owner_id not in (None, actor.pk) and not user_has_role(actor, Role.CASE_OFFICER):
+            raise PermissionDenied(_("You cannot reassign this task."))
+        try:
+            _check_may_work_on(user, task)
+        except PermissionDenied as exc:
+            raise ValidationError({"user": str(exc)}) from exc
+        if task.owner_permission and not user.has_perm(task.owner_permission):
+            raise ValidationError({"user": _("%(name)s cannot do this task.") % {"name": user}})
+        task.owner = user
+        task.status = STATUS.ASSIGNED
+        task.save(update_fields=["owner", "status"])
+        _audit(actor, task, "task.reassigned", data={"to": user.get_username()})
+        return task
+
+    return _locked(task, reassign)
+
+
+def _audit(actor, task, action, data=None):
+    application = case_process(task).application
+    audit_record(
+        actor=actor,
+        action=action,
+        target=application,
+        organisation=application.lead_organisation,
+        data={"task": task.pk, "step": task.flow_task.name, **(data or {})},
+    )
+
+
+# --- completing: one handler per step ----------------------------------------------------
+
+
+def _register(actor, task, application, payload, files):
+    trials.application_register(actor=actor, application=application)
+    process = case_process(task)
+    process.officer = actor
+    process.save(update_fields=["officer"])
+
+
+def _check_completeness(actor, task, application, payload, files):
+    if payload.get("complete"):
+        trials.application_accept_as_complete(actor=actor, application=application)
+    else:
+        trials.application_request_information(
+            actor=actor,
+            application=application,
+            message=payload.get("message", ""),
+            due_date=payload.get("due_date"),
+        )
+
+
+def _answer_overdue(actor, task, application, payload, files):
+    action = payload.get("action")
+    if action == "continue":
+        trials.application_continue_without_answer(
+            actor=actor, application=application, reason=payload.get("reason", "")
+        )
+    elif action == "extend":
+        if not payload.get("due_date"):
+            raise ValidationError({"due_date": _("Give the new deadline.")})
+        trials.information_request_extend(
+            actor=actor, application=application, due_date=payload["due_date"]
+        )
+    elif action == "close":
+        trials.application_close_without_answer(
+            actor=actor, application=application, reason=payload.get("reason", "")
+        )
+    else:
+        raise ValidationError({"action": _("Choose continue, extend or close.")})
+    task.data = {**task.data, "action": action}
+
+
+def _assess(actor, task, application, payload, files):
+    assessments = payload.get("assessments") or {}
+    exemptions = {e.pk: e for e in application.exemption_requests.all()}
+    unknown = set(assessments) - set(exemptions)
+    if unknown:
+        raise ValidationError({"assessments": _("Unknown exemption requests.")})
+    errors = {}
+    for exemption_id, spec in assessments.items():
+        try:
+            trials.exemption_assess(
+                actor=actor,
+                exemption=exemptions[exemption_id],
+                assessment=spec.get("assessment", ""),
+                note=spec.get("note", ""),
+                provision=spec.get("provision"),
+            )
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                errors[f"{field}_{exemption_id}"] = messages
+    if errors:
+        raise ValidationError(errors)
+    # no refresh: the application was read under the process lock in this transaction and
+    # assessing writes only its exemption requests
+    if not trials.assessment_complete(application):
+        raise ValidationError(_("Assess every exemption request."))
+    skip = payload.get("skip_consultation") and application.stage == Stage.PRELIMINARY
+    if not skip:
+        trials.consultations_start(
+            actor=actor,
+            application=application,
+            due_date=payload.get("consultation_due_date"),
+            message=payload.get("consultation_message", ""),
+        )
+
+
+def _consultation(task) -> Consultation:
+    return Consultation.objects.select_related("ministry", "application").get(
+        pk=task.data["consultation"]
+    )
+
+
+def _consult(actor, task, application, payload, files):
+    trials.consultation_answer(
+        actor=actor,
+        consultation=_consultation(task),
+        positions={
+            int(k): (v.get("position", ""), v.get("statement", ""))
+            for k, v in (payload.get("positions") or {}).items()
+        },
+        statement=payload.get("statement", ""),
+        attachment=(files or {}).get("attachment"),
+    )
+
+
+def _consultation_overdue(actor, task, application, payload, files):
+    previous = task.previous.first()
+    host = previous.previous.first() if previous is not None else None
+    consultation = _consultation(host)
+    action = payload.get("action")
+    if action == "extend":
+        if not payload.get("due_date"):
+            raise ValidationError({"due_date": _("Give the new deadline.")})
+        trials.consultation_extend(
+            actor=actor, consultation=consultation, due_date=payload["due_date"]
+        )
+    elif action == "close":
+        trials.consultation_close(
+            actor=actor, consultation=consultation, reason=payload.get("reason", "")
+        )
+    else:
+        raise ValidationError({"action": _("Choose extend or close.")})
+    task.data = {
+        **task.data,
+        "action": action,
+        "consultation": consultation.pk,
+        "ministry": consultation.ministry.code,
+    }
+
+
+def _propose(actor, task, application, payload, files):
+    trials.decision_propose(
+        actor=actor,
+        application=application,
+        outcomes=payload.get("outcomes") or {},
+        summary=payload.get("summary", ""),
+    )
+
+
+def _approve(actor, task, application, payload, files):
+    proposal = _pending_proposal(task)
+    if proposal is None:
+        raise TaskDone()
+    if payload.get("decision") == "approve":
+        trials.proposal_approve(actor=actor, proposal=proposal, comment=payload.get("comment", ""))
+    elif payload.get("decision") == "return":
+        trials.proposal_return(actor=actor, proposal=proposal, comment=payload.get("comment", ""))
+    else:
+        raise ValidationError({"decision": _("Choose approve or return.")})
+
+
+def _interim_reply(actor, task, application, payload, files):
+    if not payload.get("expected_decision"):
+        raise ValidationError({"expected_decision": _("Give the date a decision is expected.")})
+    trials.interim_reply_send(
+        actor=actor,
+        application=application,
+        reason=payload.get("reason", ""),
+        expected_decision=payload["expected_decision"],
+    )
+
+
+HANDLERS = {
+    "register": _register,
+    "check_completeness": _check_completeness,
+    "answer_overdue": _answer_overdue,
+    "assess": _assess,
+    "consult": _consult,
+    "consultation_overdue": _consultation_overdue,
+    "propose": _propose,
+    "approve": _approve,
+    "interim_reply": _interim_reply,
+}
+
+
+@transaction.atomic
+def task_complete(*, actor, task, payload: dict, files: dict | None = None):
+    """Do the task's work through the domain services and move the process on."""
+
+    def complete(task, activation):
+        checked = False  # the role rules, checked once in this transaction
+        if task.status == STATUS.NEW:
+            _check_may_work_on(actor, task)
+            checked = True
+            if not task.flow_task.can_assign(actor, task):
+                raise PermissionDenied(_("You cannot take this task."))
+            activation.assign(actor)
+        elif task.status != STATUS.ASSIGNED:
+            raise TaskDone()
+        if task.owner_id != actor.pk:
+            raise PermissionDenied(_("Someone else has this task."))
+        if not checked:
+            _check_may_work_on(actor, task)
+        handler = HANDLERS[task.flow_task.name]
+        activation.start(None)
+        handler(actor, task, case_process(task).application, payload, files)
+        activation.execute()
+        return task
+
+    with memberships_remembered(actor):
+        return _locked(task, complete)
+
+
+def user_by_username(username: str):
+    return get_user_model().objects.get(username=username)

@@ -1,0 +1,34 @@
+from django.urls import path
+
+from workflows.case import views
+
+app_name = "workflows"
+
+urlpatterns = [
+    path("saksbehandling/", views.inbox, name="inbox"),
+    path("saksbehandling/oppgaver/<int:task_pk>/", views.task_execute, name="task"),
+    path("saksbehandling/oppgaver/<int:task_pk>/ta/", views.task_claim, name="task_claim"),
+    path(
+        "saksbehandling/oppgaver/<int:task_pk>/legg-tilbake/",
+        views.task_unassign,
+        name="task_unassign",
+    ),
+    path(
+        "saksbehandling/oppgaver/<int:task_pk>/tildel/",
+        views.task_reassign,
+        name="task_reassign",
+    ),
+    path("saksbehandling/saker/<int:application_pk>/", views.case_detail, name="case"),
+    path("saksbehandling/saker/<int:pk>/vedtak/", views.decision_letter, name="decision_letter"),
+    path(
+        "saksbehandling/journal/dokument/<int:pk>/",
+        views.journal_document,
+        name="journal_document",
+    ),
+    path("saksbehandling/soknadsrunder/<int:call_pk>/", views.call_batch, name="call_batch"),
+    path(
+        "mine-soknader/<int:pk>/vedtak/",
+        views.applicant_decision_letter,
+        name="applicant_decision_letter",
+    ),
+]

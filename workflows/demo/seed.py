@@ -1,0 +1,716 @@
+"""Demo data for a newcomer's first look. Demo-only credentials: never in production."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
+from viewflow.workflow.status import STATUS
+
+from casework.choices import OrganisationKind, Role
+from casework.models import AccessRequest, Organisation
+from casework.selectors import case_for, organisations_for_user
+from casework.services import access_request_create, membership_grant, user_ensure
+from legal.models import Provision
+from trials.choices import Assessment, AttachmentKind, Outcome, Position, Stage
+from trials.models import Application, Call, Consultation
+from trials.services import (
+    application_create,
+    application_set_co_applicants,
+    application_set_purposes,
+    application_submit,
+    application_withdraw,
+    attachment_add,
+    call_create,
+    contact_add,
+    exemption_request_create,
+)
+from workflows.access.flows import AccessRequestFlow
+from workflows.access.services import access_task_complete
+from workflows.case.flows import ApplicationFlow
+from workflows.case.services import task_complete
+
+DEMO_CALL_TITLE = "Invitasjon til forsøk etter forsøksloven 2027"
+DEMO_PASSWORD = "frikommune-demo"  # noqa: S105 - documented demo-only credential
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    username: str
+    first_name: str
+    last_name: str
+    organisation: tuple[str, str]  # (kind, number or code)
+    role: Role
+    description: str
+
+
+DEMO_USERS = [
+    DemoUser(
+        "saksbehandler",
+        "Kari",
+        "Nordmann",
+        ("departement", "KDD"),
+        Role.CASE_OFFICER,
+        "KDD case officer",
+    ),
+    DemoUser("leder", "Ola", "Hansen", ("departement", "KDD"), Role.APPROVER, "KDD approver"),
+    DemoUser(
+        "kd",
+        "Ingrid",
+        "Berg",
+        ("departement", "KD"),
+        Role.CONSULTEE,
+        "Consultee, Kunnskapsdepartementet",
+    ),
+    DemoUser(
+        "hod",
+        "Lars",
+        "Johansen",
+        ("departement", "HOD"),
+        Role.CONSULTEE,
+        "Consultee, Helse- og omsorgsdepartementet",
+    ),
+    DemoUser(
+        "lillehammer",
+        "Siri",
+        "Haugen",
+        ("kommune", "3405"),
+        Role.APPLICANT,
+        "Applicant, Lillehammer kommune",
+    ),
+    DemoUser(
+        "bodo", "Per", "Olsen", ("kommune", "1804"), Role.APPLICANT, "Applicant, Bodø kommune"
+    ),
+    DemoUser(
+        "admin",
+        "Anne",
+        "Admin",
+        ("departement", "KDD"),
+        Role.ADMINISTRATOR,
+        "Administrator (also Django admin)",
+    ),
+]
+
+
+def _organisation(kind: str, ident: str) -> Organisation:
+    organisations = Organisation.objects.active().filter(kind=kind)
+    if kind == OrganisationKind.DEPARTEMENT:
+        return organisations.get(code=ident)
+    return organisations.get(number=ident)
+
+
+def seed_users(progress=lambda message: None) -> list:
+    users = []
+    for demo in DEMO_USERS:
+        organisation = _organisation(*demo.organisation)
+        user = user_ensure(
+            username=demo.username,
+            email=f"{demo.username}@demo.frikommune.example",
+            first_name=demo.first_name,
+            last_name=demo.last_name,
+            password=DEMO_PASSWORD,
+            is_staff=demo.role == Role.ADMINISTRATOR,
+            is_superuser=demo.role == Role.ADMINISTRATOR,
+        )
+        membership_grant(actor=None, user=user, organisation=organisation, role=demo.role)
+        progress(f"  {demo.username:<14} {demo.description}")
+        users.append(user)
+    return users
+
+
+def _demo_pdf(title: str) -> SimpleUploadedFile:
+    """A small, valid one-page PDF standing in for a real document in the demo."""
+    text = title.encode("latin-1", "replace")
+    stream = b"BT /F1 14 Tf 72 720 Td (" + text + b") Tj ET"
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents 4 0 R "
+        b"/Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+    ]
+    body, offsets = b"%PDF-1.4\n", []
+    for number, obj in enumerate(objects, start=1):
+        offsets.append(len(body))
+        body += f"{number} 0 obj\n".encode() + obj + b"\nendobj\n"
+    xref = len(body)
+    body += f"xref\n0 {len(objects) + 1}\n0000000000 65535 f \n".encode()
+    body += b"".join(f"{offset:010d} 00000 n \n".encode() for offset in offsets)
+    body += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R >>\n".encode()
+    body += f"startxref\n{xref}\n%%EOF\n".encode()
+    name = title.lower().replace(" ", "-")[:40] + ".pdf"
+    return SimpleUploadedFile(name, body, content_type="application/pdf")
+
+
+def _provision(key: str) -> Provision:
+    return Provision.objects.select_related("act").get(citation_key=key)
+
+
+DEMO_APPLICATIONS = [
+    {
+        "user": "lillehammer",
+        "title": "Fleksibel organisering av skoledagen",
+        "stage": Stage.PRELIMINARY,
+        "in_call": True,
+        "submit": True,
+        "stop_at": "consult",
+        "summary": (
+            "Lillehammer kommune vil prøve å organisere elevene i grupper etter behov "
+            "gjennom skoledagen, og flytte noen dager i skoleruta lokalt."
+        ),
+        "description": (
+            "Skolene i kommunen ønsker å organisere opplæringa mer fleksibelt: elever fra "
+            "flere trinn kan arbeide sammen i perioder, og skolene vil selv kunne legge "
+            "inntil fem skoledager til andre tider av året for å gi plass til lengre "
+            "prosjektperioder og leirskole. Forsøket skal gi mer tid til elevene og mindre "
+            "tid til rapportering."
+        ),
+        "categories": ["a"],
+        "purposes": {
+            "services": "Elevene får opplæring organisert etter behov, ikke etter trinn.",
+            "efficient": "Lærerressursene kan brukes der de trengs mest gjennom året.",
+        },
+        "expected_effects": "Bedre læringsmiljø og mer tilpasset opplæring.",
+        "effect_measurement": "Elevundersøkelsen, nasjonale prøver og intervjuer med lærere.",
+        "affected_services": "Grunnskolene i kommunen.",
+        "affected_citizens": "Om lag 2 800 elever og deres foreldre.",
+        "involvement": (
+            "Utdanningsforbundet og FAU ved alle skolene har deltatt i arbeidsgrupper."
+        ),
+        "period_months": 36,
+        "exemptions": [
+            {
+                "key": "LOV-2023-06-09-30/§14-2",
+                "current_rule": "Elevene skal delast i klassar eller basisgrupper.",
+                "proposed_arrangement": (
+                    "Skolen kan dele elevane i grupper på tvers av trinn etter kva som er "
+                    "pedagogisk forsvarleg i den enkelte perioden."
+                ),
+                "justification": "Gir rom for tilpassa opplæring og samarbeid på tvers.",
+                "consequences": "Retten til eit trygt skolemiljø og tilpassa opplæring står.",
+            },
+            {
+                "key": "LOV-2023-06-09-30/§14-1",
+                "current_rule": "Skoleruta blir fastsett av kommunen for alle skolane.",
+                "proposed_arrangement": "Kvar skole kan flytte inntil fem skoledagar.",
+                "justification": "Gir lengre samanhengande prosjektperiodar.",
+                "consequences": "Elevane får like mange skoledagar som før.",
+            },
+        ],
+    },
+    {
+        "user": "bodo",
+        "title": "Samordnede helse- og omsorgstjenester i én tjeneste",
+        "stage": Stage.PRELIMINARY,
+        "in_call": True,
+        "submit": False,
+        "summary": "Bodø vil samle hjemmetjenester, psykisk helse og rus i én tjeneste.",
+        "description": (
+            "Innbyggere med sammensatte behov møter i dag flere tjenester med hver sin "
+            "vurdering. Kommunen vil prøve én felles inngang og ett tverrfaglig team."
+        ),
+        "categories": ["a"],
+        "purposes": {"services": "Én dør inn for innbyggere med sammensatte behov."},
+        "period_months": 48,
+        "exemptions": [
+            {
+                "key": "LOV-2011-06-24-30/§3-2",
+                "current_rule": "Kommunen skal tilby tjenestene som er nevnt i paragrafen.",
+                "proposed_arrangement": "",
+                "justification": "",
+                "consequences": "",
+            }
+        ],
+    },
+    {
+        "user": "lillehammer",
+        "title": "Raskere behandling av byggesøknader i Lillehammer-regionen",
+        "stage": Stage.FINAL,
+        "in_call": False,
+        "submit": True,
+        "stop_at": "approve",
+        "co_applicants": ["3440", "3441"],
+        "summary": (
+            "Lillehammer, Øyer og Gausdal vil behandle byggesøknader i et felles team med "
+            "kortere frister for enkle tiltak."
+        ),
+        "description": (
+            "Kommunene vil etablere et felles byggesakskontor. Enkle tiltak som "
+            "tiltakshaver selv kan forestå, skal få svar innen to uker. Forsøket prøver "
+            "kortere frister og en forenklet søknadsprosess."
+        ),
+        "categories": ["a", "c"],
+        "purposes": {
+            "services": "Innbyggerne får raskere svar.",
+            "resources": "Kompetansen i tre små kommuner samles.",
+        },
+        "expected_effects": "Saksbehandlingstiden for enkle tiltak halveres.",
+        "effect_measurement": "KOSTRA-tall for saksbehandlingstid før og under forsøket.",
+        "affected_services": "Byggesaksbehandling.",
+        "affected_citizens": "Tiltakshavere i de tre kommunene.",
+        "involvement": "Fagforeningene og næringsforeningene er hørt.",
+        "period_months": 48,
+        "exemptions": [
+            {
+                "key": "LOV-2008-06-27-71/§21-7",
+                "current_rule": "Fristen for søknader uten ansvarlige foretak er tre uker.",
+                "proposed_arrangement": "Fristen er to uker for tiltak etter § 20-4.",
+                "justification": "Felles kontor gjør kortere frister mulig.",
+                "consequences": "Tiltakshavere får raskere svar; klageretten står.",
+            }
+        ],
+    },
+    {
+        "user": "bodo",
+        "title": "Digital møteinnkalling til folkevalgte organer",
+        "stage": Stage.PRELIMINARY,
+        "in_call": False,
+        "submit": True,
+        "withdraw": "Kommunen trekker søknaden etter dialog med departementet.",
+        "summary": "Innkalling og saksliste bare digitalt.",
+        "description": "Bodø vil kunngjøre møter i folkevalgte organer bare digitalt.",
+        "categories": ["a"],
+        "purposes": {"democracy": "Flere innbyggere følger møtene digitalt."},
+        "period_months": 24,
+        "exemptions": [
+            {
+                "key": "LOV-2018-06-22-83/§11-3",
+                "current_rule": "Møter skal kunngjøres på en måte som gjør dem kjent.",
+                "proposed_arrangement": "Kunngjøring bare på kommunens nettsider og i appen.",
+                "justification": "Innbyggerne bruker digitale kanaler.",
+                "consequences": "Innbyggere uten internett kan få innkalling på papir.",
+            }
+        ],
+    },
+]
+
+
+DEMO_APPLICATIONS += [
+    {
+        "user": "bodo",
+        "title": "Helsestasjon og skolehelsetjeneste i én tjeneste",
+        "stage": Stage.FINAL,
+        "in_call": False,
+        "submit": True,
+        "stop_at": "decided",
+        "summary": "Bodø samler helsestasjon, skolehelsetjeneste og psykisk helse for barn.",
+        "description": (
+            "Barn og unge skal møte ett team fra fødsel til videregående skole. Forsøket "
+            "prøver en felles ledelse og felles journalføring på tvers av tjenestene."
+        ),
+        "categories": ["a"],
+        "purposes": {"services": "Barn og familier får én kontaktperson."},
+        "expected_effects": "Tidligere hjelp og færre overganger.",
+        "effect_measurement": "Ventetid, brukerundersøkelser og tall fra KOSTRA.",
+        "affected_services": "Helsestasjon, skolehelsetjeneste, psykisk helse for barn.",
+        "affected_citizens": "Om lag 12 000 barn og unge og deres familier.",
+        "involvement": "Fagforbundet, NSF og ungdomsrådet har deltatt.",
+        "period_months": 48,
+        "exemptions": [
+            {
+                "key": "LOV-2011-06-24-30/§3-3",
+                "current_rule": "Kommunen skal organisere det forebyggende arbeidet særskilt.",
+                "proposed_arrangement": "Det forebyggende arbeidet organiseres i ett team.",
+                "justification": "Gir sammenheng i tjenestene.",
+                "consequences": "Rettighetene til barna og familiene står uendret.",
+            }
+        ],
+    },
+    {
+        "user": "lillehammer",
+        "title": "Kulturskole på tvers av kommunegrensene",
+        "stage": Stage.PRELIMINARY,
+        "in_call": True,
+        "submit": True,
+        "stop_at": "decided",
+        "refuse": "Kulturskolen kan allerede organiseres interkommunalt etter gjeldende rett.",
+        "summary": "Felles kulturskole med nabokommunene uten egne kulturskoletilbud.",
+        "description": "Lillehammer vil gi kulturskoletilbud til elever i nabokommunene.",
+        "categories": ["b"],
+        "purposes": {"resources": "Lærerne i kulturskolen brukes bedre."},
+        "period_months": 36,
+        "exemptions": [
+            {
+                "key": "LOV-2023-06-09-30/§26-1",
+                "current_rule": "Kvar kommune skal ha eit kulturskoletilbod.",
+                "proposed_arrangement": "Tilbodet kan givast av ein annan kommune.",
+                "justification": "Små kommunar får eit betre tilbod.",
+                "consequences": "Ingen.",
+            }
+        ],
+    },
+    {
+        "user": "bodo",
+        "title": "Forenklet rapportering til statsforvalteren",
+        "stage": Stage.PRELIMINARY,
+        "in_call": True,
+        "submit": True,
+        "stop_at": "awaiting",
+        "summary": "Bodø vil rapportere om barnehagene én gang i året i stedet for løpende.",
+        "description": "Kommunen ønsker å samle rapporteringen om barnehagetilsynet.",
+        "categories": ["c"],
+        "purposes": {"efficient": "Mindre tid til rapportering og mer tid til tilsyn."},
+        "period_months": 24,
+        "exemptions": [
+            {
+                "key": "LOV-2005-06-17-64/§10",
+                "current_rule": "Barnehagemyndigheten skal føre tilsyn og rapportere.",
+                "proposed_arrangement": "Samlet årlig rapport.",
+                "justification": "Mindre rapportering i tråd med tillitsreformen.",
+                "consequences": "Tilsynet med barnehagene blir som før.",
+            }
+        ],
+    },
+    {
+        "user": "lillehammer",
+        "title": "Felles tilsyn med barnehagene i Lillehammer-regionen",
+        "stage": Stage.PRELIMINARY,
+        "in_call": True,
+        "submit": True,
+        "stop_at": "register",
+        "summary": "Tilsynet med barnehagene gjøres av et felles team for regionen.",
+        "description": "Tre kommuner vil føre tilsyn med barnehagene gjennom ett felles team.",
+        "categories": ["a"],
+        "purposes": {"resources": "Et større fagmiljø for tilsyn."},
+        "period_months": 36,
+        "exemptions": [
+            {
+                "key": "LOV-2005-06-17-64/§11",
+                "current_rule": "Barnehagemyndigheten skal være uavhengig.",
+                "proposed_arrangement": "Tilsynet utføres av et felles interkommunalt team.",
+                "justification": "Sikrer uavhengighet bedre enn i dag.",
+                "consequences": "Ingen.",
+            }
+        ],
+    },
+    {
+        "user": "bodo",
+        "title": "Samlokalisert NAV og kommunale tjenester i distriktene",
+        "stage": Stage.PRELIMINARY,
+        "in_call": True,
+        "submit": True,
+        "stop_at": "check_completeness",
+        "summary": "Innbyggerne i distriktene møter NAV og kommunen ett sted.",
+        "description": "Bodø vil prøve felles tjenestekontor i bygdene.",
+        "categories": ["a"],
+        "purposes": {"services": "Kortere vei til tjenestene."},
+        "period_months": 36,
+        "exemptions": [
+            {
+                "key": "LOV-2011-06-24-30/§3-2",
+                "current_rule": "Kommunen skal tilby tjenestene som er nevnt.",
+                "proposed_arrangement": "Tjenestene tilbys fra et felles kontor.",
+                "justification": "Bedre tilgjengelighet i distriktene.",
+                "consequences": "Ingen endring i rettighetene.",
+            }
+        ],
+    },
+    {
+        "user": "lillehammer",
+        "title": "Innføringsklasse for nyankomne elever på tvers av skolene",
+        "stage": Stage.PRELIMINARY,
+        "in_call": True,
+        "submit": True,
+        "stop_at": "assess",
+        "summary": (
+            "Elever som nylig har kommet til Norge, får det første året i en felles "
+            "innføringsklasse i stedet for på nærskolen."
+        ),
+        "description": (
+            "Lillehammer vil samle innføringsopplæringen på én skole med et eget lærerteam, "
+            "og la elevene gå over til nærskolen når de kan følge den ordinære opplæringen."
+        ),
+        "categories": ["b"],
+        "purposes": {"services": "Bedre språkopplæring det første året."},
+        "period_months": 36,
+        "exemptions": [
+            {
+                "key": "LOV-2023-06-09-30/§3-7",
+                "current_rule": "Innføringsopplæring kan gis i inntil to år, etter vedtak.",
+                "proposed_arrangement": "Innføringsklassen er hovedregelen det første året.",
+                "justification": "Et samlet fagmiljø gir bedre opplæring.",
+                "consequences": "Foreldrene kan be om plass på nærskolen som i dag.",
+            }
+        ],
+    },
+    {
+        "user": "bodo",
+        "title": "Skoleskyss etter behov i spredtbygde strøk",
+        "stage": Stage.PRELIMINARY,
+        "in_call": True,
+        "submit": True,
+        "stop_at": "propose",
+        "summary": "Bodø vil tilby bestillingsskyss i stedet for faste ruter i distriktene.",
+        "description": (
+            "Elever i bygdene bestiller skyss med en app eller på telefon; skyssen kjører "
+            "når det er elever å hente, og ventetiden på skolen blir kortere."
+        ),
+        "categories": ["a"],
+        "purposes": {"efficient": "Kortere reisetid for elevene og lavere kostnader."},
+        "period_months": 24,
+        "exemptions": [
+            {
+                "key": "LOV-2023-06-09-30/§4-1",
+                "current_rule": "Elever har rett til skyss etter faste avstandsgrenser.",
+                "proposed_arrangement": "Skyssen gis som bestillingstransport.",
+                "justification": "Et bedre tilbud for elevene med de samme rettighetene.",
+                "consequences": "Retten til skyss er den samme; bare formen endres.",
+            }
+        ],
+    },
+]
+
+STEPS = [
+    "register",
+    "check_completeness",
+    "awaiting",
+    "assess",
+    "consult",
+    "propose",
+    "approve",
+    "decided",
+]
+
+
+def _open_task(application, step):
+    return ApplicationFlow.task_class.objects.filter(
+        process__caseprocess__application=application,
+        flow_task=getattr(ApplicationFlow, step),
+        status__in=[STATUS.NEW, STATUS.ASSIGNED],
+    ).first()
+
+
+def drive_case(application, spec, users) -> None:
+    """Take a submitted demo application through the process up to ``spec["stop_at"]``."""
+    stop_at = STEPS.index(spec.get("stop_at", "register"))
+    officer, leader = users["saksbehandler"], users["leder"]
+
+    def reached(step):
+        return stop_at <= STEPS.index(step)
+
+    if reached("register"):
+        return
+    task_complete(actor=officer, task=_open_task(application, "register"), payload={})
+    if reached("check_completeness"):
+        return
+    if spec.get("stop_at") == "awaiting":
+        task_complete(
+            actor=officer,
+            task=_open_task(application, "check_completeness"),
+            payload={
+                "complete": False,
+                "message": "Send oss kommunestyrets vedtak om å søke, og si hvordan "
+                "tillitsvalgte er involvert.",
+            },
+        )
+        return
+    task_complete(
+        actor=officer,
+        task=_open_task(application, "check_completeness"),
+        payload={"complete": True},
+    )
+    if reached("assess"):
+        return
+    task_complete(
+        actor=officer,
+        task=_open_task(application, "assess"),
+        payload={
+            "assessments": {
+                e.pk: {"assessment": Assessment.WITHIN_SCOPE, "note": ""}
+                for e in application.exemption_requests.all()
+            }
+        },
+    )
+    consult = _open_task(application, "consult")
+    if consult is not None:
+        if reached("consult"):
+            return
+        while consult is not None:
+            consultation = Consultation.objects.get(pk=consult.data["consultation"])
+            consultee = users["kd"] if consultation.ministry.code == "KD" else users["hod"]
+            task_complete(
+                actor=consultee,
+                task=consult,
+                payload={
+                    "positions": {
+                        e.pk: {"position": Position.SUPPORTS, "statement": ""}
+                        for e in consultation.exemptions.all()
+                    },
+                    "statement": "Departementet støtter forsøket.",
+                },
+            )
+            consult = _open_task(application, "consult")
+    if reached("propose"):
+        return
+    refuse = spec.get("refuse")
+    task_complete(
+        actor=officer,
+        task=_open_task(application, "propose"),
+        payload={
+            "outcomes": {
+                e.pk: (
+                    {"outcome": Outcome.REFUSED, "reasons": refuse}
+                    if refuse
+                    else {"outcome": Outcome.GRANTED}
+                )
+                for e in application.exemption_requests.all()
+            },
+            "summary": refuse
+            or "Forsøket fyller vilkårene i forsøksloven §§ 1 og 3 og ligger innenfor § 4.",
+        },
+    )
+    if reached("approve"):
+        return
+    task_complete(
+        actor=leader, task=_open_task(application, "approve"), payload={"decision": "approve"}
+    )
+
+
+def seed_applications(progress=lambda message: None) -> list[Application]:
+    """Applications in several states from two municipalities, one of them joint."""
+    users = {
+        user.username: user
+        for user in get_user_model().objects.filter(
+            username__in=[demo.username for demo in DEMO_USERS]
+        )
+    }
+    kdd = _organisation(OrganisationKind.DEPARTEMENT, "KDD")
+    call = Call.objects.filter(title=DEMO_CALL_TITLE).first() or call_create(
+        actor=users["saksbehandler"],
+        title=DEMO_CALL_TITLE,
+        description=(
+            "Kommunal- og distriktsdepartementet inviterer kommuner og fylkeskommuner til å "
+            "søke om forsøk etter forsøksloven. Send først en forhåndssøknad; de som tas "
+            "videre, sender endelig søknad vedtatt av kommunestyret eller fylkestinget."
+        ),
+        opens_on=timezone.localdate() - datetime.timedelta(days=30),
+        closes_on=timezone.localdate() + datetime.timedelta(days=60),
+        stage=Stage.PRELIMINARY,
+        owner=kdd,
+    )
+    applications = []
+    for spec in DEMO_APPLICATIONS:
+        user = users[spec["user"]]
+        lead = organisations_for_user(user, role=Role.APPLICANT).get()
+        existing = Application.objects.filter(lead_organisation=lead, title=spec["title"]).first()
+        if existing is not None:
+            progress(f"  {existing.reference} {existing.status:<10} {existing.title} (finnes)")
+            applications.append(existing)
+            continue
+        application = application_create(
+            actor=user,
+            lead_organisation=lead,
+            title=spec["title"],
+            stage=spec["stage"],
+            call=call if spec["in_call"] else None,
+            summary=spec["summary"],
+            description=spec["description"],
+            categories=spec["categories"],
+            expected_effects=spec.get("expected_effects", ""),
+            effect_measurement=spec.get("effect_measurement", ""),
+            affected_services=spec.get("affected_services", ""),
+            affected_citizens=spec.get("affected_citizens", ""),
+            involvement=spec.get("involvement", ""),
+            period_months=spec["period_months"],
+            requested_start=datetime.date(timezone.localdate().year + 1, 8, 1),
+        )
+        application_set_purposes(actor=user, application=application, purposes=spec["purposes"])
+        co_applicants = [
+            _organisation(OrganisationKind.KOMMUNE, n) for n in spec.get("co_applicants", [])
+        ]
+        if co_applicants:
+            application_set_co_applicants(
+                actor=user, application=application, organisations=co_applicants
+            )
+        contact_add(
+            actor=user,
+            application=application,
+            organisation=lead,
+            name=user.get_full_name(),
+            job_title="Rådgiver",
+            email=user.email,
+            phone="+47 61 00 00 00",
+        )
+        for exemption in spec["exemptions"]:
+            exemption_request_create(
+                actor=user,
+                application=application,
+                provision=_provision(exemption["key"]),
+                current_rule=exemption["current_rule"],
+                proposed_arrangement=exemption["proposed_arrangement"],
+                justification=exemption["justification"],
+                consequences=exemption["consequences"],
+            )
+        if spec["stage"] == Stage.FINAL:
+            for organisation in application.applicant_organisations:
+                attachment_add(
+                    actor=user,
+                    application=application,
+                    uploaded_file=_demo_pdf(f"Kommunestyrevedtak {organisation.name}"),
+                    kind=AttachmentKind.COUNCIL_DECISION,
+                    organisation=organisation,
+                )
+            attachment_add(
+                actor=user,
+                application=application,
+                uploaded_file=_demo_pdf("Utkast til forskrift om forsok"),
+                kind=AttachmentKind.DRAFT_REGULATION,
+            )
+        if spec["submit"]:
+            application = application_submit(actor=user, application=application)
+            drive_case(application, spec, users)
+            application.refresh_from_db()
+        if spec.get("withdraw"):
+            application = application_withdraw(
+                actor=user, application=application, reason=spec["withdraw"]
+            )
+        progress(f"  {application.reference} {application.status:<10} {application.title}")
+        applications.append(application)
+    return applications
+
+
+DEMO_ACCESS_REQUESTS = [
+    # (title of the application whose case is asked about, requester, granted by the officer)
+    ("Helsestasjon og skolehelsetjeneste i én tjeneste", "journalist@avisa.example", False),
+    ("Kulturskole på tvers av kommunegrensene", "forsker@universitetet.example", True),
+]
+
+
+def seed_access_requests(progress=lambda message: None) -> list[AccessRequest]:
+    """Access requests (innsynskrav) from the public: one waiting in the officers' queue,
+    one granted."""
+    officer = get_user_model().objects.get(username="saksbehandler")
+    requests = []
+    for title, email, decide in DEMO_ACCESS_REQUESTS:
+        existing = AccessRequest.objects.filter(email=email).first()
+        if existing is not None:
+            progress(f"  {existing.reference} {existing.status:<10} {email} (finnes)")
+            requests.append(existing)
+            continue
+        application = Application.objects.get(title=title)
+        entry = (
+            case_for(application)
+            .entries.filter(screening_basis="")
+            .order_by("-number_in_case")
+            .first()
+        )
+        access_request = access_request_create(
+            actor=None,
+            entry=entry,
+            email=email,
+            name="",
+            message="Jeg ber om innsyn i dokumentet.",
+            language="nb",
+        )
+        if decide:
+            task = AccessRequestFlow.task_class.objects.get(
+                process__accessrequestprocess__access_request=access_request,
+                flow_task=AccessRequestFlow.decide_access,
+            )
+            access_task_complete(actor=officer, task=task, payload={"decision": "grant"})
+            access_request.refresh_from_db()
+        progress(f"  {access_request.reference} {access_request.status:<10} {email}")
+        requests.append(access_request)
+    return requests
