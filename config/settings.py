@@ -182,6 +182,9 @@ CACHES = {
             "Cache backend; django.core.cache.backends.redis.RedisCache in production.",
         ),
         "LOCATION": env("CACHE_LOCATION", "", "Cache location, e.g. redis://127.0.0.1:6379/1."),
+        "KEY_PREFIX": env(
+            "CACHE_KEY_PREFIX", "", "Prefix of every cache key, for a cache shared with others."
+        ),
     }
 }
 
