@@ -18,3 +18,6 @@ accesslog = "-"
 # Whether a request came over HTTPS is Django's to decide, from TRUSTED_PROXY_COUNT
 # (SECURE_PROXY_SSL_HEADER); gunicorn trusts no forwarding header itself.
 forwarded_allow_ips = ""
+# gunicorn ≥ 25 opens a control socket at one path per user ($HOME/.gunicorn/gunicorn.ctl), which
+# a second instance on the host (CI's smoke beside a benchmark) would take over; none is used.
+control_socket_disable = True

@@ -56,6 +56,10 @@ export TRUSTED_PROXY_COUNT=1  # smoke_check.py plays the TLS-terminating reverse
 export STATIC_ROOT="$WORK/static" MEDIA_ROOT="$WORK/media"
 export WEB_BIND="127.0.0.1:$PORT" WEB_CONCURRENCY=2
 
+"$PYTHON" -c 'import sys, redis; redis.Redis.from_url(sys.argv[1]).ping()' "$REDIS_URL" || {
+    echo "The production smoke needs Redis at $REDIS_URL (SMOKE_REDIS_URL)." >&2
+    exit 1
+}
 echo "== Smoke: fresh database ${PG_URL##*/} with reference and demo data"
 database create
 "$PYTHON" manage.py migrate --noinput --verbosity 0

@@ -5,7 +5,6 @@ The whole site served by gunicorn in production mode is tested by ``scripts/smok
 """
 
 import json
-import os
 import subprocess
 import sys
 import threading
@@ -22,6 +21,7 @@ from django.test import RequestFactory
 from rest_framework.request import Request
 
 from config.checks import shared_cache_check, static_manifest_check
+from tests import test_security as security
 from trials.public.api.views import PublicRateThrottle
 
 MANIFEST_STORAGE = "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -31,33 +31,15 @@ JOURNAL_API = "/api/v1/public/journal/"
 
 def production_environment(**overrides) -> dict[str, str]:
     """What README's "Production" section tells an operator to set."""
-    environment = {
-        key: value
-        for key, value in os.environ.items()
-        if not key.startswith(("DJANGO_", "SECURE_", "CONTENT_SECURITY", "CACHE_"))
-        and key not in {"DEBUG", "TESTING", "SECRET_KEY", "DATABASE_URL", "STATIC_ROOT"}
-    }
-    environment.update(
-        DEBUG="false",
-        SECRET_KEY="x" * 20 + "-production-like-secret-with-enough-entropy-0123456789",
-        ALLOWED_HOSTS="frikommune.example",
+    return security.production_environment(
         CACHE_BACKEND="django.core.cache.backends.redis.RedisCache",
         CACHE_LOCATION="redis://127.0.0.1:6379/1",
         TRUSTED_PROXY_COUNT="1",
+        **overrides,
     )
-    environment.update(overrides)
-    return environment
 
 
-def run_manage(*args, environment) -> subprocess.CompletedProcess:
-    return subprocess.run(  # noqa: S603 - this interpreter and manage.py, fixed arguments
-        [sys.executable, "manage.py", *args],
-        cwd=settings.BASE_DIR,
-        env=environment,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+run_manage = security.run_manage
 
 
 @pytest.fixture(scope="module")
