@@ -84,7 +84,11 @@ class PublicRateThrottle(AnonRateThrottle):
         self.key = f"{key}:{window}"
         # Kept for two windows, so it cannot expire between add() and incr() in its window.
         self.cache.add(self.key, 0, timeout=2 * self.duration)
-        self.count = self.cache.incr(self.key)
+        try:
+            self.count = self.cache.incr(self.key)
+        except ValueError:  # evicted by the cache server meanwhile: count afresh
+            self.cache.set(self.key, 1, timeout=2 * self.duration)
+            self.count = 1
         return self.count <= self.num_requests
 
     def wait(self):
