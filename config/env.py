@@ -20,7 +20,9 @@ def env_bool(name: str, default: bool, description: str) -> bool:
 
 
 def env_int(name: str, default: int, description: str) -> int:
-    return int(env(name, str(default), description))
+    """An integer; an empty value (``NAME=`` copied from .env.example) means the default."""
+    value = env(name, str(default), description).strip()
+    return int(value) if value else default
 
 
 def env_list(name: str, default: str, description: str) -> list[str]:

@@ -36,8 +36,9 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
-    "django.contrib.staticfiles",
+    "config.apps.StaticFilesConfig",  # django.contrib.staticfiles, see config/apps.py
     "django.contrib.humanize",
+    "config",
     "rest_framework",
     "django_filters",
     "drf_spectacular",
@@ -135,7 +136,11 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+STATIC_ROOT = BASE_DIR / env(
+    "STATIC_ROOT",
+    "staticfiles",
+    "Folder collectstatic fills and the app serves static files from (relative: to the project).",
+)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -148,7 +153,9 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = DEBUG or TESTING
-MEDIA_ROOT = Path(env("MEDIA_ROOT", str(BASE_DIR / "media"), "Folder for uploaded documents."))
+MEDIA_ROOT = BASE_DIR / env(
+    "MEDIA_ROOT", "media", "Folder for uploaded documents (relative: to the project)."
+)
 UPLOAD_MAX_BYTES = env_int("UPLOAD_MAX_BYTES", 20 * 1024 * 1024, "Largest accepted upload.")
 
 EMAIL_BACKEND = env(
@@ -165,6 +172,8 @@ DEFAULT_FROM_EMAIL = env(
     "DEFAULT_FROM_EMAIL", "Frikommune <ikke-svar@frikommune.example>", "Sender of emails."
 )
 
+# Throttle counts and page caches live here: in production a cache every worker and host
+# shares (Redis), or each worker keeps its own counts (a deploy check warns).
 CACHES = {
     "default": {
         "BACKEND": env(
@@ -173,8 +182,24 @@ CACHES = {
             "Cache backend; django.core.cache.backends.redis.RedisCache in production.",
         ),
         "LOCATION": env("CACHE_LOCATION", "", "Cache location, e.g. redis://127.0.0.1:6379/1."),
+        "KEY_PREFIX": env(
+            "CACHE_KEY_PREFIX", "", "Prefix of every cache key, for a cache shared with others."
+        ),
     }
 }
+
+# Reverse proxies in front of the app (nginx, a load balancer): each appends the address it
+# got the request from to X-Forwarded-For and sets X-Forwarded-Proto. Only that many hops of
+# X-Forwarded-For are believed (the API throttle's client address), and X-Forwarded-Proto only
+# when there is a proxy to set it; with 0 the client's own headers count for nothing.
+TRUSTED_PROXY_COUNT = env_int(
+    "TRUSTED_PROXY_COUNT",
+    0,
+    "Reverse proxies in front of the app that set X-Forwarded-For/-Proto; 0: clients connect "
+    "directly.",
+)
+if TRUSTED_PROXY_COUNT:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
 _SECURE_COOKIES = env_bool("SECURE_COOKIES", True, "HTTPS-only cookies (ignored when DEBUG).")
 SESSION_COOKIE_SECURE = _SECURE_COOKIES and not DEBUG
@@ -222,6 +247,7 @@ REST_FRAMEWORK = {
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_THROTTLE_RATES": {"anon": "120/minute", "user": "600/minute"},
+    "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "EXCEPTION_HANDLER": "trials.api.exceptions.exception_handler",
 }
 SPECTACULAR_SETTINGS = {

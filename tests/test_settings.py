@@ -6,22 +6,25 @@ from pathlib import Path
 
 from django.conf import settings
 
+import config.gunicorn
 import config.settings
 from config import env as config_env
 
 ENV_EXAMPLE = Path(settings.BASE_DIR) / ".env.example"
-SETTINGS_SOURCE = Path(config.settings.__file__)
+# Every module that reads the environment: Django's settings and gunicorn's (serve.sh).
+CONFIG_SOURCES = [Path(config.settings.__file__), Path(config.gunicorn.__file__)]
 ENV_HELPERS = {"env", "env_bool", "env_int", "env_list"}
 
 
 def names_read_in_settings_source() -> set[str]:
-    """Names passed to the env helpers in settings.py, including calls that a condition skips.
+    """Names passed to the env helpers in the config modules, including calls a condition skips.
 
     ``TESTING = "pytest" in sys.modules or env_bool("TESTING", ...)`` never reaches the registry
     under pytest, yet an operator can still set TESTING, so it must be documented as well.
     """
     names = set()
-    for node in ast.walk(ast.parse(SETTINGS_SOURCE.read_text(encoding="utf-8"))):
+    trees = [ast.parse(source.read_text(encoding="utf-8")) for source in CONFIG_SOURCES]
+    for node in (node for tree in trees for node in ast.walk(tree)):
         if (
             isinstance(node, ast.Call)
             and isinstance(node.func, ast.Name)
@@ -48,6 +51,7 @@ def documented_settings() -> dict[str, str]:
 
 def test_settings_read_through_config_env_are_registered():
     assert {"SECRET_KEY", "DEBUG", "DATABASE_URL", "ALLOWED_HOSTS"} <= set(config_env.REGISTRY)
+    assert {"STATIC_ROOT", "MEDIA_ROOT", "WEB_CONCURRENCY", "WEB_BIND"} <= set(config_env.REGISTRY)
     for name, (default, description) in config_env.REGISTRY.items():
         assert isinstance(default, str), name
         assert description.strip(), f"{name} has no description"

@@ -59,14 +59,44 @@ NO_AUTH = (
 
 class PublicRateThrottle(AnonRateThrottle):
     """AnonRateThrottle reading the rate at request time (``DEFAULT_THROTTLE_RATES["anon"]``),
-    so operators and tests can change it without a restart."""
+    so operators and tests can change it without a restart.
+
+    The client is the address DRF takes from ``NUM_PROXIES`` (``TRUSTED_PROXY_COUNT``), never an
+    ``X-Forwarded-For`` the client wrote itself. Requests are counted per fixed window with one
+    atomic increment in the default cache (Redis in production), so every worker and host
+    shares one count and concurrent requests cannot overwrite each other's, as DRF's
+    read-modify-write history list can.
+    """
+
+    count = 0
 
     def get_rate(self):
         return api_settings.DEFAULT_THROTTLE_RATES.get(self.scope)
 
+    def allow_request(self, request, view):
+        if self.rate is None:
+            return True
+        key = self.get_cache_key(request, view)
+        if key is None:
+            return True
+        window = int(self.timer() // self.duration)
+        self.window_end = (window + 1) * self.duration
+        self.key = f"{key}:{window}"
+        # Kept for two windows, so it cannot expire between add() and incr() in its window.
+        self.cache.add(self.key, 0, timeout=2 * self.duration)
+        try:
+            self.count = self.cache.incr(self.key)
+        except ValueError:  # evicted by the cache server meanwhile: count afresh
+            self.cache.set(self.key, 1, timeout=2 * self.duration)
+            self.count = 1
+        return self.count <= self.num_requests
+
+    def wait(self):
+        return max(1, self.window_end - self.timer())
+
     @property
     def remaining(self) -> int:
-        return max(0, self.num_requests - len(getattr(self, "history", [])))
+        return max(0, self.num_requests - self.count)
 
 
 class LicensedPagination(PageNumberPagination):
