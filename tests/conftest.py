@@ -3,7 +3,7 @@
 - One test database per worker (pytest-xdist gives each its own), migrated and loaded with the
   real reference data once; every test runs in a transaction that is rolled back.
 - Fast settings for the whole run: MD5 password hashing (PBKDF2 costs most of a second per
-  user; tests/casework/test_memberships.py checks the real hashing) and static files looked up
+  user; tests/test_passwords.py checks the real hashing) and static files looked up
   per request instead of WhiteNoise indexing every static file for each new test client.
 - The shared fixtures (people, organisations, applications in every state) live in
   tests/fixtures.py, registered here; builders in tests/builders.py.
