@@ -1,5 +1,7 @@
 #!/bin/sh
 # Install what the tests need into .venv and run the whole suite; arguments go to pytest.
+# The suite runs in TEST_WORKERS pytest-xdist workers (default: the number of cores, at most 2;
+# TEST_WORKERS=0 runs in this one process), each with its own test database.
 # The browser tests drive Debian's Chromium: installed with apt when missing and running as
 # root, otherwise those tests (only those) are skipped with a message.
 set -eu
@@ -17,5 +19,9 @@ if [ ! -x /usr/bin/chromium ] && ! command -v chromium >/dev/null 2>&1; then
         echo "Chromium is not installed (apt-get install chromium): the browser tests will be skipped."
     fi
 fi
-echo "Database: ${DATABASE_URL:-SQLite (default)}"
-exec .venv/bin/python -m pytest "$@"
+if [ -z "${TEST_WORKERS:-}" ]; then
+    TEST_WORKERS=$(nproc 2>/dev/null || echo 1)
+    [ "$TEST_WORKERS" -gt 2 ] && TEST_WORKERS=2
+fi
+echo "Database: ${DATABASE_URL:-SQLite (default)}; workers: $TEST_WORKERS"
+exec .venv/bin/python -m pytest -n "$TEST_WORKERS" "$@"

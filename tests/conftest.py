@@ -1,14 +1,44 @@
-import os
+"""The whole suite's set-up.
+
+- One test database per worker (pytest-xdist gives each its own), migrated and loaded with the
+  real reference data once; every test runs in a transaction that is rolled back.
+- Fast settings for the whole run: MD5 password hashing (PBKDF2 costs most of a second per
+  user; tests/test_passwords.py checks the real hashing) and static files looked up
+  per request instead of WhiteNoise indexing every static file for each new test client.
+- The shared fixtures (people, organisations, applications in every state) live in
+  tests/fixtures.py, registered here; builders in tests/builders.py.
+"""
+
+import io
 
 import pytest
+from django.conf import settings
 from django.core.management import call_command
+from django.test.utils import override_settings
+
+pytest_plugins = ["tests.fixtures"]
+
+REAL_PASSWORD_HASHERS = list(settings.PASSWORD_HASHERS)
+
+
+def load_reference_data() -> None:
+    call_command("load_reference_data", verbosity=0, stdout=io.StringIO())
 
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """Every test database starts with the real reference data (loaded once per session)."""
+    """Every test database starts with the real reference data (loaded once per worker)."""
     with django_db_blocker.unblock():
-        call_command("load_reference_data", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+        load_reference_data()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _fast_settings():
+    with override_settings(
+        PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher", *REAL_PASSWORD_HASHERS],
+        WHITENOISE_AUTOREFRESH=True,
+    ):
+        yield
 
 
 @pytest.fixture(autouse=True)

@@ -47,3 +47,11 @@ def member(organisation: Organisation, role: Role, **user_fields):
     user = UserFactory(**user_fields)
     membership_grant(actor=None, user=user, organisation=organisation, role=role)
     return user
+
+
+def person(organisation: Organisation, role: Role, username: str, **user_fields):
+    """``member`` with a fixed name (Kari Nordmann unless given), so pages and letters that
+    show the name read the same in every run."""
+    user_fields.setdefault("first_name", "Kari")
+    user_fields.setdefault("last_name", "Nordmann")
+    return member(organisation, role, username=username, **user_fields)

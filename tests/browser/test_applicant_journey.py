@@ -15,7 +15,7 @@ from casework.choices import Role
 from legal.models import Provision
 from tests.browser.conftest import assert_accessible
 from tests.factories import member, ministry, municipality
-from tests.trials.conftest import pdf_bytes
+from tests.files import pdf_bytes
 from trials import services
 from trials.choices import ApplicationStatus, AttachmentKind
 from trials.models import Application
@@ -202,7 +202,7 @@ def test_follow_up_pages_have_no_accessibility_violations(site, page, settings, 
     )
     services.application_submit(actor=applicant, application=submitted)
     services.application_register(actor=officer, application=submitted)
-    Application.objects.filter(pk=submitted.pk).update(status=ApplicationStatus.UNDER_REVIEW)
+    services.application_accept_as_complete(actor=officer, application=submitted)
     services.application_request_information(
         actor=officer, application=submitted, message="Send kart over skyssrutene."
     )

@@ -14,8 +14,8 @@ from django.utils import timezone
 from casework.choices import Role
 from legal.models import Provision
 from tests.browser.conftest import assert_accessible
+from tests.builders import OPPL_13_1
 from tests.factories import member, ministry, municipality
-from tests.trials.conftest import OPPL_13_1
 from trials import services as trials
 from trials.choices import ApplicationStatus, Purpose, Stage
 from trials.models import Application
@@ -128,7 +128,6 @@ def _submit(page, name, application):
 
 def test_a_case_goes_from_the_queue_to_the_decision_letter(site, page, browser, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     people = _people()
     application = _submitted_application(people["applicant"])
     page.context.add_cookies([{"name": "django_language", "value": "en", "url": site.url}])

@@ -13,7 +13,7 @@ from casework.choices import EntryType, OrganisationKind, ScreeningBasis
 from casework.models import AccessRequest, Organisation
 from casework.services import casefile_open, journal_entry_create
 from tests.browser.conftest import assert_accessible
-from tests.trials.conftest import pdf_bytes
+from tests.files import pdf_bytes
 
 pytestmark = pytest.mark.browser
 

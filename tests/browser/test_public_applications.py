@@ -6,7 +6,6 @@ import re
 import pytest
 
 from tests.browser.conftest import assert_accessible
-from tests.public.conftest import *  # noqa: F403 - the application builders and the dataset
 
 pytestmark = pytest.mark.browser
 

@@ -25,7 +25,6 @@ OPPL = "LOV-2023-06-09-30"
 @pytest.fixture
 def demo(site, settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     with open(os.devnull, "w") as devnull:
         call_command("seed_demo", stdout=devnull)
     today = timezone.localdate()

@@ -13,8 +13,7 @@ from django.utils import timezone
 from casework.choices import EntryType, OrganisationKind
 from casework.models import Organisation
 from casework.services import casefile_open, journal_entry_create
-from tests.trials.conftest import *  # noqa: F403 - people, applications, PDFs, media_root
-from tests.trials.conftest import pdf_bytes, upload
+from tests.files import pdf_bytes, upload
 from trials import services as trials
 from trials.choices import AttachmentKind
 

@@ -13,7 +13,7 @@ from django.db import connection, connections
 from casework.choices import AccessRequestStatus, Role
 from casework.models import AccessRequest
 from casework.services import access_request_create
-from tests.trials.conftest import person
+from tests.factories import person
 from workflows.access import services as access_services
 from workflows.access.flows import AccessRequestFlow
 from workflows.case.services import TaskDone

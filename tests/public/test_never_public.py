@@ -27,7 +27,7 @@ from casework.selectors import case_for
 from casework.services import journal_entry_create
 from legal.models import Provision
 from tests.factories import member, ministry, municipality
-from tests.trials.conftest import pdf_bytes, upload
+from tests.files import pdf_bytes, upload
 from trials import services
 from trials.choices import (
     ApplicationStatus,
@@ -143,7 +143,6 @@ def _fresh(application) -> Application:
 def world(settings, tmp_path, django_capture_on_commit_callbacks):
     """Applications in every public state, with a marker in every non-public field."""
     settings.MEDIA_ROOT = tmp_path / "media"
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     lillehammer, bodo, oyer = municipality("3405"), municipality("1804"), municipality("3440")
     kdd = ministry("KDD")
     applicant = _person(lillehammer, Role.APPLICANT, "applicant")

@@ -3,7 +3,7 @@ conditional request; a minute of caching for anonymous readers."""
 
 import pytest
 
-from tests.public.conftest import HOL_3_3, PBL_21_7
+from tests.builders import HOL_3_3, PBL_21_7
 
 pytestmark = pytest.mark.django_db
 

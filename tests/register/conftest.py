@@ -1,46 +1,19 @@
 """Builders for the exemption register, statistics and public API tests.
 
-Applications are written through ``trials.services`` and submitted for real. The decision
-itself is a shortcut (as ``set_status`` in tests/trials): outcomes, dates and the trial are
-put in place with queryset updates and ``services.trial_create``, so a test can choose any
-outcome, processing time and trial period without walking the whole case process (one test
-in test_register_pages.py does walk it, through workflows.case.services.task_complete).
+Applications are written through ``trials.services`` and submitted for real; decisions are
+reached through the case process (``tests.builders.advance``), with the clock at the
+registration and decision moments a test chooses, so processing times can be anything. Only a
+trial's period is moved afterwards, to put it in force or out of it.
 """
-
-import datetime
 
 import pytest
 from django.core.cache import cache
-from django.utils import timezone
 
-from casework.choices import Role
-from legal.models import Provision
-from tests.factories import member, municipality
-from tests.trials.conftest import *  # noqa: F403 - people, organisations, builders
-from tests.trials.conftest import pdf_bytes, upload
+from tests import builders
+from tests.builders import OPPL_13_1
 from trials import services
-from trials.choices import (
-    ApplicationStatus,
-    AttachmentKind,
-    ExemptionStatus,
-    Outcome,
-    Purpose,
-    Stage,
-)
-from trials.models import Application, ExemptionRequest, Trial
-
-OPPL = "LOV-2023-06-09-30"  # opplæringslova, KD
-OPPL_13_1 = f"{OPPL}/§13-1"
-OPPL_14_1 = f"{OPPL}/§14-1"
-OPPL_14_2 = f"{OPPL}/§14-2"
-BHGL = "LOV-2005-06-17-64"  # barnehageloven, KD
-BHGL_10 = f"{BHGL}/§10"
-HOL = "LOV-2011-06-24-30"  # helse- og omsorgstjenesteloven, HOD
-HOL_3_2 = f"{HOL}/§3-2"
-PBL = "LOV-2008-06-27-71"  # plan- og bygningsloven, KDD
-PBL_21_7 = f"{PBL}/§21-7"
-
-INNLANDET, NORDLAND = "34", "18"
+from trials.choices import ApplicationStatus, ExemptionStatus, Purpose, Stage
+from trials.models import Trial
 
 
 @pytest.fixture(autouse=True)
@@ -58,16 +31,6 @@ def _english(client, settings):
 
 
 @pytest.fixture
-def oyer(db):
-    return municipality("3440")  # Øyer, Innlandet
-
-
-@pytest.fixture
-def approver(kdd):
-    return member(kdd, Role.APPROVER, username="leder.kdd")
-
-
-@pytest.fixture
 def submit(applicant, lillehammer, media_root):
     """``submit([citation keys], actor=, organisation=, co_applicants=, stage=, title=,
     unresolved=[citations as written], submitted_at=)``: a submitted application."""
@@ -77,119 +40,66 @@ def submit(applicant, lillehammer, media_root):
         *,
         actor=None,
         organisation=None,
-        co_applicants=(),
-        stage=Stage.PRELIMINARY,
         title="Tilpassa skoledag",
         unresolved=(),
         submitted_at=None,
+        stage=Stage.PRELIMINARY,
         **fields,
     ):
         actor = actor or applicant
-        application = services.application_create(
+        application = builders.ready(
             actor=actor,
-            lead_organisation=organisation or lillehammer,
+            organisation=organisation or lillehammer,
             title=title,
             stage=stage,
             description="Skolane prøver ei ny ordning.",
             summary=fields.pop("summary", "Ei ny ordning for elevane."),
-            period_months=24,
-            requested_start=timezone.localdate() + datetime.timedelta(days=90),
+            exemptions=[
+                *(builders.exemption(key) for key in keys),
+                *(
+                    {
+                        "citation_text": text,
+                        "proposed_arrangement": "Ei anna ordning.",
+                        "justification": "Betre tenester.",
+                    }
+                    for text in unresolved
+                ),
+            ],
+            purposes={Purpose.BETTER_SERVICES: "Betre oppfølging."},
             **fields,
         )
-        if co_applicants:
-            services.application_set_co_applicants(
-                actor=actor, application=application, organisations=co_applicants
-            )
-        for key in keys:
-            services.exemption_request_create(
-                actor=actor,
-                application=application,
-                provision=Provision.objects.get(citation_key=key),
-                proposed_arrangement=f"Ei anna ordning enn {key}.",
-                justification="Betre tenester.",
-            )
-        for text in unresolved:
-            services.exemption_request_create(
-                actor=actor,
-                application=application,
-                citation_text=text,
-                proposed_arrangement="Ei anna ordning.",
-                justification="Betre tenester.",
-            )
-        services.application_set_purposes(
-            actor=actor,
-            application=application,
-            purposes={Purpose.BETTER_SERVICES: "Betre oppfølging."},
-        )
-        for organisation_ in application.applicant_organisations:
-            services.contact_add(
-                actor=actor,
-                application=application,
-                organisation=organisation_,
-                name=f"Kontakt {organisation_.name}",
-                email=f"kontakt@{organisation_.number}.kommune.example",
-            )
-        if stage == Stage.FINAL:
-            for organisation_ in application.applicant_organisations:
-                services.attachment_add(
-                    actor=actor,
-                    application=application,
-                    uploaded_file=upload(f"vedtak-{organisation_.number}.pdf", pdf_bytes()),
-                    kind=AttachmentKind.COUNCIL_DECISION,
-                    organisation=organisation_,
-                )
-            services.attachment_add(
-                actor=actor,
-                application=application,
-                uploaded_file=upload("forskrift.pdf", pdf_bytes("Forskrift")),
-                kind=AttachmentKind.DRAFT_REGULATION,
-            )
-        application = services.application_submit(actor=actor, application=application)
-        if submitted_at is not None:
-            Application.objects.filter(pk=application.pk).update(submitted_at=submitted_at)
-        return Application.objects.get(pk=application.pk)
+        return builders.submit(application, actor=actor, at=submitted_at)
 
     return build
 
 
-STATUS_FOR_OUTCOME = {
-    Outcome.GRANTED: ExemptionStatus.GRANTED,
-    Outcome.GRANTED_WITH_CONDITIONS: ExemptionStatus.GRANTED_WITH_CONDITIONS,
-    Outcome.REFUSED: ExemptionStatus.REFUSED,
-}
-
-
 @pytest.fixture
-def decide(case_officer):
+def decide(staff):
     """``decide(application, {key: (outcome, reasons, conditions)}, registered=, decided=,
-    trial=(starts_on, ends_on))``: the decision as proposal_approve leaves it (default: every
-    exemption granted); with ``trial`` the granted exemptions form a trial of that period."""
+    trial=(starts_on, ends_on))``: registered at ``registered`` and decided at ``decided``
+    (default now) through the case process, every exemption granted unless ``outcomes`` says
+    otherwise; with ``trial`` the granted exemptions form a trial of that period."""
 
     def apply(application, outcomes=None, *, registered=None, decided=None, trial=None):
-        now = timezone.now()
-        granted = []
-        for exemption in application.exemption_requests.select_related("provision"):
-            key = exemption.provision.citation_key if exemption.provision else ""
-            outcome, reasons, conditions = (outcomes or {}).get(key, (Outcome.GRANTED, "", ""))
-            ExemptionRequest.objects.filter(pk=exemption.pk).update(
-                outcome=outcome,
-                outcome_reasons=reasons,
-                conditions=conditions,
-                status=STATUS_FOR_OUTCOME[Outcome(outcome)],
-            )
-            if outcome != Outcome.REFUSED:
-                granted.append(exemption)
-        Application.objects.filter(pk=application.pk).update(
-            status=ApplicationStatus.APPROVED if granted else ApplicationStatus.REJECTED,
-            registered_at=registered or now,
-            decided_at=decided or now,
-            decision_summary="Vedtak med grunngiving.",
+        application = builders.advance(
+            application,
+            to="decided",
+            staff=staff,
+            outcomes=outcomes,
+            summary="Vedtak med grunngiving.",
+            registered=registered,
+            decided=decided,
         )
-        application = Application.objects.get(pk=application.pk)
-        if trial and granted:
-            created = services.trial_create(
-                actor=case_officer, application=application, exemptions=granted
-            )
+        if trial and application.status == ApplicationStatus.APPROVED:
+            created = Trial.objects.filter(application=application).first()
+            if created is None:  # a preliminary application gets no trial of its own
+                created = services.trial_create(
+                    actor=staff.officer,
+                    application=application,
+                    exemptions=list(
+                        application.exemption_requests.exclude(status=ExemptionStatus.REFUSED)
+                    ),
+                )
             Trial.objects.filter(pk=created.pk).update(starts_on=trial[0], ends_on=trial[1])
         return application
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from legal import hooks
 from legal.models import LegalAct
-from tests.register.conftest import OPPL, OPPL_13_1, OPPL_14_1
+from tests.builders import OPPL, OPPL_13_1, OPPL_14_1
 from trials.public.register import selectors as register
 
 pytestmark = pytest.mark.django_db

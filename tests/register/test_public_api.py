@@ -10,7 +10,8 @@ from django.utils import timezone
 from casework.models import JournalEntry
 from casework.selectors import case_for
 from casework.services import journal_entry_create
-from tests.register.conftest import (
+from tests import builders
+from tests.builders import (
     BHGL_10,
     HOL_3_2,
     INNLANDET,
@@ -21,7 +22,7 @@ from tests.register.conftest import (
     PBL_21_7,
 )
 from trials import services
-from trials.choices import ApplicationStatus, Outcome, Stage
+from trials.choices import Outcome, Stage
 
 pytestmark = pytest.mark.django_db
 
@@ -40,7 +41,7 @@ def refs(body) -> set[str]:
 
 
 @pytest.fixture
-def dataset(submit, decide, bodo, bodo_applicant, oyer, make_draft, case_officer, kdd, set_status):
+def dataset(submit, decide, bodo, bodo_applicant, oyer, make_draft, case_officer, kdd, staff):
     call = services.call_create(
         actor=case_officer,
         title="Invitasjon 2027",
@@ -57,7 +58,7 @@ def dataset(submit, decide, bodo, bodo_applicant, oyer, make_draft, case_officer
         trial=(today - datetime.timedelta(days=1), today + datetime.timedelta(days=400)),
     )
     health = submit([HOL_3_2], actor=bodo_applicant, organisation=bodo, title="Helseteneste")
-    health = set_status(health, ApplicationStatus.IN_CONSULTATION)
+    health = builders.advance(health, to="consult", staff=staff)  # in consultation with HOD
     last_year = datetime.datetime(today.year - 1, 6, 1, 12, tzinfo=timezone.get_default_timezone())
     plan = submit(
         [PBL_21_7], actor=bodo_applicant, organisation=bodo, title="Plansak", submitted_at=last_year

@@ -13,7 +13,8 @@ import time_machine
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
-from tests.register.conftest import (
+from tests import builders
+from tests.builders import (
     BHGL_10,
     HOL,
     HOL_3_2,
@@ -165,13 +166,18 @@ def test_the_legend_explains_every_outcome_in_plain_language(client, submit):
 # --- what is shown before and after the decision -------------------------------------------
 
 
-def test_reasons_and_conditions_appear_only_after_the_decision(client, submit, decide, set_status):
-    pending = submit([OPPL_13_1])
-    # As a pending proposal leaves it: outcome text may sit on the row before the decision.
+def test_reasons_and_conditions_appear_only_after_the_decision(client, submit, decide, staff):
+    pending = builders.advance(
+        submit([OPPL_13_1]),
+        to="approve",
+        staff=staff,
+        outcomes={OPPL_13_1: (Outcome.REFUSED, "Førebels grunngiving", "")},
+    )
+    assert pending.status == ApplicationStatus.DECISION_PROPOSED
+    # Even were the proposed outcome text to sit on the row before the decision:
     ExemptionRequest.objects.filter(application=pending).update(
         outcome=Outcome.REFUSED, outcome_reasons="Førebels grunngiving"
     )
-    set_status(pending, ApplicationStatus.DECISION_PROPOSED)
     decided = decide(
         submit([OPPL_14_1], title="Avgjort"),
         {OPPL_14_1: (Outcome.GRANTED_WITH_CONDITIONS, "Innanfor § 4.", "Rapport kvart år.")},

@@ -9,7 +9,7 @@ import re
 import pytest
 from django.utils import timezone
 
-from tests.register.conftest import BHGL_10, HOL_3_2, OPPL_13_1, OPPL_14_1, PBL_21_7
+from tests.builders import BHGL_10, HOL_3_2, OPPL_13_1, OPPL_14_1, PBL_21_7
 from trials.choices import Outcome
 from trials.models import Application
 from trials.public.statistics import median, percentile, processing_days, processing_time

@@ -12,8 +12,9 @@ from rest_framework.test import APIClient
 from casework.choices import Role
 from casework.models import ApiKey, AuditEvent
 from casework.services import api_token_create
-from tests.factories import municipality
-from tests.trials.conftest import OPPL_13_1, pdf_bytes, person, upload
+from tests.builders import OPPL_13_1
+from tests.factories import municipality, person
+from tests.files import pdf_bytes, upload
 from trials import selectors, services
 from trials.choices import ApplicationStatus, AttachmentKind, Stage
 from trials.models import Application, ExemptionRequest
@@ -343,13 +344,14 @@ def test_patch_after_submit_is_forbidden(api, applicant, make_ready):
     assert application.title != "Too late"
 
 
-def test_a_change_behind_the_users_back_is_a_conflict(api, draft, monkeypatch):
+def test_a_change_behind_the_users_back_is_a_conflict(api, make_ready, applicant, monkeypatch):
     """The draft is loaded, then submitted elsewhere before the change is saved."""
+    draft = make_ready(title="Team leaders decide on bortvising")
     load = selectors.application_get_for_user
 
     def load_then_someone_else_submits(user, pk):
         application = load(user, pk)
-        Application.objects.filter(pk=application.pk).update(status=ApplicationStatus.SUBMITTED)
+        services.application_submit(actor=applicant, application=Application.objects.get(pk=pk))
         return application
 
     monkeypatch.setattr(selectors, "application_get_for_user", load_then_someone_else_submits)
@@ -654,12 +656,14 @@ def test_withdraw(api, applicant, make_ready, django_capture_on_commit_callbacks
     assert again.json() == {"detail": "The application can no longer be withdrawn."}
 
 
-def test_withdraw_behind_the_users_back_is_a_conflict(api, draft, monkeypatch):
+def test_withdraw_behind_the_users_back_is_a_conflict(api, draft, applicant, monkeypatch):
     load = selectors.application_get_for_user
 
     def load_then_someone_else_withdraws(user, pk):
         application = load(user, pk)
-        Application.objects.filter(pk=application.pk).update(status=ApplicationStatus.WITHDRAWN)
+        services.application_withdraw(
+            actor=applicant, application=Application.objects.get(pk=pk), reason="Elsewhere"
+        )
         return application
 
     monkeypatch.setattr(selectors, "application_get_for_user", load_then_someone_else_withdraws)

@@ -8,8 +8,8 @@ from django.http import Http404
 
 from casework.choices import Role
 from casework.services import membership_grant
-from tests.factories import UserFactory
-from tests.trials.conftest import pdf_bytes, person, upload
+from tests.factories import UserFactory, person
+from tests.files import pdf_bytes, upload
 from trials import services
 from trials.choices import ApplicationStatus, AttachmentKind
 from trials.models import Application
@@ -111,9 +111,9 @@ def test_a_kdd_approver_sees_submitted_applications_but_never_drafts(approver, w
     [S.REGISTERED, S.UNDER_REVIEW, S.AWAITING_APPLICANT, S.APPROVED, S.REJECTED, S.WITHDRAWN],
 )
 def test_a_case_officer_keeps_seeing_an_application_after_submission(
-    case_officer, world, set_status, status
+    case_officer, world, reach, status
 ):
-    set_status(world.a_submitted, status)
+    reach(world.a_submitted, status)
     assert "a_submitted" in visible(case_officer, world)
 
 
@@ -215,9 +215,9 @@ def test_nobody_at_kdd_can_edit_an_applicants_draft(case_officer, approver, worl
     ],
 )
 def test_available_actions_per_status(
-    applicant, bodo_applicant, case_officer, world, set_status, status, expected
+    applicant, bodo_applicant, case_officer, world, reach, status, expected
 ):
-    application = set_status(world.joint, status)
+    application = reach(world.joint, status)
     assert available_actions(applicant, application) == expected
     assert available_actions(bodo_applicant, application) == []  # the co-applicant
     assert available_actions(case_officer, application) == []

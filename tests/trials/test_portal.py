@@ -16,7 +16,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from casework.choices import Role
-from tests.trials.conftest import pdf_bytes, person, png_bytes, upload
+from tests.factories import person
+from tests.files import pdf_bytes, png_bytes, upload
 from trials import services
 from trials.choices import ApplicationStatus, AttachmentKind, Purpose, Stage
 from trials.models import Application, Attachment, ExemptionRequest
@@ -53,13 +54,13 @@ def messages_of(response) -> list[str]:
 
 
 def test_my_applications_groups_drafts_submitted_and_decided(
-    as_applicant, make_draft, make_ready, applicant, set_status, django_capture_on_commit_callbacks
+    as_applicant, make_draft, make_ready, applicant, reach, django_capture_on_commit_callbacks
 ):
     draft = make_draft(title="Utkast om skyss")
     submitted = make_ready(title="Innsendt om skolerute")
     with django_capture_on_commit_callbacks(execute=True):
         services.application_submit(actor=applicant, application=submitted)
-    decided = set_status(make_ready(title="Avgjort om bortvising"), ApplicationStatus.APPROVED)
+    decided = reach(make_ready(title="Avgjort om bortvising"), ApplicationStatus.APPROVED)
 
     response = as_applicant.get("/mine-soknader/")
     assert response.status_code == 200
@@ -789,14 +790,13 @@ def test_answer_a_request_for_information_with_files(
     make_ready,
     applicant,
     case_officer,
-    set_status,
+    bring_under_review,
     django_capture_on_commit_callbacks,
 ):
     application = make_ready()
     with django_capture_on_commit_callbacks(execute=True):
         services.application_submit(actor=applicant, application=application)
-    services.application_register(actor=case_officer, application=application)
-    application = set_status(application, ApplicationStatus.UNDER_REVIEW)
+    application = bring_under_review(application)
     due = timezone.localdate() + datetime.timedelta(days=10)
     services.application_request_information(
         actor=case_officer, application=application, message="Send budsjettet.", due_date=due
@@ -862,9 +862,9 @@ def test_copy_an_own_application(as_applicant, make_ready, lillehammer):
 
 
 def test_copy_a_decided_public_application_of_another_municipality(
-    client, make_ready, bodo_applicant, bodo, set_status, lillehammer, applicant
+    client, make_ready, bodo_applicant, bodo, reach, lillehammer, applicant
 ):
-    source = set_status(make_ready(title="Godkjent i Lillehammer"), ApplicationStatus.REJECTED)
+    source = reach(make_ready(title="Godkjent i Lillehammer"), ApplicationStatus.REJECTED)
     client.force_login(bodo_applicant)
     url = reverse("trials:application_copy", args=[source.pk])
     assert "Godkjent i Lillehammer" in html_of(client.get(url))

@@ -15,8 +15,9 @@ from django_fsm import ConcurrentTransition
 
 from casework.models import AuditEvent, AuditTrailImmutable, Sequence
 from casework.selectors import audit_events_for
+from tests.builders import OPPL_13_1
 from tests.factories import municipality
-from tests.trials.conftest import OPPL_13_1, pdf_bytes, png_bytes, upload
+from tests.files import pdf_bytes, png_bytes, upload
 from trials import services
 from trials.choices import ApplicationStatus, AttachmentKind, ExemptionStatus, Stage
 from trials.models import Application, ExemptionRequest, InformationRequest
@@ -599,9 +600,10 @@ def test_withdraw_a_submitted_application(make_ready, applicant, expect_audit):
     [ApplicationStatus.APPROVED, ApplicationStatus.REJECTED, ApplicationStatus.WITHDRAWN],
 )
 def test_withdraw_is_refused_after_a_decision(
-    make_ready, applicant, set_status, status, expect_audit, django_capture_on_commit_callbacks
+    make_ready, applicant, reach, status, expect_audit, django_capture_on_commit_callbacks
 ):
-    application = set_status(make_ready(), status)
+    application = reach(make_ready(), status)
+    exemption_statuses = list(application.exemption_requests.values_list("status", flat=True))
     with (
         expect_audit(),
         django_capture_on_commit_callbacks(execute=True),
@@ -610,7 +612,9 @@ def test_withdraw_is_refused_after_a_decision(
         services.application_withdraw(actor=applicant, application=application, reason="Angrer")
     assert reload(application).status == status
     assert mail.outbox == []
-    assert not application.exemption_requests.filter(status=ExemptionStatus.WITHDRAWN).exists()
+    assert (
+        list(application.exemption_requests.values_list("status", flat=True)) == exemption_statuses
+    )
 
 
 def test_a_co_applicant_cannot_withdraw(make_ready, bodo, bodo_applicant):
@@ -714,17 +718,14 @@ def test_request_information_needs_a_message(under_review, case_officer):
 @pytest.mark.parametrize(
     "status", [ApplicationStatus.SUBMITTED, ApplicationStatus.AWAITING_APPLICANT]
 )
-def test_request_information_needs_under_review(
-    make_ready, applicant, case_officer, set_status, status
-):
-    application = make_ready()
-    services.application_submit(actor=applicant, application=application)
-    application = set_status(application, status)
+def test_request_information_needs_under_review(make_ready, applicant, case_officer, reach, status):
+    application = reach(make_ready(), status)
+    requests = InformationRequest.objects.count()  # one already when awaiting the applicant
     with pytest.raises(services.ConflictError):
         services.application_request_information(
             actor=case_officer, application=application, message="Mer?"
         )
-    assert not InformationRequest.objects.exists()
+    assert InformationRequest.objects.count() == requests
 
 
 def test_answer(
@@ -984,12 +985,9 @@ def test_copying_another_municipalitys_submitted_application_is_refused(
 
 @pytest.mark.parametrize("status", [ApplicationStatus.APPROVED, ApplicationStatus.REJECTED])
 def test_copying_a_decided_application_of_another_municipality(
-    make_ready, applicant, bodo, bodo_applicant, set_status, status, expect_audit
+    make_ready, applicant, bodo, bodo_applicant, reach, status, expect_audit
 ):
-    source = make_ready()
-    services.application_submit(actor=applicant, application=source)
-    source = set_status(source, status)
-    source.exemption_requests.update(status=ExemptionStatus.GRANTED)
+    source = reach(make_ready(), status)
     with expect_audit("application.created", "application.copied"):
         copy = services.application_copy(
             actor=bodo_applicant, source=source, lead_organisation=bodo, title="Bodøs forsøk"
@@ -1007,9 +1005,9 @@ def test_copying_a_decided_application_of_another_municipality(
 
 
 def test_copying_into_an_organisation_the_user_cannot_apply_for_is_refused(
-    make_ready, applicant, bodo, set_status
+    make_ready, applicant, bodo, reach
 ):
-    source = set_status(make_ready(), ApplicationStatus.APPROVED)
+    source = reach(make_ready(), ApplicationStatus.APPROVED)
     with pytest.raises(PermissionDenied):
         services.application_copy(actor=applicant, source=source, lead_organisation=bodo)
 
@@ -1027,7 +1025,6 @@ def test_every_service_call_writes_exactly_its_audit_rows(
     other_provision,
     make_pdf,
     media_root,
-    set_status,
     expect_audit,
 ):
     with expect_audit("application.created"):
@@ -1186,10 +1183,11 @@ def test_a_png_can_be_attached_to_a_draft(make_draft, applicant, media_root):
 
 
 def test_a_preliminary_application_taken_forward_continues_as_a_final_one(
-    make_ready, applicant, lillehammer, set_status
+    make_ready, applicant, lillehammer, reach
 ):
-    preliminary = make_ready(co_applicants=[municipality("3440")])
-    preliminary = set_status(preliminary, ApplicationStatus.APPROVED)
+    preliminary = reach(
+        make_ready(co_applicants=[municipality("3440")]), ApplicationStatus.APPROVED
+    )
     final = services.application_copy(
         actor=applicant, source=preliminary, lead_organisation=lillehammer, as_final=True
     )

@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import translation
 
-from tests.trials.conftest import docx_bytes, jpeg_bytes, odt_bytes, pdf_bytes, png_bytes, upload
+from tests.files import docx_bytes, jpeg_bytes, odt_bytes, pdf_bytes, png_bytes, upload
 from trials import services
 from trials.choices import AttachmentKind
 from trials.models import Attachment

@@ -21,8 +21,9 @@ from casework.models import CaseFile, JournalEntry
 from casework.selectors import case_for
 from casework.services import api_token_create, membership_grant
 from legal.models import Provision
-from tests.factories import member, ministry
-from tests.trials.conftest import OPPL_14_1, pdf_bytes, person, upload
+from tests.builders import OPPL_14_1
+from tests.factories import member, ministry, person
+from tests.files import pdf_bytes, upload
 from trials import services as trials
 from trials.choices import ApplicationStatus, Stage
 from trials.journal import journal_title

@@ -25,13 +25,13 @@ from casework.models import AuditEvent
 from casework.selectors import case_for
 from casework.services import membership_grant
 from legal.models import Provision
-from tests.factories import ministry
-from tests.trials.conftest import pdf_bytes, person
+from tests import builders
+from tests.factories import ministry, person
+from tests.files import pdf_bytes
 from trials import services as trials
 from trials.choices import ApplicationStatus, Assessment, Outcome, Position, Stage
 from trials.models import Application, Consultation
 from workflows.case import services
-from workflows.case.flows import ApplicationFlow
 
 pytestmark = pytest.mark.django_db
 
@@ -92,71 +92,16 @@ def _exemptions(application):
 
 
 @pytest.fixture
-def drive(open_task, case_officer, consultee, hod_consultee, approver):
+def drive(staff):
     """``drive(application, to="propose")``: complete the steps from where the case is up to
-    ``to`` through the services, with the usual people, and return the (first) open task of
-    ``to`` (None for "decided")."""
-    consultees = {"KD": consultee, "HOD": hod_consultee}
+    ``to`` (``tests.builders.advance``, every exemption granted), and return the (first) open
+    task of ``to`` (None for "decided")."""
 
     def run(application, *, to: str):
-        order = [*STEPS, "decided"]
-        open_now = set(
-            ApplicationFlow.task_class.objects.filter(
-                process__caseprocess__application=application,
-                status__in=[STATUS.NEW, STATUS.ASSIGNED],
-            ).values_list("flow_task", flat=True)
+        builders.advance(
+            application, to=to, staff=staff, summary="Forsøket blir godkjent.", statement=""
         )
-        start = min(i for i, step in enumerate(STEPS) if getattr(ApplicationFlow, step) in open_now)
-        for step in order[start : order.index(to)]:
-            if step == "consult":
-                for task in ApplicationFlow.task_class.objects.filter(
-                    process__caseprocess__application=application,
-                    flow_task=ApplicationFlow.consult,
-                    status__in=[STATUS.NEW, STATUS.ASSIGNED],
-                ):
-                    consultation = Consultation.objects.get(pk=task.data["consultation"])
-                    services.task_complete(
-                        actor=consultees[task.data["ministry"]],
-                        task=task,
-                        payload={
-                            "positions": {
-                                e.pk: {"position": Position.SUPPORTS, "statement": ""}
-                                for e in consultation.exemptions.all()
-                            }
-                        },
-                    )
-                continue
-            payload, actor = {}, case_officer
-            if step == "check_completeness":
-                payload = {"complete": True}
-            elif step == "assess":
-                payload = {
-                    "assessments": {
-                        e.pk: {"assessment": Assessment.WITHIN_SCOPE, "note": ""}
-                        for e in _exemptions(application)
-                    }
-                }
-            elif step == "propose":
-                payload = {
-                    "outcomes": {
-                        e.pk: {"outcome": Outcome.GRANTED} for e in _exemptions(application)
-                    },
-                    "summary": "Forsøket blir godkjent.",
-                }
-            elif step == "approve":
-                payload, actor = {"decision": "approve"}, approver
-            services.task_complete(actor=actor, task=open_task(application, step), payload=payload)
-        if to == "decided":
-            return None
-        return (
-            ApplicationFlow.task_class.objects.filter(
-                process__caseprocess__application=application,
-                flow_task=getattr(ApplicationFlow, to),
-                status__in=[STATUS.NEW, STATUS.ASSIGNED],
-            )
-            .order_by("pk")
-            .first()
-        )
+        return None if to == "decided" else builders.open_task(application, to)
 
     return run
 

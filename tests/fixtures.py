@@ -1,0 +1,318 @@
+"""The fixtures every test directory shares, registered once by ``pytest_plugins`` in
+tests/conftest.py (no conftest star-imports another).
+
+People and organisations from the loaded reference data, and applications built with
+tests/builders.py: through the services and the case process, never by writing a status.
+"""
+
+import datetime
+from contextlib import contextmanager
+
+import pytest
+import time_machine
+from django.utils import timezone
+
+from casework.choices import Role
+from casework.models import AuditEvent
+from legal.models import Provision
+from tests import builders
+from tests.factories import ministry, municipality, person
+from tests.files import pdf_bytes, upload
+from trials import services
+from trials.choices import Stage
+from trials.models import Application
+
+# --- files ---------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def media_root(settings, tmp_path):
+    """Stored files go to a temporary folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+    return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def make_pdf():
+    """``make_pdf("vedtak.pdf")``: a fresh upload of a small valid PDF."""
+
+    def build(name: str = "vedtak.pdf", text: str = "Vedtak"):
+        return upload(name, pdf_bytes(text), "application/pdf")
+
+    return build
+
+
+# --- organisations and people --------------------------------------------------------------
+
+
+@pytest.fixture
+def lillehammer(db):
+    return municipality("3405")
+
+
+@pytest.fixture
+def bodo(db):
+    return municipality("1804")
+
+
+@pytest.fixture
+def oyer(db):
+    return municipality("3440")  # Øyer, Innlandet
+
+
+@pytest.fixture
+def kdd(db):
+    return ministry("KDD")
+
+
+@pytest.fixture
+def applicant(lillehammer):
+    """An applicant of Lillehammer (the lead organisation in most tests)."""
+    return person(lillehammer, Role.APPLICANT, "kari.lillehammer")
+
+
+@pytest.fixture
+def bodo_applicant(bodo):
+    return person(bodo, Role.APPLICANT, "ola.bodo", first_name="Ola")
+
+
+@pytest.fixture
+def case_officer(kdd):
+    return person(kdd, Role.CASE_OFFICER, "saksbehandler.kdd", first_name="Sara")
+
+
+@pytest.fixture
+def approver(kdd):
+    return person(kdd, Role.APPROVER, "leder.kdd", first_name="Ola")
+
+
+@pytest.fixture
+def consultee(db):
+    return person(ministry("KD"), Role.CONSULTEE, "fagdep.kd", first_name="Per")
+
+
+@pytest.fixture
+def hod_consultee(db):
+    return person(ministry("HOD"), Role.CONSULTEE, "fagdep.hod", first_name="Lars")
+
+
+@pytest.fixture
+def staff(case_officer, approver, consultee, hod_consultee):
+    """Who works on the cases the builders drive: these fixtures' users."""
+    return builders.staff(officer=case_officer, approver=approver, KD=consultee, HOD=hod_consultee)
+
+
+@pytest.fixture
+def provision(db):
+    return Provision.objects.select_related("act").get(citation_key=builders.OPPL_13_1)
+
+
+@pytest.fixture
+def other_provision(db):
+    return Provision.objects.select_related("act").get(citation_key=builders.OPPL_14_1)
+
+
+# --- applications --------------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_draft(applicant, lillehammer):
+    """``make_draft(**fields)``: a draft by ``applicant`` for Lillehammer (or as given)."""
+
+    def build(*, actor=None, organisation=None, title="Felles skolerute", **fields):
+        return builders.draft(
+            actor=actor or applicant,
+            organisation=organisation or lillehammer,
+            title=title,
+            **fields,
+        )
+
+    return build
+
+
+@pytest.fixture
+def make_ready(applicant, lillehammer, media_root):
+    """``make_ready(actor=, organisation=, co_applicants=, stage=, exemptions=, **fields)``: a
+    draft by ``applicant`` for Lillehammer that passes every submission rule
+    (``tests.builders.ready``)."""
+
+    def build(*, actor=None, organisation=None, **fields):
+        return builders.ready(
+            actor=actor or applicant, organisation=organisation or lillehammer, **fields
+        )
+
+    return build
+
+
+@pytest.fixture
+def reach(staff):
+    """``reach(ready_application, status)``: submitted by its author and taken through the
+    case process to ``status`` (``tests.builders.reach``)."""
+
+    def apply(application: Application, status: str, *, actor=None) -> Application:
+        return builders.reach(
+            application, status, actor=actor or application.created_by, staff=staff
+        )
+
+    return apply
+
+
+@pytest.fixture
+def bring_under_review(staff):
+    """``bring_under_review(submitted)``: KDD registers the application and accepts it as
+    complete, through the case process; returns it fresh (its assessment task open)."""
+
+    def apply(application: Application) -> Application:
+        return builders.advance(application, to="assess", staff=staff)
+
+    return apply
+
+
+@pytest.fixture
+def publish(make_ready, applicant, staff, django_capture_on_commit_callbacks):
+    """``publish(stop_at=None, refuse=None, also=(), submitted_on=None, **make_ready_args)``:
+    a submitted application, taken through the case process until the task ``stop_at`` is
+    open (``tests.builders.STEPS``: "check_completeness" = registered, "propose" =
+    consultations answered, "decided", ...). ``also`` adds exemption requests by citation key;
+    ``submitted_on`` (a date) submits it on that day. Emails are sent as after a commit."""
+
+    def build(*, stop_at=None, refuse=None, also=(), submitted_on=None, **kwargs):
+        actor = kwargs.get("actor") or applicant
+        moment = None
+        if submitted_on is not None:
+            moment = timezone.make_aware(datetime.datetime.combine(submitted_on, datetime.time(10)))
+        with time_machine.travel(moment, tick=False) if moment else _nothing():
+            application = make_ready(
+                exemptions=[
+                    builders.DEFAULT_EXEMPTION,
+                    *(
+                        builders.exemption(
+                            key,
+                            proposed_arrangement="Ei felles teneste.",
+                            justification="Betre tenester.",
+                        )
+                        for key in also
+                    ),
+                ],
+                **kwargs,
+            )
+            with django_capture_on_commit_callbacks(execute=True):
+                application = builders.submit(application, actor=actor)
+            if stop_at:
+                with django_capture_on_commit_callbacks(execute=True):
+                    application = builders.advance(
+                        application, to=stop_at, staff=staff, refuse=refuse or ""
+                    )
+        return Application.objects.get(pk=application.pk)
+
+    return build
+
+
+@contextmanager
+def _nothing():
+    yield
+
+
+@pytest.fixture
+def call(case_officer, kdd):
+    return services.call_create(
+        actor=case_officer,
+        title="Invitasjon 2027",
+        description="Kom med forslag.",
+        opens_on=timezone.localdate() - datetime.timedelta(days=10),
+        closes_on=timezone.localdate() + datetime.timedelta(days=50),
+        stage=Stage.PRELIMINARY,
+        owner=kdd,
+    )
+
+
+@pytest.fixture
+def dataset(publish, make_draft, bodo, bodo_applicant, oyer, call):
+    """Five applications, one of them a draft:
+
+    - ``school``: Lillehammer, submitted last year, its text says "skolen";
+    - ``health``: Bodø, final stage, approved with a trial; also asks for an exemption
+      from helse- og omsorgstjenesteloven (HOD), so two ministries were consulted;
+    - ``joint``: Lillehammer with Øyer as co-applicant, withdrawn;
+    - ``refused``: Bodø, in the call, not taken forward;
+    - ``draft``: Bodø, never submitted.
+    """
+    last_year = timezone.localdate().replace(month=3, day=1) - datetime.timedelta(days=365)
+    school = publish(
+        title="Tilpassa skoledag",
+        summary="Elevar får ein tilpassa dag.",
+        description="Vi vil endre skolen sin praksis.",
+        submitted_on=last_year,
+    )
+    health = publish(
+        actor=bodo_applicant,
+        organisation=bodo,
+        stage=Stage.FINAL,
+        title="Helsestasjon i éin teneste",
+        summary="Eitt team for barn og unge.",
+        description="Felles leiing av helsestasjonen.",
+        also=[builders.HOL_3_3],
+        stop_at="decided",
+    )
+    joint = publish(
+        co_applicants=[oyer],
+        title="Felles barnevern i regionen",
+        summary="To kommunar samarbeider.",
+        description="Eit felles kontor.",
+        stop_at="register",
+    )
+    services.application_withdraw(
+        actor=joint.created_by, application=joint, reason="Intern grunn som ikkje er offentleg."
+    )
+    refused = publish(
+        actor=bodo_applicant,
+        organisation=bodo,
+        title="Digital kunngjering",
+        summary="Kunngjering berre på nett.",
+        description="Møte blir kunngjorde digitalt.",
+        call=call,
+        stop_at="decided",
+        refuse="Kan gjerast etter gjeldande rett.",
+    )
+    draft = make_draft(
+        actor=bodo_applicant,
+        organisation=bodo,
+        title="Hemmeleg utkast om skolen",
+        summary="Ikkje sendt.",
+    )
+    return {
+        "school": school,
+        "health": Application.objects.get(pk=health.pk),
+        "joint": Application.objects.get(pk=joint.pk),
+        "refused": refused,
+        "draft": draft,
+    }
+
+
+@pytest.fixture
+def open_task():
+    """``open_task(application, "register")``: the open task of that step (the first one of
+    several consultations)."""
+
+    def find(application, step):
+        task = builders.open_task(application, step)
+        assert task is not None, f"no open {step} task"
+        return task
+
+    return find
+
+
+@pytest.fixture
+def expect_audit():
+    """``with expect_audit("application.created"): ...``: exactly these new audit rows."""
+
+    @contextmanager
+    def check(*actions: str):
+        before = AuditEvent.objects.count()
+        last_id = AuditEvent.objects.order_by("-id").values_list("id", flat=True).first() or 0
+        yield
+        new = list(AuditEvent.objects.filter(id__gt=last_id).order_by("id"))
+        assert [event.action for event in new] == list(actions)
+        assert AuditEvent.objects.count() - before == len(actions)
+
+    return check
