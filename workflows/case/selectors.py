@@ -226,6 +226,12 @@ def may_take(user, task) -> bool:
     return task_refusal(user, task) is None and task.flow_task.can_assign(user, task)
 
 
+def may_hand_on(user, task) -> bool:
+    """May ``user`` give ``task`` to someone else: its holder, anyone while it waits in the
+    queue, or a case officer (who distributes the ministry's work)?"""
+    return task.owner_id in (None, user.pk) or is_case_officer(user)
+
+
 def task_gone_reason(task, user=None) -> str:
     """Why ``task`` is no longer open to ``user``, in words (the 409 of pages and API):
     taken by someone else, already completed, or closed because the case was withdrawn."""
@@ -443,7 +449,7 @@ def task_access(user, task, *, listed: bool = False) -> TaskAccess:
         may_work=(own and task.status == STATUS.ASSIGNED) or may_claim,
         may_claim=may_claim,
         may_unassign=task.status == STATUS.ASSIGNED and task.flow_task.can_unassign(user, task),
-        may_reassign=task.owner_id in (None, user.pk) or is_case_officer(user),
+        may_reassign=may_hand_on(user, task),
     )
 
 

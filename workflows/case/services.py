@@ -15,8 +15,7 @@ from django.utils.translation import gettext as _
 from viewflow.fsm.base import NoTransition
 from viewflow.workflow.status import PROCESS, STATUS
 
-from casework.choices import Role
-from casework.selectors import memberships_remembered, user_has_role
+from casework.selectors import memberships_remembered
 from casework.services import audit_record
 from trials import services as trials
 from trials.choices import Outcome, Stage
@@ -150,7 +149,7 @@ def task_reassign(*, actor, task, user):
     def reassign(task, activation):
         if task.status not in (STATUS.NEW, STATUS.ASSIGNED):
             raise TaskDone.about(task, actor)
-        if task.owner_id not in (None, actor.pk) and not user_has_role(actor, Role.CASE_OFFICER):
+        if not selectors.may_hand_on(actor, task):
             raise PermissionDenied(_("You cannot reassign this task."))
         try:
             _check_may_work_on(user, task)

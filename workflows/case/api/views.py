@@ -386,17 +386,10 @@ class TaskViewSet(viewsets.GenericViewSet):
         serializer = ReassignSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = serializer.validated_data["username"]
-        may_hand_on = task.owner_id in (None, request.user.pk) or selectors.is_case_officer(
-            request.user
-        )
         try:
             services.task_reassign(actor=request.user, task=task, user=user)
-        except DjangoValidationError as exc:
+        except DjangoValidationError as exc:  # the user may not do the step
             raise serializers.ValidationError({"username": exc.messages}) from exc
-        except PermissionDenied as exc:
-            if may_hand_on:  # the actor may hand the task on, but not to this user
-                raise serializers.ValidationError({"username": [str(exc)]}) from exc
-            raise
         return Response(self._row(task))
 
     @extend_schema(
@@ -443,8 +436,8 @@ class TaskViewSet(viewsets.GenericViewSet):
         if task.status == STATUS.ASSIGNED and task.owner_id != user.pk:
             raise PermissionDenied(_("Someone else has this task."))
         if task.status == STATUS.NEW and not selectors.may_take(user, task):
-            # Claiming raises the services' own refusal (role, four eyes, taken meanwhile).
-            services.task_claim(actor=user, task=task)
+            refusal = selectors.task_refusal(user, task)
+            raise PermissionDenied(refusal or _("You cannot take this task."))
 
     def _completed(self, task) -> dict:
         task.refresh_from_db()
