@@ -1093,6 +1093,12 @@ def test_the_proposer_may_not_see_take_be_given_or_do_the_approval_anywhere(
     with pytest.raises(ValidationError):
         services.task_reassign(actor=approver, task=task, user=case_officer)
     assert case_officer not in selectors.eligible_assignees(task)
+    response = _login(english, approver).post(
+        reverse("workflows:task_reassign", kwargs={"task_pk": task.pk}),
+        {"user": case_officer.pk},
+        follow=True,
+    )
+    assert FOUR_EYES in _messages(response)
     task.refresh_from_db()
     assert task.owner is None and _fresh(application).status == ApplicationStatus.DECISION_PROPOSED
 
