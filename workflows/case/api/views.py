@@ -71,7 +71,10 @@ ERRORS = {
     404: OpenApiResponse(ErrorSerializer, description="No such task or case for this user."),
     409: OpenApiResponse(
         ErrorSerializer,
-        description="Someone else did or took the task in between; reload.",
+        description=(
+            "The task is no longer open: someone else took or completed it in between, or the "
+            "application was withdrawn (the detail says which); reload."
+        ),
         examples=[examples.TASK_DONE],
     ),
 }
@@ -244,7 +247,8 @@ step (`payload` in the task tells which):
 | approve | ApprovalPayload |
 | interim_reply | InterimReplyPayload |
 
-A task still in the queue is claimed first. 409 when someone else completed it in between.
+A task still in the queue is claimed first. 409 when the task is no longer open (taken or
+completed by someone else in between, or the application withdrawn).
 """
 
 
