@@ -1123,6 +1123,15 @@ def test_a_task_someone_took_says_who_on_the_page_and_in_the_api(
     response = _api(case_officer).post(_api_task(task, "claim"))
     assert response.status_code == 409 and response.json()["detail"] == taken
 
+    services.task_unassign(actor=colleague, task=task)
+    back = "Nobody has this task now: it is back in the queue."
+    response = _api(colleague).post(_api_task(task, "unassign"))
+    assert response.status_code == 409 and response.json()["detail"] == back
+    response = _login(english, colleague).post(
+        reverse("workflows:task_unassign", kwargs={"task_pk": task.pk}), follow=True
+    )
+    assert back in _messages(response)
+
 
 def test_a_task_of_a_withdrawn_application_says_so_on_the_page_and_in_the_api(
     english, submitted, case_officer, applicant, open_task

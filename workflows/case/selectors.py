@@ -239,6 +239,8 @@ def task_gone_reason(task, user=None) -> str:
         if user is not None and task.owner_id == user.pk:
             return _("You already have this task.")
         return _("%(name)s has already taken this task.") % {"name": display_name(task.owner)}
+    if task.status == STATUS.NEW:
+        return _("Nobody has this task now: it is back in the queue.")
     if task.status == STATUS.DONE:
         if user is not None and task.owner_id == user.pk:
             return _("You have already completed this task.")
