@@ -59,7 +59,7 @@ from trials.models import (
     InformationRequest,
     InterimReply,
 )
-from trials.selectors import attachments_for_user
+from trials.selectors import attachments_for_user, is_ministry_officer
 from trials.services import DECIDING_MINISTRY, assessment_suggestion
 from workflows.case.flows import ApplicationFlow
 from workflows.case.models import CaseProcess
@@ -176,8 +176,10 @@ def pending_proposal(application_id: int) -> DecisionProposal | None:
 
 def review_refusal(user, proposal: DecisionProposal | None) -> str | None:
     """Why ``user`` may not approve or return ``proposal``, or None when they may: a leader
-    with the approver role who did not make it (four eyes)."""
-    if not user_has_role(user, Role.APPROVER):
+    with the approver role at KDD who did not make it (four eyes). The same rule as
+    ``trials.services.proposal_approve``/``proposal_return`` check under the row lock, and the
+    database's ``proposal_four_eyes`` constraint."""
+    if not is_ministry_officer(user, Role.APPROVER):
         return str(APPROVER_ONLY)
     if proposal is not None and proposal.proposed_by_id == user.pk:
         return str(FOUR_EYES)
@@ -438,7 +440,7 @@ def task_access(user, task, *, listed: bool = False) -> TaskAccess:
     task comes from ``tasks_for_user(user)`` already."""
     if not user.is_authenticated or not is_open(task) or task.flow_task.name not in HUMAN_STEPS:
         return TaskAccess(may_view=False)
-    if task.flow_task is ApplicationFlow.approve and user_has_role(user, Role.APPROVER):
+    if task.flow_task is ApplicationFlow.approve and is_ministry_officer(user, Role.APPROVER):
         refusal = review_refusal(user, pending_proposal(case_process(task).application_id))
         if refusal:
             return TaskAccess(may_view=False, refusal=refusal)
