@@ -189,6 +189,21 @@ def _text(response) -> str:
     return re.sub(r"\s+", " ", response.content.decode())
 
 
+def _api(user) -> APIClient:
+    """The case API as ``user``, in English: the same answers as the pages, side by side."""
+    client = APIClient()
+    client.cookies["django_language"] = "en"
+    client.force_authenticate(user)
+    return client
+
+
+def _api_task(task, verb="") -> str:
+    return f"/api/v1/tasks/{task.pk}/" + (f"{verb}/" if verb else "")
+
+
+FOUR_EYES = "You cannot approve your own proposal (four-eyes principle)."
+
+
 # --- the inbox ------------------------------------------------------------------------------
 
 
@@ -1044,22 +1059,17 @@ def test_a_consultee_does_not_see_internal_notes_proposals_or_history_before_the
     _login(english, case_officer)
     assert "INTERNAL-NOTE-MARKER" in _text(english.get(_case_url(application)))
 
+    # The consultation task: neither its page nor the API shows the note.
+    task = open_task(application, "consult")
+    page = _text(_login(english, consultee).get(_task_url(task)))
+    assert "INTERNAL-NOTE-MARKER" not in page
+    detail = _api(consultee).get(_api_task(task)).json()
+    assert [e["assessment_note"] for e in detail["exemptions"]] == [None]
+    actions = selectors.task_access(consultee, task).actions
+    assert detail["allowed_actions"] == actions == ["claim", "complete", "reassign"]
+
 
 # --- the page and the API give the same answer ----------------------------------------------
-
-
-def _api(user) -> APIClient:
-    client = APIClient()
-    client.cookies["django_language"] = "en"
-    client.force_authenticate(user)
-    return client
-
-
-def _api_task(task, verb="") -> str:
-    return f"/api/v1/tasks/{task.pk}/" + (f"{verb}/" if verb else "")
-
-
-FOUR_EYES = "You cannot approve your own proposal (four-eyes principle)."
 
 
 def test_the_proposer_may_not_see_take_be_given_or_do_the_approval_anywhere(
@@ -1147,27 +1157,3 @@ def test_a_task_of_a_withdrawn_application_says_so_on_the_page_and_in_the_api(
     assert response.status_code == 409 and response.json()["detail"] == withdrawn
     with pytest.raises(services.TaskDone, match=withdrawn):
         services.task_claim(actor=case_officer, task=task)
-
-
-def test_the_consult_page_hides_the_internal_note_as_the_api_does(
-    english, submitted, drive, consultee, case_officer, open_task
-):
-    application = submitted()
-    drive(application, to="assess")
-    services.task_complete(
-        actor=case_officer,
-        task=open_task(application, "assess"),
-        payload={
-            "assessments": {
-                e.pk: {"assessment": Assessment.WITHIN_SCOPE, "note": "INTERNAL-NOTE-MARKER"}
-                for e in _exemptions(application)
-            }
-        },
-    )
-    task = open_task(application, "consult")
-    page = _text(_login(english, consultee).get(_task_url(task)))
-    assert "INTERNAL-NOTE-MARKER" not in page
-    detail = _api(consultee).get(_api_task(task)).json()
-    assert [e["assessment_note"] for e in detail["exemptions"]] == [None]
-    actions = selectors.task_access(consultee, task).actions
-    assert detail["allowed_actions"] == actions == ["claim", "complete", "reassign"]
