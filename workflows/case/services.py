@@ -19,27 +19,18 @@ from casework.selectors import memberships_remembered
 from casework.services import audit_record
 from trials import services as trials
 from trials.choices import Outcome, Stage
-from trials.exceptions import ConflictError
 from trials.models import Call, Consultation
 from workflows.case import selectors
 from workflows.case.flows import ApplicationFlow
 from workflows.case.models import CaseProcess
+from workflows.tasks import TaskDone, take, take_to_complete
 
 ACTIVE = [STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED, STATUS.SCHEDULED]
 
 
-class TaskDone(ConflictError):
-    """The task is no longer open to this person (HTTP 409). ``TaskDone.about(task, actor)``
-    says what happened: someone else took it, it was completed, or the case was withdrawn."""
-
-    def __init__(self, message: str | None = None):
-        super().__init__(
-            message or _("Someone else has already done this task. Reload to see the case.")
-        )
-
-    @classmethod
-    def about(cls, task, actor=None) -> "TaskDone":
-        return cls(selectors.task_gone_reason(task, actor))
+def _gone(task, actor=None) -> TaskDone:
+    """A TaskDone saying what happened to ``task``: taken, completed or the case withdrawn."""
+    return TaskDone(selectors.task_gone_reason(task, actor))
 
 
 # --- starting and the applicant's side (called through trials.hooks) ---------------------
@@ -109,18 +100,15 @@ def _locked(task, operation: Callable):
         try:
             return operation(task, activation)
         except NoTransition as exc:
-            raise TaskDone.about(task) from exc
+            raise _gone(task) from exc
 
 
 @transaction.atomic
 def task_claim(*, actor, task):
     def claim(task, activation):
         if task.status != STATUS.NEW:
-            raise TaskDone.about(task, actor)
-        _check_may_work_on(actor, task)
-        if not task.flow_task.can_assign(actor, task):
-            raise PermissionDenied(_("You cannot take this task."))
-        activation.assign(actor)
+            raise _gone(task, actor)
+        take(task, activation, actor, check=lambda: _check_may_work_on(actor, task))
         _audit(actor, task, "task.claimed")
         return task
 
@@ -132,7 +120,7 @@ def task_claim(*, actor, task):
 def task_unassign(*, actor, task):
     def unassign(task, activation):
         if task.status != STATUS.ASSIGNED:
-            raise TaskDone.about(task, actor)
+            raise _gone(task, actor)
         if not task.flow_task.can_unassign(actor, task):
             raise PermissionDenied(_("Only the person who has the task can put it back."))
         activation.unassign()
@@ -148,7 +136,7 @@ def task_reassign(*, actor, task, user):
 
     def reassign(task, activation):
         if task.status not in (STATUS.NEW, STATUS.ASSIGNED):
-            raise TaskDone.about(task, actor)
+            raise _gone(task, actor)
         if not selectors.may_hand_on(actor, task):
             raise PermissionDenied(_("You cannot reassign this task."))
         try:
@@ -351,19 +339,13 @@ def task_complete(*, actor, task, payload: dict, files: dict | None = None):
     """Do the task's work through the domain services and move the process on."""
 
     def complete(task, activation):
-        checked = False  # the role rules, checked once in this transaction
-        if task.status == STATUS.NEW:
-            _check_may_work_on(actor, task)
-            checked = True
-            if not task.flow_task.can_assign(actor, task):
-                raise PermissionDenied(_("You cannot take this task."))
-            activation.assign(actor)
-        elif task.status != STATUS.ASSIGNED:
-            raise TaskDone.about(task, actor)
-        if task.owner_id != actor.pk:
-            raise PermissionDenied(_("Someone else has this task."))
-        if not checked:
-            _check_may_work_on(actor, task)
+        take_to_complete(
+            task,
+            activation,
+            actor,
+            check=lambda: _check_may_work_on(actor, task),
+            gone=lambda: _gone(task, actor),
+        )
         handler = HANDLERS[task.flow_task.name]
         activation.start(None)
         handler(actor, task, selectors.case_process(task).application, payload, files)

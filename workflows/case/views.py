@@ -41,6 +41,7 @@ from trials.models import Attachment, Call
 from workflows.case import selectors, services
 from workflows.case.downloads import private_file_response
 from workflows.case.forms import STEP_FORMS, CallBatchForm, ReassignForm, TaskFilterForm
+from workflows.tasks import TaskDone
 
 SUCCESS_MESSAGES = {
     "register": gettext_lazy("The application is registered and the receipt is sent."),
@@ -151,7 +152,7 @@ def _case_url(application_id: int) -> str:
 
 def _conflict(request, application_id: int, exc: ConflictError):
     """Someone else was first: say what happened (the API's 409 text) on the case page."""
-    if isinstance(exc, services.TaskDone):
+    if isinstance(exc, TaskDone):
         messages.error(request, str(exc))
     else:
         messages.error(

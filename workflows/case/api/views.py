@@ -49,6 +49,7 @@ from workflows.case.api.serializers import (
 from workflows.case.downloads import private_file_response
 from workflows.case.flows import ApplicationFlow
 from workflows.case.models import CaseProcess
+from workflows.tasks import TaskDone
 
 CASEWORK = frozenset({Role.CASE_OFFICER.value, Role.APPROVER.value, Role.CONSULTEE.value})
 ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
@@ -436,7 +437,7 @@ class TaskViewSet(viewsets.GenericViewSet):
         the lock."""
         user = self.request.user
         if task.status not in (STATUS.NEW, STATUS.ASSIGNED):
-            raise services.TaskDone.about(task, user)
+            raise TaskDone(selectors.task_gone_reason(task, user))
         if task.status == STATUS.ASSIGNED and task.owner_id != user.pk:
             raise PermissionDenied(_("Someone else has this task."))
         if task.status == STATUS.NEW and not selectors.may_take(user, task):
