@@ -36,7 +36,7 @@ pytestmark = pytest.mark.django_db
 HOL_3_2 = "LOV-2011-06-24-30/§3-2"  # helse- og omsorgstjenesteloven: HOD's act
 TASKS = "/api/v1/tasks/"
 CASES = "/api/v1/cases/"
-DONE_MESSAGE = "Someone else has already done this task. Reload to see the case."
+DONE_MESSAGE = "You have already completed this task."
 FOUR_EYES = "You cannot approve your own proposal (four-eyes principle)."
 needs_postgresql = pytest.mark.skipif(
     connection.vendor != "postgresql",
@@ -634,8 +634,10 @@ def test_the_proposer_cannot_approve_their_own_proposal(
 
     queue = results(api(case_officer).get(TASKS, {"box": "queue", "step": "approve"}))
     assert queue == []  # never in the proposer's queue
-    task = find_task(case_officer, application, "approve")  # but visible to an approver
-    assert task["allowed_actions"] == ["reassign"]
+    assert results(api(case_officer).get(TASKS, {"step": "approve"})) == []  # nor any list
+    task = find_task(other_approver, application, "approve", box="queue")
+    response = api(case_officer).get(task_url(task["id"]))
+    assert response.status_code == 403 and response.json()["detail"] == FOUR_EYES
     for verb, body in (("claim", None), ("complete", {"decision": "approve"})):
         response = api(case_officer).post(task_url(task["id"], verb), body, format="json")
         assert response.status_code == 403
@@ -644,12 +646,12 @@ def test_the_proposer_cannot_approve_their_own_proposal(
         task_url(task["id"], "reassign"), {"username": case_officer.username}, format="json"
     )
     assert response.status_code == 400 and response.json()["username"] == [FOUR_EYES]
+    assignees = task_detail(other_approver, task["id"])["assignees"]
+    assert case_officer.username not in [user["username"] for user in assignees]
     assert status(application) == ApplicationStatus.DECISION_PROPOSED
     assert DecisionProposal.objects.get(application=application).status == "pending"
 
-    assert find_task(other_approver, application, "approve", box="queue")["allowed_actions"][0] == (
-        "claim"
-    )
+    assert task["allowed_actions"][0] == "claim"
     decide(other_approver, application)
     assert status(application) == ApplicationStatus.APPROVED
 
@@ -663,8 +665,10 @@ def test_completing_a_task_twice_gives_409(submitted, case_officer, colleague):
     complete(case_officer, task["id"], {})
     body = complete(case_officer, task["id"], {}, expect=409)
     assert body["detail"] == DONE_MESSAGE
-    assert complete(colleague, task["id"], {}, expect=409)["detail"] == DONE_MESSAGE
-    assert api(colleague).post(task_url(task["id"], "claim")).status_code == 409
+    done_by_other = f"{case_officer.get_full_name()} has already completed this task."
+    assert complete(colleague, task["id"], {}, expect=409)["detail"] == done_by_other
+    response = api(colleague).post(task_url(task["id"], "claim"))
+    assert response.status_code == 409 and response.json()["detail"] == done_by_other
     assert case_for(application).entries.count() == 2  # the application and the receipt
 
 
@@ -722,7 +726,7 @@ def test_a_consultee_claims_unassigns_and_hands_on_to_a_colleague(
     register_and_accept(case_officer, application)
     assess_all(case_officer, application)
     task = find_task(consultee, application, "consult", box="queue")
-    assert task["allowed_actions"] == ["claim", "complete"]
+    assert task["allowed_actions"] == ["claim", "complete", "reassign"]  # as on the page
     assert api(consultee).post(task_url(task["id"], "claim")).status_code == 200
     assert api(consultee).post(task_url(task["id"], "unassign")).status_code == 200
     kd_colleague = member(ministry("KD"), Role.CONSULTEE, username="fagdep.kd2")
@@ -939,7 +943,7 @@ def test_two_officers_completing_the_same_task_at_once(
     codes = sorted(r.status_code for r in responses)
     assert codes == [200, 409], responses
     loser = next(r for r in responses if r.status_code == 409)
-    assert loser.json()["detail"] == DONE_MESSAGE
+    assert loser.json()["detail"].endswith(" has already completed this task.")
     assert status(application) == ApplicationStatus.REGISTERED
     assert CaseFile.objects.count() == 1
     assert case_for(application).entries.count() == 2

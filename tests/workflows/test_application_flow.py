@@ -16,7 +16,7 @@ from legal.models import Provision
 from trials import services as trials
 from trials.choices import ApplicationStatus, Assessment, Outcome, Position
 from trials.models import Application, Consultation
-from workflows.case import services
+from workflows.case import selectors, services
 from workflows.case.flows import ApplicationFlow
 from workflows.models import CaseProcess
 
@@ -76,7 +76,7 @@ def test_submission_starts_a_process_with_a_registration_task_in_the_queue(
     application = submitted()
     task = open_task(application, "register")
     assert task.owner is None and task.status == STATUS.NEW
-    assert services.can_take(case_officer, task)
+    assert selectors.may_take(case_officer, task)
 
 
 def test_complete_case_from_registration_to_approval_with_two_ministries(

@@ -12,12 +12,14 @@ import re
 import pytest
 import time_machine
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone, translation
+from rest_framework.test import APIClient
 from viewflow.workflow.status import STATUS
 
 from casework.choices import EntryType, Role
@@ -31,7 +33,8 @@ from tests.files import pdf_bytes
 from trials import services as trials
 from trials.choices import ApplicationStatus, Assessment, Outcome, Position, Stage
 from trials.models import Application, Consultation
-from workflows.case import services
+from workflows.case import selectors, services
+from workflows.case.flows import ApplicationFlow
 
 pytestmark = pytest.mark.django_db
 
@@ -130,6 +133,21 @@ def _english_name(code: str) -> str:
 
 def _text(response) -> str:
     return re.sub(r"\s+", " ", response.content.decode())
+
+
+def _api(user) -> APIClient:
+    """The case API as ``user``, in English: the same answers as the pages, side by side."""
+    client = APIClient()
+    client.cookies["django_language"] = "en"
+    client.force_authenticate(user)
+    return client
+
+
+def _api_task(task, verb="") -> str:
+    return f"/api/v1/tasks/{task.pk}/" + (f"{verb}/" if verb else "")
+
+
+FOUR_EYES = "You cannot approve your own proposal (four-eyes principle)."
 
 
 # --- the inbox ------------------------------------------------------------------------------
@@ -650,7 +668,7 @@ def test_a_task_done_by_someone_else_gives_a_message_and_the_case_page(
     drive(application, to="check_completeness")  # done by the services meanwhile
     response = english.post(_task_url(task), follow=True)
     assert response.redirect_chain[-1][0] == _case_url(application)
-    assert "Someone else has already done this task" in " ".join(_messages(response))
+    assert "You have already completed this task." in _messages(response)
 
 
 def test_conflict_from_the_service_is_reported(
@@ -667,7 +685,7 @@ def test_conflict_from_the_service_is_reported(
         _task_url(task), {"decision": "complete"}, follow=True
     )
     assert response.redirect_chain[-1][0] == _case_url(application)
-    assert "Someone else has already done this task." in _messages(response)
+    assert "Someone else has already done this task. Reload to see the case." in _messages(response)
 
 
 # --- claim, unassign, reassign --------------------------------------------------------------
@@ -733,7 +751,7 @@ def test_claiming_a_task_someone_else_took_gives_a_message(
         reverse("workflows:task_claim", kwargs={"task_pk": task.pk}), follow=True
     )
     assert response.status_code == 200
-    assert any("already" in m for m in _messages(response))
+    assert f"{colleague.get_full_name()} has already taken this task." in _messages(response)
 
 
 # --- the case page --------------------------------------------------------------------------
@@ -986,3 +1004,102 @@ def test_a_consultee_does_not_see_internal_notes_proposals_or_history_before_the
     assert "INTERNAL-NOTE-MARKER" not in page
     _login(english, case_officer)
     assert "INTERNAL-NOTE-MARKER" in _text(english.get(_case_url(application)))
+
+    # The consultation task: neither its page nor the API shows the note.
+    task = open_task(application, "consult")
+    page = _text(_login(english, consultee).get(_task_url(task)))
+    assert "INTERNAL-NOTE-MARKER" not in page
+    detail = _api(consultee).get(_api_task(task)).json()
+    assert [e["assessment_note"] for e in detail["exemptions"]] == [None]
+    actions = selectors.task_access(consultee, task).actions
+    assert detail["allowed_actions"] == actions == ["claim", "complete", "reassign"]
+
+
+# --- the page and the API give the same answer ----------------------------------------------
+
+
+def test_the_proposer_may_not_see_take_be_given_or_do_the_approval_anywhere(
+    english, submitted, drive, case_officer, kdd, approver
+):
+    application = submitted()
+    task = drive(application, to="approve")  # proposed by case_officer
+    membership_grant(actor=None, user=case_officer, organisation=kdd, role=Role.APPROVER)
+    assert not selectors.may_review(case_officer, selectors.pending_proposal(application.pk))
+    assert selectors.may_review(approver, selectors.pending_proposal(application.pk))
+    assert task not in selectors.tasks_for_user(case_officer)
+
+    _login(english, case_officer)
+    for response in (
+        english.get(_task_url(task)),
+        english.post(_task_url(task), {"decision": "approve"}),
+        english.post(reverse("workflows:task_claim", kwargs={"task_pk": task.pk})),
+    ):
+        assert response.status_code == 403
+        assert FOUR_EYES in _text(response)
+    api = _api(case_officer)
+    for response in (
+        api.get(_api_task(task)),
+        api.post(_api_task(task, "claim")),
+        api.post(_api_task(task, "complete"), {"decision": "approve"}, format="json"),
+    ):
+        assert response.status_code == 403
+        assert response.json()["detail"] == FOUR_EYES
+    response = api.post(_api_task(task, "reassign"), {"username": case_officer.username})
+    assert response.status_code == 400 and response.json()["username"] == [FOUR_EYES]
+    with pytest.raises(ValidationError):
+        services.task_reassign(actor=approver, task=task, user=case_officer)
+    assert case_officer not in selectors.eligible_assignees(task)
+    response = _login(english, approver).post(
+        reverse("workflows:task_reassign", kwargs={"task_pk": task.pk}),
+        {"user": case_officer.pk},
+        follow=True,
+    )
+    assert FOUR_EYES in _messages(response)
+    task.refresh_from_db()
+    assert task.owner is None and _fresh(application).status == ApplicationStatus.DECISION_PROPOSED
+
+    response = _login(english, approver).get(_task_url(task))  # another approver may
+    assert response.status_code == 200 and response.context["form"] is not None
+    assert english.post(_task_url(task), {"decision": "approve"}).status_code == 302
+    assert _fresh(application).status == ApplicationStatus.APPROVED
+
+
+def test_a_task_someone_took_says_who_on_the_page_and_in_the_api(
+    english, submitted, case_officer, kdd, open_task
+):
+    application = submitted()
+    task = open_task(application, "register")
+    colleague = person(kdd, Role.CASE_OFFICER, "kollega.kdd", first_name="Jon", last_name="Li")
+    services.task_claim(actor=colleague, task=task)
+    taken = "Jon Li has already taken this task."
+    response = _login(english, case_officer).post(
+        reverse("workflows:task_claim", kwargs={"task_pk": task.pk}), follow=True
+    )
+    assert taken in _messages(response)
+    response = _api(case_officer).post(_api_task(task, "claim"))
+    assert response.status_code == 409 and response.json()["detail"] == taken
+
+    services.task_unassign(actor=colleague, task=task)
+    back = "Nobody has this task now: it is back in the queue."
+    response = _api(colleague).post(_api_task(task, "unassign"))
+    assert response.status_code == 409 and response.json()["detail"] == back
+    response = _login(english, colleague).post(
+        reverse("workflows:task_unassign", kwargs={"task_pk": task.pk}), follow=True
+    )
+    assert back in _messages(response)
+
+
+def test_a_task_of_a_withdrawn_application_says_so_on_the_page_and_in_the_api(
+    english, submitted, case_officer, applicant, open_task
+):
+    application = submitted()
+    task = open_task(application, "register")
+    trials.application_withdraw(actor=applicant, application=application, reason="Trekt.")
+    withdrawn = "The application has been withdrawn, so this task is closed."
+    response = _login(english, case_officer).post(_task_url(task), follow=True)
+    assert response.redirect_chain[-1][0] == _case_url(application)
+    assert withdrawn in _messages(response)
+    response = _api(case_officer).post(_api_task(task, "complete"), {}, format="json")
+    assert response.status_code == 409 and response.json()["detail"] == withdrawn
+    with pytest.raises(services.TaskDone, match=withdrawn):
+        services.task_claim(actor=case_officer, task=task)

@@ -19,7 +19,7 @@ from casework.selectors import user_has_role
 from casework.services import access_request_decide
 from workflows.access.flows import AccessRequestFlow
 from workflows.access.models import AccessRequestProcess
-from workflows.case.services import TaskDone
+from workflows.tasks import TaskDone, take_to_complete
 
 GRANT = "grant"
 REFUSE = "refuse"
@@ -81,16 +81,9 @@ def access_task_complete(*, actor, task, payload: dict):
         task.refresh_from_db()
         activation = task.flow_task.activation_class(task)
         try:
-            if task.status == STATUS.NEW:
-                _check_may_decide(actor)
-                if not task.flow_task.can_assign(actor, task):
-                    raise PermissionDenied(_("You cannot take this task."))
-                activation.assign(actor)
-            elif task.status != STATUS.ASSIGNED:
-                raise TaskDone()
-            if task.owner_id != actor.pk:
-                raise PermissionDenied(_("Someone else has this task."))
-            _check_may_decide(actor)
+            take_to_complete(
+                task, activation, actor, check=lambda: _check_may_decide(actor), gone=TaskDone
+            )
             activation.start(None)
             _decide(actor, task, payload)
             activation.execute()

@@ -19,7 +19,7 @@ from casework.selectors import access_request_get, journal_document_file, user_h
 from workflows.access import selectors as access_selectors
 from workflows.access import services as access_services
 from workflows.access.forms import AccessDecisionForm
-from workflows.case.services import TaskDone
+from workflows.tasks import TaskDone
 
 RECENTLY_DECIDED = 20
 

@@ -538,8 +538,6 @@ class CallBatchForm(PortalForm):
 
     def clean(self):
         cleaned = super().clean()
-        if not self.applications:
-            raise forms.ValidationError(_("No application of the call awaits a proposal."))
         if not (cleaned.get("reasons") or "").strip() and not all(
             cleaned.get(f"forward_{application.pk}") for application in self.applications
         ):
@@ -548,19 +546,24 @@ class CallBatchForm(PortalForm):
             )
         return cleaned
 
-    def taken_forward(self, application) -> bool:
-        return bool(self.cleaned_data.get(f"forward_{application.pk}"))
-
-    def payload(self, application, exemptions) -> dict:
-        forward = self.taken_forward(application)
+    def batch(self) -> dict:
+        """The arguments of ``services.call_batch_propose`` besides actor and call."""
         return {
-            "outcomes": {
-                exemption.pk: {
-                    "outcome": Outcome.GRANTED if forward else Outcome.REFUSED,
-                    "reasons": "" if forward else self.cleaned_data["reasons"],
-                    "conditions": "",
-                }
-                for exemption in exemptions
+            "forward": {
+                application.pk
+                for application in self.applications
+                if self.cleaned_data.get(f"forward_{application.pk}")
             },
+            "reasons": self.cleaned_data["reasons"],
             "summary": self.cleaned_data["summary"],
         }
+
+    def add_batch_errors(self, exc) -> None:
+        """The service's refusals, each at the application's box (keyed by its id)."""
+        if not hasattr(exc, "error_dict"):
+            self.add_error(None, exc.messages)
+            return
+        for application_id, errors in exc.error_dict.items():
+            name = f"forward_{application_id}"
+            for error in errors:
+                self.add_error(name if name in self.fields else None, error.messages)

@@ -1,27 +1,87 @@
-"""Reads for the task workspaces and the case API: inbox, queue, due dates, visible cases."""
+"""Every read of the case workspace, for the officers' pages and the case API alike.
+
+What a user may see and do is decided here once, so a page and the API cannot disagree:
+
+- the four-eyes rule: ``may_review`` (who may approve or return a proposal) and
+  ``pending_proposals`` (the one query for proposals awaiting approval);
+- which tasks a user sees (``tasks_for_user``, ``inbox``, ``queue``), may take
+  (``task_refusal``, ``may_take``) and what they may do with one (``task_access``), and why a
+  task is no longer open (``task_gone_reason``);
+- what a task's step shows (``task_context``), who a task may be given to
+  (``eligible_assignees``), which cases a user sees (``cases_for_user``), which journal
+  documents and attachments they may download, and the case history.
+
+``workflows.case.services`` checks the same functions again when a change is made.
+"""
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
-from django.db.models import Q, QuerySet
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
+from django.db.models import Prefetch, Q, QuerySet
+from django.http import Http404
 from django.utils import timezone
+from django.utils.html import escape
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from viewflow.workflow import chart
 from viewflow.workflow.status import STATUS
 
-from casework.choices import Role
-from casework.models import Membership
-from trials.models import Application, Consultation, DecisionProposal, InterimReply
+from casework.choices import EntryType, Role
+from casework.models import AuditEvent, CaseFile, JournalDocument, JournalEntry, Membership
+from casework.selectors import (
+    audit_events_for,
+    case_for,
+    case_journal,
+    roles_for_user,
+    user_has_role,
+    user_has_role_in,
+)
+from legal.selectors import attach_limits, provision_warnings
+from trials.choices import (
+    DECIDED_STATUSES,
+    ApplicationStatus,
+    ExemptionStatus,
+    ProposalStatus,
+    Stage,
+)
+from trials.letters import Letter, render_letter
+from trials.models import (
+    Application,
+    Attachment,
+    Call,
+    Consultation,
+    ConsultationAnswer,
+    DecisionProposal,
+    ExemptionRequest,
+    InformationRequest,
+    InterimReply,
+)
+from trials.selectors import attachments_for_user, is_ministry_officer
+from trials.services import DECIDING_MINISTRY, assessment_suggestion
 from workflows.case.flows import ApplicationFlow
 from workflows.case.models import CaseProcess
 
-OFFICER_STEPS = [
+OPEN = [STATUS.NEW, STATUS.ASSIGNED]
+KDD_ROLES = {Role.CASE_OFFICER.value, Role.APPROVER.value}
+WORKSPACE_ROLES = {*KDD_ROLES, Role.CONSULTEE.value}
+# The steps a person does, in the order of the process (a task page exists for each).
+HUMAN_STEPS = [
     "register",
     "check_completeness",
     "answer_overdue",
     "assess",
+    "consult",
     "consultation_overdue",
     "propose",
+    "approve",
     "interim_reply",
 ]
+OFFICER_STEPS = [step for step in HUMAN_STEPS if step not in ("consult", "approve")]
+# The steps the text version of the process diagram lists (waiting for the applicant too).
+LISTED_STEPS = [*HUMAN_STEPS[:2], "await_answer", *HUMAN_STEPS[2:]]
 STEP_DAYS = {  # how long a step may take before it shows as overdue
     "register": 3,
     "check_completeness": 7,
@@ -34,18 +94,28 @@ STEP_DAYS = {  # how long a step may take before it shows as overdue
 }
 
 
-def _tasks() -> QuerySet:
-    return ApplicationFlow.task_class.objects.filter(
-        process__flow_class=ApplicationFlow
-    ).select_related(
-        "owner",
-        "process__caseprocess__application__lead_organisation__county",
-        "process__caseprocess__application__call",
-    )
+def _nodes(names) -> list:
+    return [getattr(ApplicationFlow, name) for name in names]
 
 
-def _roles(user) -> set[str]:
-    return set(Membership.objects.filter(user=user).values_list("role", flat=True))
+def display_name(user) -> str:
+    if user is None:
+        return _("The system")
+    return user.get_full_name() or user.get_username()
+
+
+def has_workspace_role(user) -> bool:
+    return bool(roles_for_user(user) & WORKSPACE_ROLES)
+
+
+def is_case_officer(user) -> bool:
+    return Role.CASE_OFFICER.value in roles_for_user(user)
+
+
+def sees_internal_notes(user, application: Application) -> bool:
+    """KDD sees its assessment notes, proposals and the case history at once; a consulted
+    ministry only after the decision (they are KDD's internal preparation until then)."""
+    return bool(roles_for_user(user) & KDD_ROLES) or application.status in DECIDED_STATUSES
 
 
 def _consultee_ministries(user) -> list[str]:
@@ -56,24 +126,162 @@ def _consultee_ministries(user) -> list[str]:
     )
 
 
-def _steps(names) -> list:
-    return [getattr(ApplicationFlow, name) for name in names]
+def step_title(name: str) -> str:
+    node = getattr(ApplicationFlow, name)
+    return str(node.task_title or name)
+
+
+def step_choices() -> list[tuple[str, str]]:
+    return [(name, step_title(name)) for name in HUMAN_STEPS]
+
+
+def case_process_get(pk) -> CaseProcess:
+    return CaseProcess.objects.select_related("application__lead_organisation").get(pk=pk)
+
+
+def case_process(task) -> CaseProcess:
+    """The task's process as our CaseProcess, with its application.
+
+    Under the services' process lock that is the process loaded (once) after taking the
+    lock, which the engine's activations share; otherwise it is read from the database.
+    """
+    if type(task).process.is_cached(task):
+        process = task.process
+        if not isinstance(process, CaseProcess):
+            process = process.caseprocess  # selected with the task by task_get and the lists
+        if CaseProcess.application.is_cached(process):
+            return process
+    return case_process_get(task.process_id)
+
+
+# --- the four-eyes rule ------------------------------------------------------------------------
+
+APPROVER_ONLY = gettext_lazy("Only a leader with the approver role can take this task.")
+FOUR_EYES = gettext_lazy("You cannot approve your own proposal (four-eyes principle).")
+
+
+def pending_proposals() -> QuerySet[DecisionProposal]:
+    """Proposals awaiting an approver's decision (the database allows one per application)."""
+    return DecisionProposal.objects.filter(status=ProposalStatus.PENDING)
+
+
+def pending_proposal(application_id: int) -> DecisionProposal | None:
+    return (
+        pending_proposals()
+        .filter(application_id=application_id)
+        .select_related("proposed_by")
+        .first()
+    )
+
+
+def review_refusal(user, proposal: DecisionProposal | None) -> str | None:
+    """Why ``user`` may not approve or return ``proposal``, or None when they may: a leader
+    with the approver role at KDD who did not make it (four eyes). The same rule as
+    ``trials.services.proposal_approve``/``proposal_return`` check under the row lock, and the
+    database's ``proposal_four_eyes`` constraint."""
+    if not is_ministry_officer(user, Role.APPROVER):
+        return str(APPROVER_ONLY)
+    if proposal is not None and proposal.proposed_by_id == user.pk:
+        return str(FOUR_EYES)
+    return None
+
+
+def may_review(user, proposal: DecisionProposal) -> bool:
+    """Who may approve or return a proposal (the four-eyes rule; see ``review_refusal``)."""
+    return review_refusal(user, proposal) is None
+
+
+def _own_pending_approvals(user) -> Q:
+    """The approval tasks of ``user``'s own pending proposals: ``review_refusal`` as a
+    filter, so they never list, show or offer a proposer the approval of their proposal."""
+    return Q(
+        flow_task=ApplicationFlow.approve,
+        process__caseprocess__application__in=pending_proposals()
+        .filter(proposed_by=user)
+        .values("application_id"),
+    )
+
+
+# --- who may take a task -----------------------------------------------------------------------
+
+
+def task_refusal(user, task) -> str | None:
+    """Why ``user`` may not take or be given ``task`` by role, or None when they may: staff
+    of the consulted ministry for a consultation, an approver who did not make the proposal
+    for the approval, a KDD case officer for every other step."""
+    node = task.flow_task
+    if node is ApplicationFlow.consult:
+        ministry = (task.data or {}).get("ministry", "")
+        if not user_has_role_in(user, Role.CONSULTEE, organisation_code=ministry):
+            return _("Only staff of the consulted ministry can take this task.")
+        return None
+    if node is ApplicationFlow.approve:
+        return review_refusal(user, pending_proposal(case_process(task).application_id))
+    if not user_has_role(user, Role.CASE_OFFICER):
+        return _("Only a case officer at the ministry can take this task.")
+    return None
+
+
+def may_take(user, task) -> bool:
+    """May ``user`` take ``task`` from the queue now (role, four eyes and the node's own
+    permission)?"""
+    return task_refusal(user, task) is None and task.flow_task.can_assign(user, task)
+
+
+def may_hand_on(user, task) -> bool:
+    """May ``user`` give ``task`` to someone else: its holder, anyone while it waits in the
+    queue, or a case officer (who distributes the ministry's work)?"""
+    return task.owner_id in (None, user.pk) or is_case_officer(user)
+
+
+def task_gone_reason(task, user=None) -> str:
+    """Why ``task`` is no longer open to ``user``, in words (the 409 of pages and API):
+    taken by someone else, already completed, or closed because the case was withdrawn."""
+    if task.status == STATUS.ASSIGNED and task.owner_id is not None:
+        if user is not None and task.owner_id == user.pk:
+            return _("You already have this task.")
+        return _("%(name)s has already taken this task.") % {"name": display_name(task.owner)}
+    if task.status == STATUS.NEW:
+        return _("Nobody has this task now: it is back in the queue.")
+    if task.status == STATUS.DONE:
+        if user is not None and task.owner_id == user.pk:
+            return _("You have already completed this task.")
+        if task.owner_id is None:
+            return _("This task has already been completed.")
+        return _("%(name)s has already completed this task.") % {"name": display_name(task.owner)}
+    if case_process(task).application.status == ApplicationStatus.WITHDRAWN:
+        return _("The application has been withdrawn, so this task is closed.")
+    return _("This task is no longer needed: the case has moved on.")
+
+
+# --- lists of tasks ----------------------------------------------------------------------------
+
+
+def _tasks() -> QuerySet:
+    return ApplicationFlow.task_class.objects.filter(
+        process__flow_class=ApplicationFlow
+    ).select_related(
+        "owner",
+        "process__caseprocess__application__lead_organisation__county",
+        "process__caseprocess__application__call",
+    )
 
 
 def tasks_for_user(user) -> QuerySet:
-    """Every open task ``user`` could see in their inbox or queue."""
+    """Every open task ``user`` could see in their inbox or queue: their own, and those their
+    roles may take; never the approval of their own proposal."""
     if not user.is_authenticated:
         return ApplicationFlow.task_class.objects.none()
-    roles = _roles(user)
+    roles = roles_for_user(user)
     visible = Q(owner=user)
     if Role.CASE_OFFICER in roles:
-        visible |= Q(flow_task__in=_steps(OFFICER_STEPS))
+        visible |= Q(flow_task__in=_nodes(OFFICER_STEPS))
     if Role.APPROVER in roles:
         visible |= Q(flow_task=ApplicationFlow.approve)
     ministries = _consultee_ministries(user)
     if ministries:
         visible |= Q(flow_task=ApplicationFlow.consult, data__ministry__in=ministries)
-    return _tasks().filter(visible, status__in=[STATUS.NEW, STATUS.ASSIGNED])
+    return _tasks().filter(visible, status__in=OPEN).exclude(_own_pending_approvals(user))
 
 
 def inbox(user) -> QuerySet:
@@ -81,15 +289,8 @@ def inbox(user) -> QuerySet:
 
 
 def queue(user) -> QuerySet:
-    """Unassigned tasks ``user``'s roles may take (never their own proposal to approve)."""
-    tasks = tasks_for_user(user).filter(owner__isnull=True, status=STATUS.NEW)
-    own_proposals = DecisionProposal.objects.filter(proposed_by=user, status="pending").values(
-        "application_id"
-    )
-    return tasks.exclude(
-        flow_task=ApplicationFlow.approve,
-        process__caseprocess__application__in=own_proposals,
-    ).order_by("created")
+    """Unassigned tasks ``user``'s roles may take."""
+    return tasks_for_user(user).filter(owner__isnull=True, status=STATUS.NEW).order_by("created")
 
 
 def filter_tasks(tasks: QuerySet, *, step="", call="", municipality="", ministry="") -> QuerySet:
@@ -110,10 +311,6 @@ def filter_tasks(tasks: QuerySet, *, step="", call="", municipality="", ministry
             )
         ).distinct()
     return tasks
-
-
-def application_of(task) -> Application:
-    return task.process.caseprocess.application
 
 
 @dataclass
@@ -144,13 +341,276 @@ def task_rows(tasks) -> list[TaskRow]:
         rows.append(
             TaskRow(
                 task=task,
-                application=application_of(task),
+                application=task.process.caseprocess.application,
                 step=name,
                 title=str(task.flow_task.task_title or name),
                 due=due,
             )
         )
     return rows
+
+
+def open_steps_by_process(process_ids) -> dict[int, list[TaskRow]]:
+    """The open person tasks of each process, with their titles and due dates."""
+    tasks = (
+        ApplicationFlow.task_class.objects.filter(
+            process_id__in=list(process_ids),
+            status__in=OPEN,
+            flow_task__in=_nodes(HUMAN_STEPS),
+        )
+        .select_related("owner", "process__caseprocess__application")
+        .order_by("created", "pk")
+    )
+    steps: dict[int, list[TaskRow]] = {}
+    for row in task_rows(list(tasks)):
+        steps.setdefault(row.task.process_id, []).append(row)
+    return steps
+
+
+# --- one task ----------------------------------------------------------------------------------
+
+
+def _pk(value) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError) as exc:
+        raise Http404 from exc
+
+
+def task_get(pk) -> object:
+    """A task of the case process with its case; 404 for anything else."""
+    try:
+        return (
+            ApplicationFlow.task_class.objects.filter(process__flow_class=ApplicationFlow)
+            .select_related(
+                "owner",
+                "process__caseprocess__application__lead_organisation",
+                "process__caseprocess__application__call",
+                "process__caseprocess__officer",
+            )
+            .get(pk=_pk(pk))
+        )
+    except ApplicationFlow.task_class.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def task_for_action(user, task_id):
+    """A person's task (of any status) in a case ``user`` may see; 404 otherwise.
+
+    Wider than the inbox on purpose: whether the user may take *this* task is the services'
+    call (403), and a task someone finished in between must answer 409, not 404.
+    """
+    task = task_get(task_id)
+    if task.flow_task.name not in HUMAN_STEPS or not (
+        cases_for_user(user).filter(pk=task.process_id).exists()
+    ):
+        raise Http404
+    return task
+
+
+def is_open(task) -> bool:
+    return task.status in OPEN
+
+
+@dataclass
+class TaskAccess:
+    """What ``user`` may do with one task (the page's buttons, the API's allowed_actions)."""
+
+    may_view: bool
+    may_work: bool = False  # fill in and complete the form now
+    may_claim: bool = False
+    may_unassign: bool = False
+    may_reassign: bool = False
+    refusal: str = ""  # why not, for one the user's roles would otherwise show (four eyes)
+
+    @property
+    def actions(self) -> list[str]:
+        flags = [
+            ("claim", self.may_claim),
+            ("unassign", self.may_unassign),
+            ("complete", self.may_work),
+            ("reassign", self.may_reassign),
+        ]
+        return [name for name, allowed in flags if allowed]
+
+
+def task_access(user, task, *, listed: bool = False) -> TaskAccess:
+    """Who may see an open task: its holder, and those whose roles let them take it (the
+    inbox and queue rules above), never the proposer on the approval step. ``listed``: the
+    task comes from ``tasks_for_user(user)`` already."""
+    if not user.is_authenticated or not is_open(task) or task.flow_task.name not in HUMAN_STEPS:
+        return TaskAccess(may_view=False)
+    if task.flow_task is ApplicationFlow.approve and is_ministry_officer(user, Role.APPROVER):
+        refusal = review_refusal(user, pending_proposal(case_process(task).application_id))
+        if refusal:
+            return TaskAccess(may_view=False, refusal=refusal)
+    own = task.owner_id == user.pk
+    if not (own or listed or tasks_for_user(user).filter(pk=task.pk).exists()):
+        return TaskAccess(may_view=False)
+    may_claim = task.status == STATUS.NEW and may_take(user, task)
+    return TaskAccess(
+        may_view=True,
+        may_work=(own and task.status == STATUS.ASSIGNED) or may_claim,
+        may_claim=may_claim,
+        may_unassign=task.status == STATUS.ASSIGNED and task.flow_task.can_unassign(user, task),
+        may_reassign=may_hand_on(user, task),
+    )
+
+
+def task_get_for_user(user, task_id):
+    """An open task in ``user``'s inbox or queue; 404 otherwise (403 with the reason for the
+    approval of their own proposal)."""
+    task = task_get(task_id)
+    access = task_access(user, task)
+    if access.refusal:
+        raise PermissionDenied(access.refusal)
+    if not access.may_view:
+        raise Http404
+    return task
+
+
+def eligible_assignees(task) -> QuerySet:
+    """People the task may be given to: consultees of the consulted ministry, approvers other
+    than the proposer, or KDD's case officers; never the present holder."""
+    node = task.flow_task
+    memberships = Membership.objects.all()
+    if node is ApplicationFlow.consult:
+        memberships = memberships.filter(
+            role=Role.CONSULTEE, organisation__code=task.data.get("ministry", "")
+        )
+    elif node is ApplicationFlow.approve:
+        memberships = memberships.filter(role=Role.APPROVER)
+    else:
+        memberships = memberships.filter(
+            role=Role.CASE_OFFICER, organisation__code=DECIDING_MINISTRY
+        )
+    users = get_user_model().objects.filter(pk__in=memberships.values("user_id"), is_active=True)
+    if node is ApplicationFlow.approve:
+        users = users.exclude(
+            pk__in=pending_proposals()
+            .filter(application_id=case_process(task).application_id)
+            .values("proposed_by_id")
+        )
+    if task.owner_id:
+        users = users.exclude(pk=task.owner_id)
+    return users.order_by("first_name", "last_name", "username")
+
+
+def task_consultation(task) -> Consultation | None:
+    """The consultation a consult task answers, or a consultation_overdue task is about (the
+    consult task its deadline timer was attached to carries it)."""
+    consultation_id = (task.data or {}).get("consultation")
+    if consultation_id is None and task.flow_task is ApplicationFlow.consultation_overdue:
+        timer = task.previous.first()
+        host = timer.previous.first() if timer is not None else None
+        consultation_id = (host.data or {}).get("consultation") if host is not None else None
+    if not consultation_id:
+        return None
+    return (
+        Consultation.objects.select_related("ministry", "sent_by", "letter")
+        .prefetch_related(
+            Prefetch(
+                "exemptions",
+                queryset=ExemptionRequest.objects.select_related("provision__act__ministry"),
+            )
+        )
+        .filter(pk=consultation_id)
+        .first()
+    )
+
+
+def returned_proposal(application: Application) -> DecisionProposal | None:
+    """The last proposal the approver sent back, if the latest one was."""
+    latest = (
+        DecisionProposal.objects.filter(application=application)
+        .select_related("proposed_by", "reviewed_by")
+        .order_by("-proposed_at", "-pk")
+        .first()
+    )
+    if latest is not None and latest.status == ProposalStatus.RETURNED:
+        return latest
+    return None
+
+
+def open_information_request(application: Application) -> InformationRequest | None:
+    return application.information_requests.filter(answered_at__isnull=True).first()
+
+
+@dataclass
+class TaskContext:
+    """What the page and the API show of one task: the case, what its step needs, and what
+    the user may do with it."""
+
+    task: object
+    row: TaskRow
+    application: Application
+    access: TaskAccess
+    exemptions: list  # the application's, each with ``warnings``
+    step_exemptions: list  # those the step is about (a consultation's, or all)
+    show_notes: bool
+    suggestions: dict = field(default_factory=dict)  # assess: the register's suggestions
+    consultation: Consultation | None = None
+    proposal: DecisionProposal | None = None  # approve: pending; propose: the last returned
+    answers: dict = field(default_factory=dict)  # propose, approve: answers per exemption
+    information_request: InformationRequest | None = None
+    interim_replies: list = field(default_factory=list)
+    assignees: QuerySet | None = None  # who the user may give the task to
+
+    @property
+    def step(self) -> str:
+        return self.row.step
+
+    @property
+    def interim_reply(self) -> InterimReply | None:
+        return self.interim_replies[0] if self.interim_replies else None
+
+
+def task_context(user, task, access: TaskAccess | None = None) -> TaskContext:
+    """Everything one task shows, for the task page and the API's task detail alike."""
+    access = access or task_access(user, task)
+    application = application_for_case(case_process(task).application_id)
+    name = task.flow_task.name
+    exemptions = list(application.exemption_requests.all())  # the prefetched instances
+    attach_warnings(exemptions)
+    show_notes = sees_internal_notes(user, application)
+    if not show_notes:
+        hide_internal_notes(exemptions)
+    context = TaskContext(
+        task=task,
+        row=task_rows([task])[0],
+        application=application,
+        access=access,
+        exemptions=exemptions,
+        step_exemptions=exemptions,
+        show_notes=show_notes,
+    )
+    if name in ("consult", "consultation_overdue"):
+        context.consultation = task_consultation(task)
+    if name == "consult":
+        context.step_exemptions = (
+            list(context.consultation.exemptions.all()) if context.consultation else []
+        )
+        attach_warnings(context.step_exemptions)
+        if not show_notes:
+            hide_internal_notes(context.step_exemptions)
+    elif name == "assess":
+        context.suggestions = {e.pk: assessment_suggestion(e) for e in exemptions}
+    elif name in ("propose", "approve"):
+        context.answers = answers_by_exemption(consultations_of(application))
+        if name == "approve":
+            context.proposal = pending_proposal(application.pk)
+        else:
+            context.proposal = returned_proposal(application)
+    elif name in ("answer_overdue", "check_completeness"):
+        context.information_request = open_information_request(application)
+    elif name == "interim_reply":
+        context.interim_replies = list(application.interim_replies.all())
+    if access.may_reassign:
+        context.assignees = eligible_assignees(task)
+    return context
+
+
+# --- a case ------------------------------------------------------------------------------------
 
 
 def cases_for_user(user) -> QuerySet[CaseProcess]:
@@ -160,8 +620,7 @@ def cases_for_user(user) -> QuerySet[CaseProcess]:
     )
     if not user.is_authenticated:
         return processes.none()
-    roles = _roles(user)
-    if roles & {Role.CASE_OFFICER, Role.APPROVER}:
+    if roles_for_user(user) & KDD_ROLES:
         return processes
     ministries = _consultee_ministries(user)
     if ministries:
@@ -171,13 +630,306 @@ def cases_for_user(user) -> QuerySet[CaseProcess]:
     return processes.none()
 
 
-def open_steps(process: CaseProcess) -> list:
-    return list(
-        ApplicationFlow.task_class.objects.filter(
-            process=process, status__in=[STATUS.NEW, STATUS.ASSIGNED, STATUS.SCHEDULED]
-        ).select_related("owner")
+def case_for_user(user, application_pk) -> CaseProcess:
+    """The case process of an application ``user`` may handle or was consulted on; else 404."""
+    try:
+        return cases_for_user(user).get(application_id=_pk(application_pk))
+    except CaseProcess.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def application_for_case(application_pk) -> Application:
+    return (
+        Application.objects.select_related("lead_organisation", "call", "preliminary", "created_by")
+        .prefetch_related(
+            "co_applicants",
+            "purposes",
+            "contacts__organisation",
+            Prefetch(
+                "exemption_requests",
+                queryset=ExemptionRequest.objects.select_related(
+                    "provision__act__ministry", "assessed_by"
+                ),
+            ),
+            Prefetch(
+                "attachments",
+                queryset=Attachment.objects.select_related("organisation", "uploaded_by"),
+            ),
+            "information_requests",
+            Prefetch("interim_replies"),
+        )
+        .get(pk=application_pk)
     )
 
 
-def latest_interim_reply(application) -> InterimReply | None:
-    return application.interim_replies.first()
+def case_numbers(applications) -> dict[int, str]:
+    """Case numbers (``2026/000012``) by application id, in one query."""
+    ids = [str(a.pk) for a in applications]
+    cases = CaseFile.objects.filter(
+        content_type=ContentType.objects.get_for_model(Application), object_id__in=ids
+    ).only("year", "sequence", "object_id")
+    return {int(case.object_id): case.number for case in cases}
+
+
+def attach_warnings(exemptions) -> None:
+    """Set ``warnings`` on each exemption: the § 4 limits covering its provision and the
+    act's own trial provision (legal.selectors.provision_warnings, for all in one query)."""
+    provisions = [e.provision for e in exemptions if e.provision_id is not None]
+    attach_limits(provisions)
+    for exemption in exemptions:
+        if exemption.provision_id is None:
+            exemption.warnings = []
+            continue
+        exemption.warnings = provision_warnings(exemption.provision)
+
+
+def hide_internal_notes(exemptions) -> None:
+    """Blank KDD's assessment notes on these (unsaved) instances, for those who may not see
+    them yet (``sees_internal_notes``)."""
+    for exemption in exemptions:
+        exemption.assessment_note = ""
+
+
+def consultations_of(application: Application) -> list[Consultation]:
+    return list(
+        application.consultations.select_related("ministry", "answered_by", "answer_entry")
+        .prefetch_related(
+            Prefetch(
+                "answers",
+                queryset=ConsultationAnswer.objects.select_related("exemption__provision__act"),
+            ),
+            "exemptions",
+        )
+        .order_by("sent_at", "ministry__name")
+    )
+
+
+def answers_by_exemption(consultations: list[Consultation]) -> dict[int, list[ConsultationAnswer]]:
+    """Each exemption's consultation answers (with the consultation and its ministry)."""
+    result: dict[int, list[ConsultationAnswer]] = {}
+    for consultation in consultations:
+        for answer in consultation.answers.all():
+            answer.consultation = consultation
+            result.setdefault(answer.exemption_id, []).append(answer)
+    return result
+
+
+def proposals_of(application: Application) -> list[DecisionProposal]:
+    return list(
+        application.proposals.select_related("proposed_by", "reviewed_by").order_by(
+            "proposed_at", "pk"
+        )
+    )
+
+
+def case_history(application: Application) -> list[AuditEvent]:
+    """The audit trail of the application and of its case file, oldest first."""
+    events = list(audit_events_for(application))
+    case = case_for(application)
+    if case is not None:
+        events += list(audit_events_for(case))
+    return sorted(events, key=lambda event: (event.created_at, event.pk))
+
+
+# --- documents: who may download what ----------------------------------------------------------
+
+
+def downloadable_attachments(user, application: Application) -> set[int]:
+    """Attachments ``user`` may fetch through the portal's download view."""
+    return set(
+        attachments_for_user(user).filter(application=application).values_list("pk", flat=True)
+    )
+
+
+def journal_of(case: CaseFile | None) -> list[JournalEntry]:
+    if case is None:
+        return []
+    return list(case_journal(case).select_related("case").order_by("number_in_case"))
+
+
+def journal_documents_by_source(entries: list[JournalEntry], model) -> dict[int, JournalDocument]:
+    """Journal documents that register a stored object of ``model`` (e.g. an attachment)."""
+    content_type = ContentType.objects.get_for_model(model)
+    found = {}
+    for entry in entries:
+        for document in entry.documents.all():
+            if document.source_type_id == content_type.pk and document.source_id:
+                found[int(document.source_id)] = document
+    return found
+
+
+def document_is_downloadable(document: JournalDocument) -> bool:
+    """A stored file, or an application's attachment it registers."""
+    return bool(document.file) or (
+        document.source_type_id == ContentType.objects.get_for_model(Attachment).pk
+        and bool(document.source_id)
+    )
+
+
+def journal_document_for_user(user, pk) -> JournalDocument:
+    """A journal document of a case ``user`` may see (the case page's rule); else 404.
+
+    The one place the workspace decides who may download a case's journal document (the
+    page's link and the API's ``download_url`` both lead here).
+    """
+    try:
+        document = JournalDocument.objects.select_related("entry__case").get(pk=_pk(pk))
+    except JournalDocument.DoesNotExist as exc:
+        raise Http404 from exc
+    case = document.entry.case
+    if case.content_type_id != ContentType.objects.get_for_model(Application).pk:
+        raise Http404
+    if not cases_for_user(user).filter(application_id=case.object_id).exists():
+        raise Http404
+    return document
+
+
+def case_document_for_user(user, application_id, document_id) -> JournalDocument:
+    """A document in the journal of case ``application_id``, if ``user`` may see it; else 404."""
+    document = journal_document_for_user(user, document_id)
+    if document.entry.case.object_id != str(_pk(application_id)):
+        raise Http404
+    return document
+
+
+# --- the process: diagram and list -------------------------------------------------------------
+
+
+def process_tasks(process: CaseProcess) -> list:
+    return list(
+        ApplicationFlow.task_class.objects.filter(process=process)
+        .select_related("owner", "process__caseprocess__application")
+        .order_by("created", "pk")
+    )
+
+
+@dataclass
+class StepState:
+    name: str
+    title: str
+    state: str  # "current", "done" or "pending"
+    open_tasks: list = field(default_factory=list)
+
+
+def process_steps(tasks: list) -> list[StepState]:
+    """The steps of the process with where the case is: the text version of the diagram."""
+    steps = []
+    for name in LISTED_STEPS:
+        node = getattr(ApplicationFlow, name)
+        mine = [task for task in tasks if task.flow_task is node]
+        open_tasks = [task for task in mine if task.status in OPEN]
+        if open_tasks:
+            state = "current"
+        elif any(task.status == STATUS.DONE for task in mine):
+            state = "done"
+        else:
+            state = "pending"
+        steps.append(StepState(name, step_title(name), state, open_tasks))
+    return steps
+
+
+def process_diagram(process: CaseProcess, label: str) -> str:
+    """viewflow's SVG chart of the flow with each node's status, named by ``label``."""
+    grid = chart.calc_layout_data(ApplicationFlow)
+    chart.calc_cell_status(ApplicationFlow, grid, process.pk)
+    svg = chart.grid_to_svg(grid).strip()
+    return svg.replace(
+        "<svg ",
+        f'<svg role="img" aria-label="{escape(label)}" focusable="false" class="process-chart" ',
+        1,
+    )
+
+
+# --- the decision ------------------------------------------------------------------------------
+
+
+def decision_letter(application: Application) -> Letter:
+    """The decision letter as trials.services.casehandling renders it for the journal."""
+    return render_letter(
+        "decision",
+        {
+            "application": application,
+            "exemptions": list(application.exemption_requests.select_related("provision__act")),
+            "trial": getattr(application, "trial", None),
+            "case": case_for(application),
+        },
+        language=application.lead_organisation.letter_language,
+    )
+
+
+def decision_document(application: Application) -> JournalDocument | None:
+    """The stored PDF of the decision letter: the main document of the outgoing entry
+    journaled when the case was decided."""
+    case = case_for(application)
+    if case is None or application.decided_at is None:
+        return None
+    documents = (
+        JournalDocument.objects.filter(
+            entry__case=case,
+            entry__entry_type=EntryType.OUTGOING,
+            entry__registered_at__gte=application.decided_at,
+            is_main=True,
+        )
+        .exclude(file="")
+        .order_by("entry__number_in_case", "pk")
+    )
+    for document in documents:
+        if document.file.name.rsplit("/", 1)[-1].startswith("decision"):
+            return document
+    return None
+
+
+# --- a call decided as a batch -----------------------------------------------------------------
+
+
+@dataclass
+class BatchRow:
+    application: Application
+    exemptions: list
+    propose_task: object | None
+    may_propose: bool
+
+
+def calls_with_applications() -> QuerySet[Call]:
+    return Call.objects.filter(applications__process__isnull=False).distinct()
+
+
+def call_batch_rows(user, call: Call) -> list[BatchRow]:
+    """The call's submitted applications, each with its open propose task (if any) and
+    whether ``user`` may complete it here (it is theirs, or in the queue for them)."""
+    applications = list(
+        Application.objects.filter(call=call, process__isnull=False)
+        .select_related("lead_organisation")
+        .prefetch_related(
+            Prefetch(
+                "exemption_requests",
+                queryset=ExemptionRequest.objects.exclude(
+                    status=ExemptionStatus.WITHDRAWN
+                ).select_related("provision__act"),
+            )
+        )
+        .order_by("reference")
+    )
+    tasks = {
+        task.process.caseprocess.application_id: task
+        for task in ApplicationFlow.task_class.objects.filter(
+            flow_task=ApplicationFlow.propose,
+            status__in=OPEN,
+            process__caseprocess__application__in=applications,
+        ).select_related("owner", "process__caseprocess")
+    }
+    rows = []
+    for application in applications:
+        task = tasks.get(application.pk)
+        may = False
+        if task is not None and application.stage == Stage.PRELIMINARY:
+            may = task.owner_id == user.pk or (task.status == STATUS.NEW and may_take(user, task))
+        rows.append(
+            BatchRow(
+                application=application,
+                exemptions=list(application.exemption_requests.all()),
+                propose_task=task,
+                may_propose=may,
+            )
+        )
+    return rows

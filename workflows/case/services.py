@@ -7,30 +7,30 @@ is told so (HTTP 409), and nothing is recorded twice. The work of each step is d
 """
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 from viewflow.fsm.base import NoTransition
 from viewflow.workflow.status import PROCESS, STATUS
 
-from casework.choices import Role
-from casework.selectors import memberships_remembered, user_has_role, user_has_role_in
+from casework.selectors import memberships_remembered
 from casework.services import audit_record
 from trials import services as trials
-from trials.choices import Stage
-from trials.exceptions import ConflictError
-from trials.models import Consultation, DecisionProposal
+from trials.choices import Outcome, Stage
+from trials.models import Call, Consultation
+from workflows.case import selectors
 from workflows.case.flows import ApplicationFlow
 from workflows.case.models import CaseProcess
+from workflows.tasks import TaskDone, take, take_to_complete
 
 ACTIVE = [STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED, STATUS.SCHEDULED]
 
 
-class TaskDone(ConflictError):
-    def __init__(self):
-        super().__init__(_("Someone else has already done this task. Reload to see the case."))
+def _gone(task, actor=None) -> TaskDone:
+    """A TaskDone saying what happened to ``task``: taken, completed or the case withdrawn."""
+    return TaskDone(selectors.task_gone_reason(task, actor))
 
 
 # --- starting and the applicant's side (called through trials.hooks) ---------------------
@@ -83,57 +83,10 @@ def case_cancel(application, actor) -> None:
 
 
 def _check_may_work_on(actor, task) -> None:
-    """Role rules the task's permission string cannot express."""
-    node = task.flow_task
-    if node is ApplicationFlow.consult:
-        ministry = task.data.get("ministry", "")
-        if not user_has_role(actor, Role.CONSULTEE) or not user_has_role_in(
-            actor, Role.CONSULTEE, organisation_code=ministry
-        ):
-            raise PermissionDenied(_("Only staff of the consulted ministry can take this task."))
-    elif node is ApplicationFlow.approve:
-        if not user_has_role(actor, Role.APPROVER):
-            raise PermissionDenied(_("Only a leader with the approver role can take this task."))
-        proposal = _pending_proposal(task)
-        if proposal is not None and proposal.proposed_by_id == actor.pk:
-            raise PermissionDenied(_("You cannot approve your own proposal (four-eyes principle)."))
-    elif not user_has_role(actor, Role.CASE_OFFICER):
-        raise PermissionDenied(_("Only a case officer at the ministry can take this task."))
-
-
-def can_take(actor, task) -> bool:
-    try:
-        _check_may_work_on(actor, task)
-    except PermissionDenied:
-        return False
-    return task.flow_task.can_assign(actor, task)
-
-
-def _case_process_get(pk) -> CaseProcess:
-    return CaseProcess.objects.select_related("application__lead_organisation").get(pk=pk)
-
-
-def case_process(task) -> CaseProcess:
-    """The task's process as our CaseProcess, with its application.
-
-    Under ``_locked`` that is the process loaded (once) after taking the lock, which the
-    engine's activations share; otherwise it is read from the database.
-    """
-    if type(task).process.is_cached(task):
-        process = task.process
-        if isinstance(process, CaseProcess) and CaseProcess.application.is_cached(process):
-            return process
-    return _case_process_get(task.process_id)
-
-
-def _pending_proposal(task) -> DecisionProposal | None:
-    return (
-        DecisionProposal.objects.filter(
-            application_id=case_process(task).application_id, status="pending"
-        )
-        .select_related("proposed_by")
-        .first()
-    )
+    """The role and four-eyes rules of ``selectors.task_refusal``, as a refusal."""
+    refusal = selectors.task_refusal(actor, task)
+    if refusal:
+        raise PermissionDenied(refusal)
 
 
 def _locked(task, operation: Callable):
@@ -142,23 +95,20 @@ def _locked(task, operation: Callable):
         task.refresh_from_db()
         # One read of the locked process with its application, shared by the engine's
         # activations (which would otherwise read the process twice) and the handlers.
-        task.process = _case_process_get(task.process_id)
+        task.process = selectors.case_process_get(task.process_id)
         activation = task.flow_task.activation_class(task)
         try:
             return operation(task, activation)
         except NoTransition as exc:
-            raise TaskDone() from exc
+            raise _gone(task) from exc
 
 
 @transaction.atomic
 def task_claim(*, actor, task):
     def claim(task, activation):
         if task.status != STATUS.NEW:
-            raise TaskDone()
-        _check_may_work_on(actor, task)
-        if not task.flow_task.can_assign(actor, task):
-            raise PermissionDenied(_("You cannot take this task."))
-        activation.assign(actor)
+            raise _gone(task, actor)
+        take(task, activation, actor, check=lambda: _check_may_work_on(actor, task))
         _audit(actor, task, "task.claimed")
         return task
 
@@ -170,7 +120,7 @@ def task_claim(*, actor, task):
 def task_unassign(*, actor, task):
     def unassign(task, activation):
         if task.status != STATUS.ASSIGNED:
-            raise TaskDone()
+            raise _gone(task, actor)
         if not task.flow_task.can_unassign(actor, task):
             raise PermissionDenied(_("Only the person who has the task can put it back."))
         activation.unassign()
@@ -186,8 +136,8 @@ def task_reassign(*, actor, task, user):
 
     def reassign(task, activation):
         if task.status not in (STATUS.NEW, STATUS.ASSIGNED):
-            raise TaskDone()
-        if task.owner_id not in (None, actor.pk) and not user_has_role(actor, Role.CASE_OFFICER):
+            raise _gone(task, actor)
+        if not selectors.may_hand_on(actor, task):
             raise PermissionDenied(_("You cannot reassign this task."))
         try:
             _check_may_work_on(user, task)
@@ -205,7 +155,7 @@ def task_reassign(*, actor, task, user):
 
 
 def _audit(actor, task, action, data=None):
-    application = case_process(task).application
+    application = selectors.case_process(task).application
     audit_record(
         actor=actor,
         action=action,
@@ -220,7 +170,7 @@ def _audit(actor, task, action, data=None):
 
 def _register(actor, task, application, payload, files):
     trials.application_register(actor=actor, application=application)
-    process = case_process(task)
+    process = selectors.case_process(task)
     process.officer = actor
     process.save(update_fields=["officer"])
 
@@ -244,10 +194,8 @@ def _answer_overdue(actor, task, application, payload, files):
             actor=actor, application=application, reason=payload.get("reason", "")
         )
     elif action == "extend":
-        if not payload.get("due_date"):
-            raise ValidationError({"due_date": _("Give the new deadline.")})
         trials.information_request_extend(
-            actor=actor, application=application, due_date=payload["due_date"]
+            actor=actor, application=application, due_date=_new_deadline(payload)
         )
     elif action == "close":
         trials.application_close_without_answer(
@@ -294,9 +242,17 @@ def _assess(actor, task, application, payload, files):
 
 
 def _consultation(task) -> Consultation:
-    return Consultation.objects.select_related("ministry", "application").get(
-        pk=task.data["consultation"]
-    )
+    """The consultation a consult or consultation_overdue task is about."""
+    consultation = selectors.task_consultation(task)
+    if consultation is None:
+        raise TaskDone()
+    return consultation
+
+
+def _new_deadline(payload) -> object:
+    if not payload.get("due_date"):
+        raise ValidationError({"due_date": _("Give the new deadline.")})
+    return payload["due_date"]
 
 
 def _consult(actor, task, application, payload, files):
@@ -313,15 +269,11 @@ def _consult(actor, task, application, payload, files):
 
 
 def _consultation_overdue(actor, task, application, payload, files):
-    previous = task.previous.first()
-    host = previous.previous.first() if previous is not None else None
-    consultation = _consultation(host)
+    consultation = _consultation(task)
     action = payload.get("action")
     if action == "extend":
-        if not payload.get("due_date"):
-            raise ValidationError({"due_date": _("Give the new deadline.")})
         trials.consultation_extend(
-            actor=actor, consultation=consultation, due_date=payload["due_date"]
+            actor=actor, consultation=consultation, due_date=_new_deadline(payload)
         )
     elif action == "close":
         trials.consultation_close(
@@ -347,9 +299,9 @@ def _propose(actor, task, application, payload, files):
 
 
 def _approve(actor, task, application, payload, files):
-    proposal = _pending_proposal(task)
+    proposal = selectors.pending_proposal(application.pk)
     if proposal is None:
-        raise TaskDone()
+        raise TaskDone(_("The proposal has already been approved or returned."))
     if payload.get("decision") == "approve":
         trials.proposal_approve(actor=actor, proposal=proposal, comment=payload.get("comment", ""))
     elif payload.get("decision") == "return":
@@ -387,22 +339,16 @@ def task_complete(*, actor, task, payload: dict, files: dict | None = None):
     """Do the task's work through the domain services and move the process on."""
 
     def complete(task, activation):
-        checked = False  # the role rules, checked once in this transaction
-        if task.status == STATUS.NEW:
-            _check_may_work_on(actor, task)
-            checked = True
-            if not task.flow_task.can_assign(actor, task):
-                raise PermissionDenied(_("You cannot take this task."))
-            activation.assign(actor)
-        elif task.status != STATUS.ASSIGNED:
-            raise TaskDone()
-        if task.owner_id != actor.pk:
-            raise PermissionDenied(_("Someone else has this task."))
-        if not checked:
-            _check_may_work_on(actor, task)
+        take_to_complete(
+            task,
+            activation,
+            actor,
+            check=lambda: _check_may_work_on(actor, task),
+            gone=lambda: _gone(task, actor),
+        )
         handler = HANDLERS[task.flow_task.name]
         activation.start(None)
-        handler(actor, task, case_process(task).application, payload, files)
+        handler(actor, task, selectors.case_process(task).application, payload, files)
         activation.execute()
         return task
 
@@ -410,5 +356,47 @@ def task_complete(*, actor, task, payload: dict, files: dict | None = None):
         return _locked(task, complete)
 
 
-def user_by_username(username: str):
-    return get_user_model().objects.get(username=username)
+# --- a call decided as a batch -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class BatchProposed:
+    taken_forward: int
+    not_taken_forward: int
+
+
+@transaction.atomic
+def call_batch_propose(
+    *, actor, call: Call, forward: set[int], reasons: str, summary: str
+) -> BatchProposed:
+    """Propose a decision on each preliminary application of ``call`` whose propose task
+    ``actor`` may do (``selectors.call_batch_rows``): those whose id is in ``forward`` taken
+    forward (every exemption granted), the others not (every exemption refused with
+    ``reasons``), each with ``summary``; every proposal then awaits an approver.
+
+    All or nothing: when any proposal is refused, none is made, and the ValidationError
+    lists the refusals under each application's id. A task someone else did in between
+    raises TaskDone (nothing is proposed either).
+    """
+    rows = [row for row in selectors.call_batch_rows(actor, call) if row.may_propose]
+    if not rows:
+        raise ValidationError(_("No application of the call awaits a proposal."))
+    failed = {}
+    for row in rows:
+        taken = row.application.pk in forward
+        outcome = {
+            "outcome": Outcome.GRANTED if taken else Outcome.REFUSED,
+            "reasons": "" if taken else reasons,
+            "conditions": "",
+        }
+        payload = {"outcomes": {e.pk: dict(outcome) for e in row.exemptions}, "summary": summary}
+        try:
+            task_complete(actor=actor, task=row.propose_task, payload=payload)
+        except ValidationError as exc:
+            failed[str(row.application.pk)] = [
+                f"{row.application.reference}: {message}" for message in exc.messages
+            ]
+    if failed:
+        raise ValidationError(failed)
+    forward_count = sum(1 for row in rows if row.application.pk in forward)
+    return BatchProposed(forward_count, len(rows) - forward_count)

@@ -1,21 +1,28 @@
 """The case-handling workspace: inbox and queue, task pages, case pages, decision letters
-and the batch decision of a call. Thin views: reads through workflows.case.selectors/queries,
-every action through workflows.case.services. Plain HTML forms that work without JavaScript.
+and the batch decision of a call. Thin views: every read through workflows.case.selectors
+(the same reads the case API makes), every action through workflows.case.services. Plain
+HTML forms that work without JavaScript.
 """
 
 from django.contrib import messages
+from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from casework.choices import CaseStatus, Role
-from casework.selectors import case_for, ministry_list, roles_for_user
+from casework.choices import CaseStatus
+from casework.selectors import (
+    DocumentFile,
+    case_for,
+    journal_document_file,
+    memberships_remembered,
+    ministry_list,
+)
 from legal.choices import LimitKind
 from trials import selectors as trials_selectors
 from trials.choices import (
@@ -31,9 +38,10 @@ from trials.choices import (
 )
 from trials.exceptions import ConflictError
 from trials.models import Attachment, Call
-from trials.services import assessment_suggestion
-from workflows.case import queries, selectors, services
+from workflows.case import selectors, services
+from workflows.case.downloads import private_file_response
 from workflows.case.forms import STEP_FORMS, CallBatchForm, ReassignForm, TaskFilterForm
+from workflows.tasks import TaskDone
 
 SUCCESS_MESSAGES = {
     "register": gettext_lazy("The application is registered and the receipt is sent."),
@@ -113,12 +121,6 @@ STEP_STATES = {
 # --- helpers ------------------------------------------------------------------------------
 
 
-def _name(user) -> str:
-    if user is None:
-        return _("The system")
-    return user.get_full_name() or user.get_username()
-
-
 def _state_label(value: str) -> str:
     for choices in (ApplicationStatus, ExemptionStatus, ConsultationStatus, CaseStatus):
         try:
@@ -128,13 +130,19 @@ def _state_label(value: str) -> str:
     return value
 
 
+def _refuse(request, reason: str):
+    """403 with the reason on the page: the words the API gives in its 403."""
+    messages.error(request, reason)
+    raise PermissionDenied(reason)
+
+
 def _require_workspace(user) -> None:
-    if not queries.has_workspace_role(user):
+    if not selectors.has_workspace_role(user):
         raise PermissionDenied(_("Only staff of the ministries handle cases."))
 
 
 def _require_officer(user) -> None:
-    if Role.CASE_OFFICER not in roles_for_user(user):
+    if not selectors.is_case_officer(user):
         raise PermissionDenied(_("Only a case officer at the ministry can do this."))
 
 
@@ -143,8 +151,9 @@ def _case_url(application_id: int) -> str:
 
 
 def _conflict(request, application_id: int, exc: ConflictError):
-    if isinstance(exc, services.TaskDone):
-        messages.error(request, _("Someone else has already done this task."))
+    """Someone else was first: say what happened (the API's 409 text) on the case page."""
+    if isinstance(exc, TaskDone):
+        messages.error(request, str(exc))
     else:
         messages.error(
             request,
@@ -160,10 +169,9 @@ WARNING_TITLES = {
 }
 
 
-def _attach_warnings(exemptions) -> None:
-    """Set ``warning_list``: the § 4 limits and sector trial provisions the register flags."""
-    exemptions = list(exemptions)
-    queries.attach_warnings(exemptions)
+def _label_warnings(exemptions) -> None:
+    """Set ``warning_list`` from the ``warnings`` selectors.attach_warnings set: the § 4
+    limits and sector trial provisions the register flags, each with its title."""
     for exemption in exemptions:
         exemption.warning_list = [
             {"title": WARNING_TITLES.get(warning.kind, warning.kind), "text": warning.text}
@@ -184,8 +192,8 @@ def _application_context(application) -> dict:
 def _attachments(user, application, journal) -> list:
     """The application's attachments, each with ``url``: the portal's download view for
     those it serves the user, else the journal copy (consultees), else none."""
-    downloadable = queries.downloadable_attachments(user, application)
-    journaled = queries.journal_documents_by_source(journal, Attachment)
+    downloadable = selectors.downloadable_attachments(user, application)
+    journaled = selectors.journal_documents_by_source(journal, Attachment)
     attachments = list(application.attachments.all())
     for attachment in attachments:
         if attachment.pk in downloadable:
@@ -209,14 +217,14 @@ def inbox(request):
     _require_workspace(request.user)
     form = TaskFilterForm(
         request.GET or None,
-        steps=queries.step_choices(),
+        steps=selectors.step_choices(),
         calls=Call.objects.order_by("-opens_on"),
         ministries=ministry_list().order_by("name"),
     )
     filters = form.filters() if request.GET else {}
     mine = selectors.filter_tasks(selectors.inbox(request.user), **filters)
     waiting = selectors.filter_tasks(selectors.queue(request.user), **filters)
-    is_officer = Role.CASE_OFFICER in roles_for_user(request.user)
+    is_officer = selectors.is_case_officer(request.user)
     return render(
         request,
         "workflows/inbox.html",
@@ -225,7 +233,9 @@ def inbox(request):
             "filtered": any(filters.values()),
             "my_rows": selectors.task_rows(list(mine)),
             "queue_rows": selectors.task_rows(list(waiting)),
-            "calls": queries.calls_with_applications().order_by("-opens_on") if is_officer else [],
+            "calls": selectors.calls_with_applications().order_by("-opens_on")
+            if is_officer
+            else [],
         },
     )
 
@@ -234,176 +244,186 @@ def inbox(request):
 
 
 def _access_or_leave(request, task):
-    """The user's access to an open task; for a finished one, the case page (or 403)."""
-    if not queries.is_open(task):
-        application_id = queries.task_process(task).application_id
+    """The user's access to an open task; for a closed one, the case page with what
+    happened to it (or 403)."""
+    if not selectors.is_open(task):
+        application_id = selectors.case_process(task).application_id
         if selectors.cases_for_user(request.user).filter(application_id=application_id).exists():
+            reason = selectors.task_gone_reason(task, request.user)
             if request.method == "POST":
-                messages.error(request, _("Someone else has already done this task."))
+                messages.error(request, reason)
             else:
-                messages.info(request, _("This task is already done."))
+                messages.info(request, reason)
             return None, redirect(_case_url(application_id))
         raise PermissionDenied(_("You cannot see this task."))
-    access = queries.task_access(request.user, task)
+    access = selectors.task_access(request.user, task)
+    if access.refusal:
+        _refuse(request, access.refusal)
     if not access.may_view:
         raise PermissionDenied(_("You cannot see this task."))
     return access, None
 
 
-def _step_context(task, application) -> tuple[dict, dict]:
-    """(form kwargs, extra template context) of the task's step."""
-    name = task.flow_task.name
-    if name == "assess":
-        exemptions = [
-            e for e in application.exemption_requests.all() if e.status != ExemptionStatus.WITHDRAWN
-        ]
-        suggestions = {e.pk: assessment_suggestion(e) for e in exemptions}
-        for exemption in exemptions:
-            exemption.suggestion = suggestions[exemption.pk]
-            exemption.suggestion_label = (
-                Assessment(suggestions[exemption.pk]).label if suggestions[exemption.pk] else ""
-            )
-        return (
+def _active(exemptions) -> list:
+    return [e for e in exemptions if e.status != ExemptionStatus.WITHDRAWN]
+
+
+def _assess_step(context) -> tuple[dict, dict]:
+    exemptions = _active(context.exemptions)
+    for exemption in exemptions:
+        suggestion = context.suggestions.get(exemption.pk, "")
+        exemption.suggestion = suggestion
+        exemption.suggestion_label = Assessment(suggestion).label if suggestion else ""
+    preliminary = context.application.stage == Stage.PRELIMINARY
+    return (
+        {"exemptions": exemptions, "suggestions": context.suggestions, "preliminary": preliminary},
+        {},
+    )
+
+
+def _propose_step(context) -> tuple[dict, dict]:
+    exemptions = _active(context.exemptions)
+    for exemption in exemptions:
+        exemption.answers = context.answers.get(exemption.pk, [])
+    returned = context.proposal
+    return (
+        {"exemptions": exemptions, "previous": returned.outcomes if returned else None},
+        {"returned": returned},
+    )
+
+
+def _approve_step(context) -> tuple[dict, dict]:
+    proposal = context.proposal
+    rows = []
+    for exemption in context.exemptions if proposal is not None else []:
+        spec = proposal.outcomes.get(str(exemption.pk))
+        if spec is None:
+            continue
+        rows.append(
             {
-                "exemptions": exemptions,
-                "suggestions": suggestions,
-                "preliminary": application.stage == Stage.PRELIMINARY,
-            },
-            {},
+                "exemption": exemption,
+                "outcome": Outcome(spec["outcome"]).label,
+                "reasons": spec.get("reasons", ""),
+                "conditions": spec.get("conditions", ""),
+                "answers": context.answers.get(exemption.pk, []),
+            }
         )
-    if name == "consult":
-        consultation = queries.task_consultation(task)
-        exemptions = list(consultation.exemptions.all()) if consultation else []
-        _attach_warnings(exemptions)
-        return {"exemptions": exemptions}, {"consultation": consultation}
-    if name == "propose":
-        exemptions = [
-            e for e in application.exemption_requests.all() if e.status != ExemptionStatus.WITHDRAWN
-        ]
-        answers = queries.answers_by_exemption(queries.consultations_of(application))
-        for exemption in exemptions:
-            exemption.answers = answers.get(exemption.pk, [])
-        returned = queries.returned_proposal(application)
-        return (
-            {"exemptions": exemptions, "previous": returned.outcomes if returned else None},
-            {"returned": returned},
+    return {}, {"proposal": proposal, "proposal_rows": rows}
+
+
+STEP_PARTS = {
+    "assess": _assess_step,
+    "consult": lambda context: (
+        {"exemptions": context.step_exemptions},
+        {"consultation": context.consultation},
+    ),
+    "propose": _propose_step,
+    "approve": _approve_step,
+    "answer_overdue": lambda context: ({}, {"information_request": context.information_request}),
+    "check_completeness": lambda context: (
+        {},
+        {"information_request": context.information_request},
+    ),
+    "consultation_overdue": lambda context: ({}, {"consultation": context.consultation}),
+    "interim_reply": lambda context: ({}, {"interim_replies": context.interim_replies}),
+}
+
+
+def _step_parts(context) -> tuple[dict, dict]:
+    """(form kwargs, extra template context) of the task's step."""
+    parts = STEP_PARTS.get(context.step)
+    return parts(context) if parts is not None else ({}, {})
+
+
+def _task_post(request, context, form):
+    """Complete the task with the posted form: a redirect, or None to show the form again."""
+    task = context.task
+    if not context.access.may_work:
+        messages.error(
+            request,
+            _("%(name)s has this task now.") % {"name": selectors.display_name(task.owner)}
+            if task.owner_id
+            else _("You cannot do this task."),
         )
-    if name == "approve":
-        proposal = queries.pending_proposal(application)
-        rows = []
-        if proposal is not None:
-            answers = queries.answers_by_exemption(queries.consultations_of(application))
-            for exemption in application.exemption_requests.all():
-                spec = proposal.outcomes.get(str(exemption.pk))
-                if spec is None:
-                    continue
-                rows.append(
-                    {
-                        "exemption": exemption,
-                        "outcome": Outcome(spec["outcome"]).label,
-                        "reasons": spec.get("reasons", ""),
-                        "conditions": spec.get("conditions", ""),
-                        "answers": answers.get(exemption.pk, []),
-                    }
-                )
-        return {}, {"proposal": proposal, "proposal_rows": rows}
-    if name in ("answer_overdue", "check_completeness"):
-        return {}, {"information_request": queries.open_information_request(application)}
-    if name == "consultation_overdue":
-        return {}, {"consultation": queries.overdue_consultation(task)}
-    if name == "interim_reply":
-        return {}, {"interim_replies": list(application.interim_replies.all())}
-    return {}, {}
+        return redirect("workflows:task", task_pk=task.pk)
+    if not form.is_valid():
+        return None
+    try:
+        services.task_complete(
+            actor=request.user, task=task, payload=form.payload(), files=form.files_payload()
+        )
+    except ValidationError as exc:
+        form.add_service_errors(exc)
+        task.refresh_from_db()  # the failed attempt may have touched it
+        return None
+    except ConflictError as exc:
+        return _conflict(request, context.application.pk, exc)
+    except PermissionDenied as exc:
+        _refuse(request, str(exc))
+    messages.success(request, SUCCESS_MESSAGES[context.step])
+    return redirect(_case_url(context.application.pk))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def task_execute(request, task_pk: int, **kwargs):
-    """The page of one task: the case in brief and the step's form (viewflow's view of every
-    human node of ApplicationFlow)."""
-    task = queries.task_get(task_pk)
+    """The page of one task: the case in brief and the step's form (the page of every
+    human node of ApplicationFlow); ``selectors.task_context`` is the API's task detail too."""
+    task = selectors.task_get(task_pk)
     access, leave = _access_or_leave(request, task)
     if leave is not None:
         return leave
-    process = queries.task_process(task)
-    application = queries.application_for_case(process.application_id)
-    name = task.flow_task.name
-    exemptions = list(application.exemption_requests.all())  # the prefetched instances
-    _attach_warnings(exemptions)
-    form_kwargs, extra = _step_context(task, application)
-    form_class = STEP_FORMS[name]
-
+    context = selectors.task_context(request.user, task, access)
+    _label_warnings(context.exemptions)
+    _label_warnings(context.step_exemptions)
+    form_kwargs, extra = _step_parts(context)
+    form_class = STEP_FORMS[context.step]
     if request.method == "POST":
-        if not access.may_work:
-            messages.error(
-                request,
-                _("%(name)s has this task now.") % {"name": _name(task.owner)}
-                if task.owner_id
-                else _("You cannot do this task."),
-            )
-            return redirect("workflows:task", task_pk=task.pk)
         form = form_class(request.POST, request.FILES, **form_kwargs)
-        if form.is_valid():
-            try:
-                services.task_complete(
-                    actor=request.user,
-                    task=task,
-                    payload=form.payload(),
-                    files=form.files_payload(),
-                )
-            except ValidationError as exc:
-                form.add_service_errors(exc)
-                task = queries.task_get(task.pk)  # the failed attempt may have touched it
-            except ConflictError as exc:
-                return _conflict(request, application.pk, exc)
-            else:
-                messages.success(request, SUCCESS_MESSAGES[name])
-                return redirect(_case_url(application.pk))
+        done = _task_post(request, context, form)
+        if done is not None:
+            return done
     else:
         form = form_class(**form_kwargs)
-
-    row = selectors.task_rows([task])[0]
-    reassign_form = None
-    if access.may_reassign:
-        users = queries.eligible_assignees(task)
-        if users.exists():
-            reassign_form = ReassignForm(users=users, auto_id="reassign_%s")
-    context = {
-        "exemptions": exemptions,
+    users = context.assignees
+    application = context.application
+    page = {
+        "exemptions": context.exemptions,
         "attachments": _attachments(
-            request.user, application, queries.journal_of(case_for(application))
+            request.user, application, selectors.journal_of(case_for(application))
         ),
-        "task": task,
-        "row": row,
-        "step": name,
-        "step_template": f"workflows/steps/{name}.html",
-        "submit_label": SUBMIT_LABELS[name],
-        "title": row.title,
-        "process": process,
+        "task": context.task,
+        "row": context.row,
+        "step": context.step,
+        "step_template": f"workflows/steps/{context.step}.html",
+        "submit_label": SUBMIT_LABELS[context.step],
+        "title": context.row.title,
+        "process": selectors.case_process(task),
         "application": application,
         "access": access,
         "form": form if access.may_work else None,
-        "reassign_form": reassign_form,
+        "reassign_form": ReassignForm(users=users, auto_id="reassign_%s") if users else None,
         "files_lost": request.method == "POST" and bool(request.FILES),
-        **_application_context(application),
-        **extra,
     }
-    return render(request, "workflows/task.html", context)
+    return render(
+        request,
+        "workflows/task.html",
+        {**page, **_application_context(application), **extra},
+    )
 
 
 def _task_action(request, task_pk: int, action, success: str, *, back_to_task: bool):
-    task = queries.task_get(task_pk)
-    access, leave = _access_or_leave(request, task)
+    task = selectors.task_get(task_pk)
+    _access, leave = _access_or_leave(request, task)
     if leave is not None:
         return leave
-    application_id = queries.task_process(task).application_id
+    application_id = selectors.case_process(task).application_id
     try:
-        action(task, access)
+        action(task)
     except ConflictError as exc:
-        if isinstance(exc, services.TaskDone):
-            messages.error(request, _("Someone else has already taken or done this task."))
-            return redirect(_case_url(application_id))
         return _conflict(request, application_id, exc)
+    except PermissionDenied as exc:
+        _refuse(request, str(exc))
     messages.success(request, success)
     if back_to_task:
         return redirect("workflows:task", task_pk=task.pk)
@@ -413,7 +433,7 @@ def _task_action(request, task_pk: int, action, success: str, *, back_to_task: b
 @login_required
 @require_POST
 def task_claim(request, task_pk: int):
-    def claim(task, access):
+    def claim(task):
         services.task_claim(actor=request.user, task=task)
 
     return _task_action(request, task_pk, claim, _("The task is yours now."), back_to_task=True)
@@ -422,7 +442,7 @@ def task_claim(request, task_pk: int):
 @login_required
 @require_POST
 def task_unassign(request, task_pk: int):
-    def unassign(task, access):
+    def unassign(task):
         services.task_unassign(actor=request.user, task=task)
 
     return _task_action(
@@ -433,18 +453,20 @@ def task_unassign(request, task_pk: int):
 @login_required
 @require_POST
 def task_reassign(request, task_pk: int):
-    task = queries.task_get(task_pk)
+    task = selectors.task_get(task_pk)
     access, leave = _access_or_leave(request, task)
     if leave is not None:
         return leave
     if not access.may_reassign:
         raise PermissionDenied(_("You cannot reassign this task."))
-    form = ReassignForm(request.POST, users=queries.eligible_assignees(task))
+    # Any active person here: whether they may do the step is the service's answer, in the
+    # words the API gives (the page offers only ``selectors.eligible_assignees``).
+    form = ReassignForm(request.POST, users=get_user_model().objects.filter(is_active=True))
     if not form.is_valid():
         messages.error(request, " ".join(form.errors.get("user", [])))
         return redirect("workflows:task", task_pk=task.pk)
     user = form.cleaned_data["user"]
-    application_id = queries.task_process(task).application_id
+    application_id = selectors.case_process(task).application_id
     try:
         services.task_reassign(actor=request.user, task=task, user=user)
     except ValidationError as exc:
@@ -452,7 +474,9 @@ def task_reassign(request, task_pk: int):
         return redirect("workflows:task", task_pk=task.pk)
     except ConflictError as exc:
         return _conflict(request, application_id, exc)
-    messages.success(request, _("%(name)s has the task now.") % {"name": _name(user)})
+    messages.success(
+        request, _("%(name)s has the task now.") % {"name": selectors.display_name(user)}
+    )
     if user == request.user:
         return redirect("workflows:task", task_pk=task.pk)
     return redirect(_case_url(application_id))
@@ -465,7 +489,7 @@ def _history_rows(events) -> list[dict]:
     return [
         {
             "at": event.created_at,
-            "who": _name(event.actor),
+            "who": selectors.display_name(event.actor),
             "action": ACTION_LABELS.get(event.action, event.action),
             "from_state": _state_label(event.from_state) if event.from_state else "",
             "to_state": _state_label(event.to_state) if event.to_state else "",
@@ -476,24 +500,26 @@ def _history_rows(events) -> list[dict]:
     ]
 
 
-@login_required
-@require_GET
-def case_detail(request, application_pk: int):
-    """Everything about one case: application, documents, journal, assessments,
-    consultations, open steps, the process and its history."""
-    process = queries.case_for_user(request.user, application_pk)
-    application = queries.application_for_case(process.application_id)
-    case = case_for(application)
-    journal = queries.journal_of(case)
-    consultations = queries.consultations_of(application)
-    answers = queries.answers_by_exemption(consultations)
+def _exemptions_context(application, *, sees_internal: bool) -> dict:
+    """The exemptions with their warnings and consultation answers; KDD's notes blanked for
+    those who may not see them yet."""
+    consultations = selectors.consultations_of(application)
+    answers = selectors.answers_by_exemption(consultations)
     exemptions = list(application.exemption_requests.all())
-    _attach_warnings(exemptions)
+    selectors.attach_warnings(exemptions)
+    _label_warnings(exemptions)
+    if not sees_internal:
+        selectors.hide_internal_notes(exemptions)
     for exemption in exemptions:
         exemption.answers = answers.get(exemption.pk, [])
+    return {"exemptions": exemptions, "consultations": consultations}
 
-    tasks = queries.process_tasks(process)
-    steps = queries.process_steps(tasks)
+
+def _process_context(user, process) -> dict:
+    """Where the case is: the steps as a list and a diagram, and its open tasks with what
+    ``user`` may do with each."""
+    tasks = selectors.process_tasks(process)
+    steps = selectors.process_steps(tasks)
     for step in steps:
         step.state_label = STEP_STATES[step.state]
     current = [step.title for step in steps if step.state == "current"]
@@ -507,47 +533,52 @@ def case_detail(request, application_pk: int):
         [
             task
             for task in tasks
-            if task.status in queries.OPEN and task.flow_task.name in queries.HUMAN_STEPS
+            if selectors.is_open(task) and task.flow_task.name in selectors.HUMAN_STEPS
         ]
     )
-    for row in open_rows:
-        row.access = queries.task_access(request.user, row.task)
+    with memberships_remembered(user):
+        for row in open_rows:
+            row.access = selectors.task_access(user, row.task)
+    return {
+        "open_rows": open_rows,
+        "steps": steps,
+        "current_steps": current,
+        "diagram": selectors.process_diagram(process, label),
+        "diagram_label": label,
+    }
 
-    attachments = _attachments(request.user, application, journal)
+
+@login_required
+@require_GET
+def case_detail(request, application_pk: int):
+    """Everything about one case: application, documents, journal, assessments,
+    consultations, open steps, the process and its history. A consulted ministry sees the
+    case, but not KDD's internal work before the decision: assessment notes, proposals and
+    the audit history (whose reasons carry them)."""
+    user = request.user
+    process = selectors.case_for_user(user, application_pk)
+    application = selectors.application_for_case(process.application_id)
+    sees_internal = selectors.sees_internal_notes(user, application)
+    case = case_for(application)
+    journal = selectors.journal_of(case)
     for entry in journal:
         for document in entry.documents.all():
-            document.downloadable = queries.document_is_downloadable(document)
-
-    decided = application.status in DECIDED_STATUSES
-    roles = roles_for_user(request.user)
-    # A consulted ministry sees the case, but not the ministry's internal work before the
-    # decision: assessment notes, proposals and the audit history (whose reasons carry them).
-    sees_internal = decided or bool(roles & {Role.CASE_OFFICER, Role.APPROVER})
-    if not sees_internal:
-        for exemption in exemptions:
-            exemption.assessment_note = ""
+            document.downloadable = selectors.document_is_downloadable(document)
     context = {
         "process": process,
         "application": application,
         "case": case,
         "journal": journal,
-        "exemptions": exemptions,
-        "consultations": consultations,
-        "proposals": queries.proposals_of(application) if sees_internal else [],
+        "attachments": _attachments(user, application, journal),
+        "proposals": selectors.proposals_of(application) if sees_internal else [],
         "information_requests": list(application.information_requests.all()),
         "interim_replies": list(application.interim_replies.all()),
-        "open_rows": open_rows,
-        "attachments": attachments,
-        "steps": steps,
-        "current_steps": current,
-        "diagram": queries.process_diagram(process, label),
-        "diagram_label": label,
-        "history": (
-            _history_rows(queries.case_history(application, case)) if sees_internal else []
-        ),
-        "decided": decided,
+        "history": _history_rows(selectors.case_history(application)) if sees_internal else [],
+        "decided": application.status in DECIDED_STATUSES,
         "sees_internal": sees_internal,
-        "is_officer": Role.CASE_OFFICER in roles,
+        "is_officer": selectors.is_case_officer(user),
+        **_exemptions_context(application, sees_internal=sees_internal),
+        **_process_context(user, process),
         **_application_context(application),
     }
     return render(request, "workflows/case.html", context)
@@ -557,28 +588,10 @@ def case_detail(request, application_pk: int):
 @require_GET
 def journal_document(request, pk: int):
     """A document of a case's journal, for those who may see the case."""
-    document = queries.journal_document_for_user(request.user, pk)
-    if document.file:
-        handle = document.file
-        filename = document.file.name.rsplit("/", 1)[-1]
-        content_type = document.content_type or "application/octet-stream"
-    else:
-        attachment = queries.attachment_of(document)
-        if attachment is None:
-            raise Http404
-        handle = attachment.file
-        filename = attachment.original_name
-        content_type = attachment.content_type
-    try:
-        opened = handle.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    response = FileResponse(
-        opened, as_attachment=True, filename=filename, content_type=content_type
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    found = journal_document_file(selectors.journal_document_for_user(request.user, pk))
+    if found is None:
+        raise Http404
+    return private_file_response(found)
 
 
 # --- the decision letter ------------------------------------------------------------------
@@ -588,30 +601,21 @@ def _letter_response(request, application, *, back_url: str, back_label: str, br
     if application.status not in DECIDED_STATUSES:
         raise Http404
     if request.GET.get("format") == "pdf":
-        document = queries.decision_document(application)
+        document = selectors.decision_document(application)
         if document is None:
             raise Http404
-        try:
-            opened = document.file.open("rb")
-        except FileNotFoundError as exc:
-            raise Http404 from exc
-        response = FileResponse(
-            opened,
-            as_attachment=False,
-            filename=f"vedtak-{application.reference}.pdf",
-            content_type="application/pdf",
+        found = DocumentFile(
+            document.file, f"vedtak-{application.reference}.pdf", "application/pdf"
         )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, no-store"
-        return response
-    letter = queries.decision_letter(application)
+        return private_file_response(found, as_attachment=False)
+    letter = selectors.decision_letter(application)
     return render(
         request,
         "workflows/decision_letter.html",
         {
             "application": application,
             "letter": letter,
-            "has_pdf": queries.decision_document(application) is not None,
+            "has_pdf": selectors.decision_document(application) is not None,
             "back_url": back_url,
             "back_label": back_label,
             "breadcrumbs": breadcrumbs,
@@ -622,7 +626,7 @@ def _letter_response(request, application, *, back_url: str, back_label: str, br
 @login_required
 @require_GET
 def decision_letter(request, pk: int):
-    process = queries.case_for_user(request.user, pk)
+    process = selectors.case_for_user(request.user, pk)
     application = process.application
     case_url = _case_url(application.pk)
     return _letter_response(
@@ -660,11 +664,14 @@ def applicant_decision_letter(request, pk: int):
 @login_required
 @require_http_methods(["GET", "POST"])
 def call_batch(request, call_pk: int):
-    """The preliminary applications of a call, proposed together: taken forward or not."""
+    """The preliminary applications of a call, proposed together: taken forward or not
+    (``services.call_batch_propose``)."""
     _require_officer(request.user)
     call = get_object_or_404(Call, pk=call_pk)
-    rows = queries.call_batch_rows(request.user, call)
-    _attach_warnings([exemption for row in rows for exemption in row.exemptions])
+    rows = selectors.call_batch_rows(request.user, call)
+    exemptions = [exemption for row in rows for exemption in row.exemptions]
+    selectors.attach_warnings(exemptions)
+    _label_warnings(exemptions)
     eligible = [row for row in rows if row.may_propose]
     form = CallBatchForm(
         request.POST if request.method == "POST" else None,
@@ -673,27 +680,10 @@ def call_batch(request, call_pk: int):
     for row in eligible:
         row.field = form[f"forward_{row.application.pk}"]
     if request.method == "POST" and form.is_valid():
-        failed = {}
         try:
-            with transaction.atomic():
-                for row in eligible:
-                    try:
-                        services.task_complete(
-                            actor=request.user,
-                            task=row.propose_task,
-                            payload=form.payload(row.application, row.exemptions),
-                        )
-                    except ValidationError as exc:
-                        failed[row.application.pk] = exc.messages
-                if failed:
-                    raise _BatchFailed
-        except _BatchFailed:
-            for row in eligible:
-                for message in failed.get(row.application.pk, []):
-                    form.add_error(
-                        f"forward_{row.application.pk}",
-                        f"{row.application.reference}: {message}",
-                    )
+            proposed = services.call_batch_propose(actor=request.user, call=call, **form.batch())
+        except ValidationError as exc:
+            form.add_batch_errors(exc)
         except ConflictError as exc:
             messages.error(
                 request,
@@ -705,11 +695,10 @@ def call_batch(request, call_pk: int):
             )
             return redirect("workflows:call_batch", call_pk=call.pk)
         else:
-            forward = sum(1 for row in eligible if form.taken_forward(row.application))
             messages.success(
                 request,
                 _("Proposed for approval: %(forward)s taken forward, %(not)s not taken forward.")
-                % {"forward": forward, "not": len(eligible) - forward},
+                % {"forward": proposed.taken_forward, "not": proposed.not_taken_forward},
             )
             return redirect("workflows:call_batch", call_pk=call.pk)
     return render(
@@ -717,7 +706,3 @@ def call_batch(request, call_pk: int):
         "workflows/call_batch.html",
         {"call": call, "rows": rows, "eligible": eligible, "form": form},
     )
-
-
-class _BatchFailed(Exception):
-    """Some proposals of a batch were refused: roll all of them back."""

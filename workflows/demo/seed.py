@@ -462,6 +462,8 @@ DEMO_APPLICATIONS += [
     },
 ]
 
+# Where a demo case stops, in the order of the process ("awaiting": the officer asked the
+# applicant for more information; "decided": the approver approved the proposal).
 STEPS = [
     "register",
     "check_completeness",
@@ -472,6 +474,10 @@ STEPS = [
     "approve",
     "decided",
 ]
+INFORMATION_WANTED = (
+    "Send oss kommunestyrets vedtak om å søke, og si hvordan tillitsvalgte er involvert."
+)
+GROUNDS_FOR_APPROVAL = "Forsøket fyller vilkårene i forsøksloven §§ 1 og 3 og ligger innenfor § 4."
 
 
 def _open_task(application, step):
@@ -482,103 +488,101 @@ def _open_task(application, step):
     ).first()
 
 
-def drive_case(application, spec, users) -> None:
-    """Take a submitted demo application through the process up to ``spec["stop_at"]``."""
-    stop_at = STEPS.index(spec.get("stop_at", "register"))
-    officer, leader = users["saksbehandler"], users["leder"]
+def _do(application, step, actor, payload) -> None:
+    task_complete(actor=actor, task=_open_task(application, step), payload=payload)
 
-    def reached(step):
-        return stop_at <= STEPS.index(step)
 
-    if reached("register"):
-        return
-    task_complete(actor=officer, task=_open_task(application, "register"), payload={})
-    if reached("check_completeness"):
-        return
+# One function per step a demo case goes through: each does the step as its person would.
+
+
+def _register(application, spec, users) -> None:
+    _do(application, "register", users["saksbehandler"], {})
+
+
+def _check_completeness(application, spec, users) -> None:
     if spec.get("stop_at") == "awaiting":
-        task_complete(
-            actor=officer,
-            task=_open_task(application, "check_completeness"),
-            payload={
-                "complete": False,
-                "message": "Send oss kommunestyrets vedtak om å søke, og si hvordan "
-                "tillitsvalgte er involvert.",
-            },
-        )
-        return
-    task_complete(
-        actor=officer,
-        task=_open_task(application, "check_completeness"),
-        payload={"complete": True},
-    )
-    if reached("assess"):
-        return
-    task_complete(
-        actor=officer,
-        task=_open_task(application, "assess"),
-        payload={
-            "assessments": {
-                e.pk: {"assessment": Assessment.WITHIN_SCOPE, "note": ""}
-                for e in application.exemption_requests.all()
-            }
-        },
-    )
-    consult = _open_task(application, "consult")
-    if consult is not None:
-        if reached("consult"):
-            return
-        while consult is not None:
-            consultation = Consultation.objects.get(pk=consult.data["consultation"])
-            consultee = users["kd"] if consultation.ministry.code == "KD" else users["hod"]
-            task_complete(
-                actor=consultee,
-                task=consult,
-                payload={
-                    "positions": {
-                        e.pk: {"position": Position.SUPPORTS, "statement": ""}
-                        for e in consultation.exemptions.all()
-                    },
-                    "statement": "Departementet støtter forsøket.",
-                },
-            )
-            consult = _open_task(application, "consult")
-    if reached("propose"):
-        return
-    refuse = spec.get("refuse")
-    task_complete(
-        actor=officer,
-        task=_open_task(application, "propose"),
-        payload={
-            "outcomes": {
-                e.pk: (
-                    {"outcome": Outcome.REFUSED, "reasons": refuse}
-                    if refuse
-                    else {"outcome": Outcome.GRANTED}
-                )
-                for e in application.exemption_requests.all()
-            },
-            "summary": refuse
-            or "Forsøket fyller vilkårene i forsøksloven §§ 1 og 3 og ligger innenfor § 4.",
-        },
-    )
-    if reached("approve"):
-        return
-    task_complete(
-        actor=leader, task=_open_task(application, "approve"), payload={"decision": "approve"}
-    )
+        payload = {"complete": False, "message": INFORMATION_WANTED}
+    else:
+        payload = {"complete": True}
+    _do(application, "check_completeness", users["saksbehandler"], payload)
 
 
-def seed_applications(progress=lambda message: None) -> list[Application]:
-    """Applications in several states from two municipalities, one of them joint."""
-    users = {
-        user.username: user
-        for user in get_user_model().objects.filter(
-            username__in=[demo.username for demo in DEMO_USERS]
-        )
+def _assess(application, spec, users) -> None:
+    assessments = {
+        e.pk: {"assessment": Assessment.WITHIN_SCOPE, "note": ""}
+        for e in application.exemption_requests.all()
     }
-    kdd = _organisation(OrganisationKind.DEPARTEMENT, "KDD")
-    call = Call.objects.filter(title=DEMO_CALL_TITLE).first() or call_create(
-        actor=users["saksbehandler"],
+    _do(application, "assess", users["saksbehandler"], {"assessments": assessments})
+
+
+def _answer_consultations(application, spec, users) -> None:
+    """Every consulted ministry supports the trial (a case without consultations skips)."""
+    consult = _open_task(application, "consult")
+    while consult is not None:
+        consultation = Consultation.objects.get(pk=consult.data["consultation"])
+        consultee = users["kd"] if consultation.ministry.code == "KD" else users["hod"]
+        positions = {
+            e.pk: {"position": Position.SUPPORTS, "statement": ""}
+            for e in consultation.exemptions.all()
+        }
+        task_complete(
+            actor=consultee,
+            task=consult,
+            payload={"positions": positions, "statement": "Departementet støtter forsøket."},
+        )
+        consult = _open_task(application, "consult")
+
+
+def _propose(application, spec, users) -> None:
+    refuse = spec.get("refuse")
+    outcome = (
+        {"outcome": Outcome.REFUSED, "reasons": refuse} if refuse else {"outcome": Outcome.GRANTED}
+    )
+    payload = {
+        "outcomes": {e.pk: dict(outcome) for e in application.exemption_requests.all()},
+        "summary": refuse or GROUNDS_FOR_APPROVAL,
+    }
+    _do(application, "propose", users["saksbehandler"], payload)
+
+
+def _approve(application, spec, users) -> None:
+    _do(application, "approve", users["leder"], {"decision": "approve"})
+
+
+# Each step and the step a case stopping there has not done.
+CASE_STEPS = [
+    ("register", _register),
+    ("check_completeness", _check_completeness),
+    ("assess", _assess),
+    ("consult", _answer_consultations),
+    ("propose", _propose),
+    ("approve", _approve),
+]
+
+
+def drive_case(application, spec, users) -> None:
+    """Take a submitted demo application through the process up to ``spec["stop_at"]``: do
+    each step before it (the completeness check of an "awaiting" case asks the applicant)."""
+    stop_at = STEPS.index(spec.get("stop_at", "register"))
+    for step, do in CASE_STEPS:
+        if step == "consult" and _open_task(application, "consult") is None:
+            continue  # not consulted: no step to stop at either
+        if stop_at <= STEPS.index(step):
+            return
+        do(application, spec, users)
+        if step == "check_completeness" and spec.get("stop_at") == "awaiting":
+            return
+
+
+def _demo_users() -> dict:
+    usernames = [demo.username for demo in DEMO_USERS]
+    return {user.username: user for user in get_user_model().objects.filter(username__in=usernames)}
+
+
+def _demo_call(officer) -> Call:
+    """The demo's call for applications (made once)."""
+    return Call.objects.filter(title=DEMO_CALL_TITLE).first() or call_create(
+        actor=officer,
         title=DEMO_CALL_TITLE,
         description=(
             "Kommunal- og distriktsdepartementet inviterer kommuner og fylkeskommuner til å "
@@ -588,87 +592,107 @@ def seed_applications(progress=lambda message: None) -> list[Application]:
         opens_on=timezone.localdate() - datetime.timedelta(days=30),
         closes_on=timezone.localdate() + datetime.timedelta(days=60),
         stage=Stage.PRELIMINARY,
-        owner=kdd,
+        owner=_organisation(OrganisationKind.DEPARTEMENT, "KDD"),
     )
-    applications = []
-    for spec in DEMO_APPLICATIONS:
-        user = users[spec["user"]]
-        lead = organisations_for_user(user, role=Role.APPLICANT).get()
-        existing = Application.objects.filter(lead_organisation=lead, title=spec["title"]).first()
-        if existing is not None:
-            progress(f"  {existing.reference} {existing.status:<10} {existing.title} (finnes)")
-            applications.append(existing)
-            continue
-        application = application_create(
-            actor=user,
-            lead_organisation=lead,
-            title=spec["title"],
-            stage=spec["stage"],
-            call=call if spec["in_call"] else None,
-            summary=spec["summary"],
-            description=spec["description"],
-            categories=spec["categories"],
-            expected_effects=spec.get("expected_effects", ""),
-            effect_measurement=spec.get("effect_measurement", ""),
-            affected_services=spec.get("affected_services", ""),
-            affected_citizens=spec.get("affected_citizens", ""),
-            involvement=spec.get("involvement", ""),
-            period_months=spec["period_months"],
-            requested_start=datetime.date(timezone.localdate().year + 1, 8, 1),
+
+
+def _draft(spec, user, lead, call) -> Application:
+    """The application of ``spec`` as its applicant writes it: the form, purposes,
+    co-applicants, a contact person, the exemption requests and (final ones) attachments."""
+    application = application_create(
+        actor=user,
+        lead_organisation=lead,
+        title=spec["title"],
+        stage=spec["stage"],
+        call=call if spec["in_call"] else None,
+        summary=spec["summary"],
+        description=spec["description"],
+        categories=spec["categories"],
+        expected_effects=spec.get("expected_effects", ""),
+        effect_measurement=spec.get("effect_measurement", ""),
+        affected_services=spec.get("affected_services", ""),
+        affected_citizens=spec.get("affected_citizens", ""),
+        involvement=spec.get("involvement", ""),
+        period_months=spec["period_months"],
+        requested_start=datetime.date(timezone.localdate().year + 1, 8, 1),
+    )
+    application_set_purposes(actor=user, application=application, purposes=spec["purposes"])
+    co_applicants = [
+        _organisation(OrganisationKind.KOMMUNE, n) for n in spec.get("co_applicants", [])
+    ]
+    if co_applicants:
+        application_set_co_applicants(
+            actor=user, application=application, organisations=co_applicants
         )
-        application_set_purposes(actor=user, application=application, purposes=spec["purposes"])
-        co_applicants = [
-            _organisation(OrganisationKind.KOMMUNE, n) for n in spec.get("co_applicants", [])
-        ]
-        if co_applicants:
-            application_set_co_applicants(
-                actor=user, application=application, organisations=co_applicants
-            )
-        contact_add(
+    contact_add(
+        actor=user,
+        application=application,
+        organisation=lead,
+        name=user.get_full_name(),
+        job_title="Rådgiver",
+        email=user.email,
+        phone="+47 61 00 00 00",
+    )
+    for exemption in spec["exemptions"]:
+        exemption_request_create(
             actor=user,
             application=application,
-            organisation=lead,
-            name=user.get_full_name(),
-            job_title="Rådgiver",
-            email=user.email,
-            phone="+47 61 00 00 00",
+            provision=_provision(exemption["key"]),
+            current_rule=exemption["current_rule"],
+            proposed_arrangement=exemption["proposed_arrangement"],
+            justification=exemption["justification"],
+            consequences=exemption["consequences"],
         )
-        for exemption in spec["exemptions"]:
-            exemption_request_create(
-                actor=user,
-                application=application,
-                provision=_provision(exemption["key"]),
-                current_rule=exemption["current_rule"],
-                proposed_arrangement=exemption["proposed_arrangement"],
-                justification=exemption["justification"],
-                consequences=exemption["consequences"],
-            )
-        if spec["stage"] == Stage.FINAL:
-            for organisation in application.applicant_organisations:
-                attachment_add(
-                    actor=user,
-                    application=application,
-                    uploaded_file=_demo_pdf(f"Kommunestyrevedtak {organisation.name}"),
-                    kind=AttachmentKind.COUNCIL_DECISION,
-                    organisation=organisation,
-                )
-            attachment_add(
-                actor=user,
-                application=application,
-                uploaded_file=_demo_pdf("Utkast til forskrift om forsok"),
-                kind=AttachmentKind.DRAFT_REGULATION,
-            )
-        if spec["submit"]:
-            application = application_submit(actor=user, application=application)
-            drive_case(application, spec, users)
-            application.refresh_from_db()
-        if spec.get("withdraw"):
-            application = application_withdraw(
-                actor=user, application=application, reason=spec["withdraw"]
-            )
-        progress(f"  {application.reference} {application.status:<10} {application.title}")
-        applications.append(application)
-    return applications
+    if spec["stage"] == Stage.FINAL:
+        _attach_council_decisions(application, user)
+    return application
+
+
+def _attach_council_decisions(application, user) -> None:
+    """A final application's council decision per applicant and the draft regulation."""
+    for organisation in application.applicant_organisations:
+        attachment_add(
+            actor=user,
+            application=application,
+            uploaded_file=_demo_pdf(f"Kommunestyrevedtak {organisation.name}"),
+            kind=AttachmentKind.COUNCIL_DECISION,
+            organisation=organisation,
+        )
+    attachment_add(
+        actor=user,
+        application=application,
+        uploaded_file=_demo_pdf("Utkast til forskrift om forsok"),
+        kind=AttachmentKind.DRAFT_REGULATION,
+    )
+
+
+def _seed_application(spec, users, call, progress) -> Application:
+    """The application of ``spec`` in its state: written, submitted and driven through the
+    case to where it stops, or withdrawn; one that exists already is left as it is."""
+    user = users[spec["user"]]
+    lead = organisations_for_user(user, role=Role.APPLICANT).get()
+    existing = Application.objects.filter(lead_organisation=lead, title=spec["title"]).first()
+    if existing is not None:
+        progress(f"  {existing.reference} {existing.status:<10} {existing.title} (finnes)")
+        return existing
+    application = _draft(spec, user, lead, call)
+    if spec["submit"]:
+        application = application_submit(actor=user, application=application)
+        drive_case(application, spec, users)
+        application.refresh_from_db()
+    if spec.get("withdraw"):
+        application = application_withdraw(
+            actor=user, application=application, reason=spec["withdraw"]
+        )
+    progress(f"  {application.reference} {application.status:<10} {application.title}")
+    return application
+
+
+def seed_applications(progress=lambda message: None) -> list[Application]:
+    """Applications in several states from two municipalities, one of them joint."""
+    users = _demo_users()
+    call = _demo_call(users["saksbehandler"])
+    return [_seed_application(spec, users, call, progress) for spec in DEMO_APPLICATIONS]
 
 
 DEMO_ACCESS_REQUESTS = [

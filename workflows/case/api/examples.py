@@ -259,8 +259,12 @@ FOUR_EYES = OpenApiExample(
     status_codes=["403"],
 )
 TASK_DONE = OpenApiExample(
-    "Already done",
-    value={"detail": "Someone else has already done this task. Reload to see the case."},
+    "Taken or done by someone else",
+    value={"detail": "Kari Nordmann has already completed this task."},
+    description=(
+        "Says what happened: someone else has taken the task, it has been completed, or the "
+        "application has been withdrawn."
+    ),
     response_only=True,
     status_codes=["409"],
 )

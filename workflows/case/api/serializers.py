@@ -37,7 +37,7 @@ from trials.models import (
     InterimReply,
     Trial,
 )
-from workflows.case.api.selectors import document_is_downloadable
+from workflows.case.selectors import document_is_downloadable
 
 # --- small pieces ---------------------------------------------------------------------------
 
@@ -225,7 +225,8 @@ class InterimReplySerializer(serializers.ModelSerializer):
 
 
 class TaskDetailSerializer(TaskSerializer):
-    """The task with what its step needs (``workflows.case.api.selectors.TaskContext``)."""
+    """The task with what its step needs (``workflows.case.selectors.TaskContext``, which the
+    task page shows too)."""
 
     payload = serializers.CharField(
         help_text=(
@@ -250,21 +251,22 @@ class TaskDetailSerializer(TaskSerializer):
     )
 
     def to_representation(self, instance):
-        row_context = {**self.context, "allowed_actions": lambda task: instance.allowed_actions}
+        row_context = {**self.context, "allowed_actions": lambda task: instance.access.actions}
         data = TaskSerializer(context=row_context).to_representation(instance.row)
-        data["payload"] = instance.payload
+        data["payload"] = self.context["payload"]
         data["exemptions"] = self.get_exemptions(instance)
         for name in ("consultation", "proposal", "information_request", "interim_reply"):
             value = getattr(instance, name)
             data[name] = self.fields[name].to_representation(value) if value else None
-        data["assignees"] = UserSummarySerializer(instance.assignees, many=True).data
+        assignees = instance.assignees if instance.assignees is not None else []
+        data["assignees"] = UserSummarySerializer(assignees, many=True).data
         return data
 
     @extend_schema_field(ExemptionForTaskSerializer(many=True))
     def get_exemptions(self, instance):
         """The application's exemptions; for consult tasks those in the consultation."""
         return ExemptionForTaskSerializer(
-            instance.exemptions,
+            instance.step_exemptions,
             many=True,
             context={"show_notes": instance.show_notes, "suggestions": instance.suggestions},
         ).data

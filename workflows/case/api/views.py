@@ -12,7 +12,7 @@ import django_filters
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -30,13 +30,12 @@ from rest_framework.response import Response
 from viewflow.workflow.status import STATUS
 
 from casework.choices import Role
-from casework.selectors import case_for, case_journal, roles_for_user
+from casework.selectors import case_for, journal_document_file, memberships_remembered
 from trials.api.permissions import HasRoleForAction
 from trials.api.views import AUTHENTICATION, ErrorSerializer, FieldErrorsSerializer
 from trials.choices import ApplicationStatus, Stage
 from workflows.case import selectors, services
 from workflows.case.api import examples
-from workflows.case.api import selectors as api_selectors
 from workflows.case.api.serializers import (
     PAYLOADS,
     CaseDetailSerializer,
@@ -47,8 +46,10 @@ from workflows.case.api.serializers import (
     TaskDetailSerializer,
     TaskSerializer,
 )
+from workflows.case.downloads import private_file_response
 from workflows.case.flows import ApplicationFlow
 from workflows.case.models import CaseProcess
+from workflows.tasks import TaskDone
 
 CASEWORK = frozenset({Role.CASE_OFFICER.value, Role.APPROVER.value, Role.CONSULTEE.value})
 ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
@@ -71,7 +72,10 @@ ERRORS = {
     404: OpenApiResponse(ErrorSerializer, description="No such task or case for this user."),
     409: OpenApiResponse(
         ErrorSerializer,
-        description="Someone else did or took the task in between; reload.",
+        description=(
+            "The task is no longer open: someone else took or completed it in between, or the "
+            "application was withdrawn (the detail says which); reload."
+        ),
         examples=[examples.TASK_DONE],
     ),
 }
@@ -108,8 +112,8 @@ class CaseFilter(django_filters.FilterSet):
 
 def _case_context(processes) -> dict:
     return {
-        "case_numbers": api_selectors.case_numbers([p.application for p in processes]),
-        "open_steps": api_selectors.open_steps_by_process([p.pk for p in processes]),
+        "case_numbers": selectors.case_numbers([p.application for p in processes]),
+        "open_steps": selectors.open_steps_by_process([p.pk for p in processes]),
     }
 
 
@@ -154,15 +158,14 @@ class CaseViewSet(viewsets.GenericViewSet):
         return self.get_paginated_response(serializer.data)
 
     def retrieve(self, request, pk=None):
-        process = api_selectors.case_get_for_user(request.user, pk)
+        process = selectors.case_for_user(request.user, pk)
         application = process.application
-        case = case_for(application)
         context = {
             **_case_context([process]),
             "request": request,
-            "journal": list(case_journal(case).select_related("case")) if case else [],
-            "history": api_selectors.case_history(application),
-            "show_notes": api_selectors.sees_internal_notes(request.user, application),
+            "journal": selectors.journal_of(case_for(application)),
+            "history": selectors.case_history(application),
+            "show_notes": selectors.sees_internal_notes(request.user, application),
         }
         return Response(CaseDetailSerializer(process, context=context).data)
 
@@ -185,18 +188,11 @@ class CaseViewSet(viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["get"], url_path=r"documents/(?P<document_id>[0-9]+)")
     def document(self, request, pk=None, document_id=None):
-        document = api_selectors.case_document(request.user, pk, document_id)
-        handle, filename, content_type = api_selectors.document_file(document)
-        try:
-            opened = handle.open("rb")
-        except FileNotFoundError as exc:
-            raise Http404 from exc
-        response = FileResponse(
-            opened, as_attachment=True, filename=filename, content_type=content_type
-        )
-        response["X-Content-Type-Options"] = "nosniff"
-        response["Cache-Control"] = "private, no-store"
-        return response
+        document = selectors.case_document_for_user(request.user, pk, document_id)
+        found = journal_document_file(document)
+        if found is None:
+            raise Http404
+        return private_file_response(found)
 
 
 # --- tasks ----------------------------------------------------------------------------------
@@ -252,7 +248,8 @@ step (`payload` in the task tells which):
 | approve | ApprovalPayload |
 | interim_reply | InterimReplyPayload |
 
-A task still in the queue is claimed first. 409 when someone else completed it in between.
+A task still in the queue is claimed first. 409 when the task is no longer open (taken or
+completed by someone else in between, or the application withdrawn).
 """
 
 
@@ -313,14 +310,15 @@ class TaskViewSet(viewsets.GenericViewSet):
     filter_backends: list = []
 
     def _allowed_actions(self):
+        """What the user may do with a listed task (``selectors.task_access``, as the page)."""
         user = self.request.user
-        is_officer = Role.CASE_OFFICER.value in roles_for_user(user)
-        return lambda task: api_selectors.allowed_actions(user, task, is_officer=is_officer)
+        return lambda task: selectors.task_access(user, task, listed=True).actions
 
     def _row(self, task) -> dict:
-        task = api_selectors.task_for_action(self.request.user, task.pk)
+        task = selectors.task_for_action(self.request.user, task.pk)
         row = selectors.task_rows([task])[0]
-        return TaskSerializer(row, context={"allowed_actions": self._allowed_actions()}).data
+        with memberships_remembered(self.request.user):
+            return TaskSerializer(row, context={"allowed_actions": self._allowed_actions()}).data
 
     def list(self, request):
         params = request.query_params
@@ -339,17 +337,17 @@ class TaskViewSet(viewsets.GenericViewSet):
         ).order_by("created", "pk")
         page = self.paginate_queryset(tasks)
         rows = selectors.task_rows(page)
-        serializer = TaskSerializer(
-            rows, many=True, context={"allowed_actions": self._allowed_actions()}
-        )
-        return self.get_paginated_response(serializer.data)
+        with memberships_remembered(request.user):
+            data = TaskSerializer(
+                rows, many=True, context={"allowed_actions": self._allowed_actions()}
+            ).data
+        return self.get_paginated_response(data)
 
     def retrieve(self, request, pk=None):
-        task = api_selectors.task_get_for_user(request.user, pk)
-        context = api_selectors.task_context(
-            request.user, task, payload_name=PAYLOADS[task.flow_task.name].__name__
-        )
-        return Response(TaskDetailSerializer(context).data)
+        task = selectors.task_get_for_user(request.user, pk)
+        context = selectors.task_context(request.user, task)
+        payload = PAYLOADS[context.step].__name__
+        return Response(TaskDetailSerializer(context, context={"payload": payload}).data)
 
     @extend_schema(
         summary="Take a task from the queue",
@@ -359,7 +357,7 @@ class TaskViewSet(viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["post"])
     def claim(self, request, pk=None):
-        task = api_selectors.task_for_action(request.user, pk)
+        task = selectors.task_for_action(request.user, pk)
         services.task_claim(actor=request.user, task=task)
         return Response(self._row(task))
 
@@ -372,7 +370,7 @@ class TaskViewSet(viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["post"])
     def unassign(self, request, pk=None):
-        task = api_selectors.task_for_action(request.user, pk)
+        task = selectors.task_for_action(request.user, pk)
         services.task_unassign(actor=request.user, task=task)
         return Response(self._row(task))
 
@@ -389,21 +387,14 @@ class TaskViewSet(viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["post"])
     def reassign(self, request, pk=None):
-        task = api_selectors.task_for_action(request.user, pk)
+        task = selectors.task_for_action(request.user, pk)
         serializer = ReassignSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         user = serializer.validated_data["username"]
-        may_hand_on = task.owner_id in (None, request.user.pk) or Role.CASE_OFFICER.value in (
-            roles_for_user(request.user)
-        )
         try:
             services.task_reassign(actor=request.user, task=task, user=user)
-        except DjangoValidationError as exc:
+        except DjangoValidationError as exc:  # the user may not do the step
             raise serializers.ValidationError({"username": exc.messages}) from exc
-        except PermissionDenied as exc:
-            if may_hand_on:  # the actor may hand the task on, but not to this user
-                raise serializers.ValidationError({"username": [str(exc)]}) from exc
-            raise
         return Response(self._row(task))
 
     @extend_schema(
@@ -419,7 +410,7 @@ class TaskViewSet(viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["post"], parser_classes=[JSONParser, MultiPartParser])
     def complete(self, request, pk=None):
-        task = api_selectors.task_for_action(request.user, pk)
+        task = selectors.task_for_action(request.user, pk)
         self._refuse_early(task)
         step = task.flow_task.name
         payload_class = PAYLOADS[step]
@@ -446,16 +437,16 @@ class TaskViewSet(viewsets.GenericViewSet):
         the lock."""
         user = self.request.user
         if task.status not in (STATUS.NEW, STATUS.ASSIGNED):
-            raise services.TaskDone()
+            raise TaskDone(selectors.task_gone_reason(task, user))
         if task.status == STATUS.ASSIGNED and task.owner_id != user.pk:
             raise PermissionDenied(_("Someone else has this task."))
-        if task.status == STATUS.NEW and not services.can_take(user, task):
-            # Claiming raises the services' own refusal (role, four eyes, taken meanwhile).
-            services.task_claim(actor=user, task=task)
+        if task.status == STATUS.NEW and not selectors.may_take(user, task):
+            refusal = selectors.task_refusal(user, task)
+            raise PermissionDenied(refusal or _("You cannot take this task."))
 
     def _completed(self, task) -> dict:
         task.refresh_from_db()
-        process = services.case_process(task)
+        process = selectors.case_process(task)
         next_tasks = (
             selectors.tasks_for_user(self.request.user)
             .filter(process_id=task.process_id)
