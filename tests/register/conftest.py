@@ -8,6 +8,7 @@ in test_register_pages.py does walk it, through workflows.case.services.task_com
 """
 
 import datetime
+import json
 
 import pytest
 from django.core.cache import cache
@@ -194,3 +195,9 @@ def decide(case_officer):
         return application
 
     return apply
+
+
+def download_json(response) -> dict:
+    """The body of a JSON download (streamed: read to the end)."""
+    assert response.status_code == 200, response
+    return json.loads(response.getvalue())

@@ -37,7 +37,7 @@ from django.utils.translation import pgettext_lazy
 
 from casework.choices import OrganisationKind
 from casework.models import AuditEvent, JournalDocument, JournalEntry, Organisation
-from casework.selectors import audit_events_for
+from casework.selectors import audit_events_for, public_journal_entries
 from legal.models import LegalAct
 from trials.choices import (
     CLOSED_STATUSES,
@@ -107,32 +107,6 @@ def public_applications() -> QuerySet[Application]:
         Application.objects.filter(submitted_at__isnull=False)
         .select_related("lead_organisation__county", "call")
         .prefetch_related("co_applicants")
-    )
-
-
-def public_application_detail(reference: str) -> Application:
-    """One public application with what its page shows; raises Application.DoesNotExist."""
-    return (
-        public_applications()
-        .prefetch_related(
-            "purposes",
-            Prefetch(
-                "exemption_requests",
-                queryset=ExemptionRequest.objects.select_related("provision__act__ministry"),
-            ),
-            Prefetch(
-                "attachments",
-                queryset=Attachment.objects.filter(screening_basis="").select_related(
-                    "organisation"
-                ),
-                to_attr="public_attachments",
-            ),
-            Prefetch(
-                "consultations",
-                queryset=Consultation.objects.select_related("ministry"),
-            ),
-        )
-        .get(reference=reference)
     )
 
 
@@ -215,20 +189,6 @@ def public_exemptions(today: datetime.date | None = None) -> QuerySet[ExemptionR
 def public_trials() -> QuerySet[Trial]:
     """Trials are public from the decision that creates them."""
     return Trial.objects.filter(application__status=ApplicationStatus.APPROVED)
-
-
-def public_journal_entries() -> QuerySet[JournalEntry]:
-    """The public journal (offentleglova § 10): every entry with its public title only.
-
-    Screened entries are listed (that a document exists is public) but the title, the
-    screened words, the documents and the person who registered it never leave here:
-    the fields are deferred so no page can show them by accident.
-    """
-    return (
-        JournalEntry.objects.select_related("case", "correspondent")
-        .defer("title", "screened_words", "created_by", "case__title", "case__responsible")
-        .order_by("-registered_at", "-journal_year", "-journal_sequence")
-    )
 
 
 # --- Public pages: search, figures, case history and feeds (trials/public_views.py) --------

@@ -15,12 +15,14 @@ ceil(0.9 × n)).
 import datetime
 import math
 import statistics as pystatistics
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import Case, Count, F, IntegerField, Q, When
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from casework.choices import OrganisationKind
 from casework.models import Organisation
@@ -253,3 +255,189 @@ def exemption_statistics(today: datetime.date | None = None) -> dict:
         "states": all_states,
         "in_force": in_force,
     }
+
+
+# --- the tables of /statistikk/: one list drives the page, the CSV and the JSON --------------
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """One table: its name in the downloads, its title, where its figures come from (the
+    results of ``application_statistics`` and ``exemption_statistics``) and, when the page
+    draws it, the chart's key in the template, its slug and its column headers."""
+
+    name: str
+    title: str
+    figures: Callable[[dict, dict], list[Figure]]
+    chart: str = ""
+    slug: str = ""
+    category: str = ""
+    unit: str = ""
+    note: str = ""
+
+
+APPLICATIONS = gettext_lazy("Applications")
+EXEMPTIONS = gettext_lazy("Requested exemptions")
+
+TABLES = (
+    TableSpec(
+        "applications_by_status",
+        gettext_lazy("Applications by status"),
+        lambda applications, exemptions: applications["by_status"],
+        chart="by_status",
+        slug="status",
+        category=gettext_lazy("Status"),
+        unit=APPLICATIONS,
+    ),
+    TableSpec(
+        "applications_by_year",
+        gettext_lazy("Applications by year of submission"),
+        lambda applications, exemptions: applications["by_year"],
+        chart="by_year",
+        slug="year",
+        category=gettext_lazy("Year"),
+        unit=APPLICATIONS,
+    ),
+    TableSpec(
+        "applications_by_stage",
+        gettext_lazy("Applications by stage"),
+        lambda applications, exemptions: applications["by_stage"],
+        chart="by_stage",
+        slug="stage",
+        category=gettext_lazy("Stage"),
+        unit=APPLICATIONS,
+    ),
+    TableSpec(
+        "applications_by_county",
+        gettext_lazy("Applications by county of the lead applicant"),
+        lambda applications, exemptions: applications["by_county"],
+        chart="by_county",
+        slug="county",
+        category=gettext_lazy("County"),
+        unit=APPLICATIONS,
+        note=gettext_lazy(
+            "A joint application is counted once, under the county of the lead applicant; "
+            "an application from a county municipality under that county."
+        ),
+    ),
+    TableSpec(
+        "exemptions_by_ministry",
+        gettext_lazy("Requested exemptions by the ministry owning the act"),
+        lambda applications, exemptions: exemptions["by_ministry"],
+        chart="by_ministry",
+        slug="ministry",
+        category=gettext_lazy("Ministry"),
+        unit=EXEMPTIONS,
+    ),
+    TableSpec(
+        "exemptions_by_act",
+        gettext_lazy("Requested exemptions by act"),
+        lambda applications, exemptions: exemptions["by_act"],
+        chart="by_act",
+        slug="act",
+        category=gettext_lazy("Act or regulation"),
+        unit=EXEMPTIONS,
+    ),
+    TableSpec(
+        "exemption_outcomes",
+        gettext_lazy("Decided exemptions by outcome"),
+        lambda applications, exemptions: exemptions["outcomes"],
+        chart="exemption_outcomes",
+        slug="exemption-outcomes",
+        category=gettext_lazy("Outcome"),
+        unit=gettext_lazy("Exemptions"),
+    ),
+    TableSpec(
+        "exemption_states",
+        gettext_lazy("All requested exemptions by state"),
+        lambda applications, exemptions: exemptions["states"],
+    ),
+    TableSpec(
+        "application_outcomes",
+        gettext_lazy("Decided applications by outcome"),
+        lambda applications, exemptions: applications["outcomes"],
+        chart="application_outcomes",
+        slug="application-outcomes",
+        category=gettext_lazy("Outcome"),
+        unit=APPLICATIONS,
+        note=gettext_lazy(
+            "Approved in part: approved, with at least one requested exemption refused. "
+            "For a preliminary application, approved means taken forward to a final "
+            "application."
+        ),
+    ),
+    TableSpec(
+        "processing_time",
+        gettext_lazy("Decided applications by processing time"),
+        lambda applications, exemptions: applications["processing"].buckets,
+        chart="processing",
+        slug="processing",
+        category=gettext_lazy("Processing time"),
+        unit=gettext_lazy("Decided applications"),
+    ),
+)
+
+
+@dataclass
+class Table:
+    spec: TableSpec
+    figures: list[Figure]
+
+
+@dataclass
+class Statistics:
+    """Everything /statistikk/ shows, in the form every format reads."""
+
+    applications: dict
+    exemptions: dict
+    tables: list[Table]
+
+    @property
+    def processing(self) -> ProcessingTime:
+        return self.applications["processing"]
+
+    @property
+    def key_figures(self) -> dict:
+        return {
+            "applications": self.applications["total"],
+            "exemption_requests": self.exemptions["total"],
+            "exemptions_in_force_today": self.exemptions["in_force"],
+            "decided_applications": self.processing.count,
+            "processing_days_median": self.processing.median,
+            "processing_days_p90": self.processing.p90,
+        }
+
+    def as_json(self) -> dict:
+        return {
+            "key_figures": self.key_figures,
+            "tables": {
+                table.spec.name: {
+                    "title": str(table.spec.title),
+                    "rows": [
+                        {"key": figure.key, "label": str(figure.label), "value": figure.value}
+                        for figure in table.figures
+                    ],
+                }
+                for table in self.tables
+            },
+        }
+
+    def csv_rows(self) -> list[list]:
+        """``table``, ``key``, ``label``, ``value``: the key figures first."""
+        rows = [["key_figures", name, name, value] for name, value in self.key_figures.items()]
+        rows += [
+            [table.spec.name, figure.key, str(figure.label), figure.value]
+            for table in self.tables
+            for figure in table.figures
+        ]
+        return rows
+
+
+CSV_COLUMNS = ["table", "key", "label", "value"]
+
+
+def public_statistics(today: datetime.date | None = None) -> Statistics:
+    applications = application_statistics()
+    exemptions = exemption_statistics(today)
+    tables = [Table(spec, spec.figures(applications, exemptions)) for spec in TABLES]
+    return Statistics(applications=applications, exemptions=exemptions, tables=tables)
