@@ -22,7 +22,7 @@ DOWNLOADS = [
     (f"/unntak/{OPPL}/", f"unntaksregister-{OPPL}"),
     ("/statistikk/", "statistikk"),
 ]
-TRICKY = "=HYPERLINK(\"http://evil.example\";\"Skule\")"
+TRICKY = '=HYPERLINK("http://evil.example";"Skule")'
 
 
 def _text(response) -> str:
