@@ -96,19 +96,12 @@ def processing_time(days: list[int]) -> ProcessingTime:
     )
 
 
-def application_statistics() -> dict:
-    applications = public_applications().prefetch_related(None).order_by()
+def _counts_by(applications, field: str) -> dict:
+    return dict(applications.values(field).annotate(n=Count("pk")).values_list(field, "n"))
 
-    by_status_raw = dict(
-        applications.values("status").annotate(n=Count("pk")).values_list("status", "n")
-    )
-    by_status = [
-        Figure(label=str(label), value=by_status_raw.get(value, 0), key=value)
-        for value, label in ApplicationStatus.choices
-        if value != ApplicationStatus.DRAFT
-    ]
 
-    by_year = [
+def _by_year(applications) -> list[Figure]:
+    return [
         Figure(label=str(row["year"]), value=row["n"], key=str(row["year"]))
         for row in applications.annotate(year=ExtractYear("submitted_at"))
         .values("year")
@@ -116,14 +109,10 @@ def application_statistics() -> dict:
         .order_by("year")
     ]
 
-    by_stage_raw = dict(
-        applications.values("stage").annotate(n=Count("pk")).values_list("stage", "n")
-    )
-    by_stage = [
-        Figure(label=str(label), value=by_stage_raw.get(value, 0), key=value)
-        for value, label in Stage.choices
-    ]
 
+def _by_county(applications) -> list[Figure]:
+    """Every county (and any former one with applications), counting each application once,
+    under the county of its lead applicant (a county municipality: itself)."""
     county_of_lead = Case(
         When(
             lead_organisation__kind=OrganisationKind.FYLKESKOMMUNE,
@@ -142,12 +131,14 @@ def application_statistics() -> dict:
         Q(kind=OrganisationKind.FYLKESKOMMUNE, active=True)
         | Q(pk__in=[pk for pk in county_counts if pk is not None])
     )
-    by_county = [
+    return [
         Figure(label=county.display_name, value=county_counts.get(county.pk, 0), key=county.number)
         for county in counties.order_by("number", "name")
     ]
 
-    decided = [
+
+def _processing_days(applications) -> list[int]:
+    return [
         processing_days(registered, decided_at)
         for registered, decided_at in applications.filter(
             status__in=DECIDED_STATUSES,
@@ -156,6 +147,9 @@ def application_statistics() -> dict:
         ).values_list("registered_at", "decided_at")
     ]
 
+
+def _outcomes(applications, by_status: dict) -> list[Figure]:
+    """Approved in full, approved in part (at least one exemption refused), rejected."""
     partly = (
         applications.filter(
             status=ApplicationStatus.APPROVED,
@@ -165,29 +159,43 @@ def application_statistics() -> dict:
         .distinct()
         .count()
     )
-    approved = by_status_raw.get(ApplicationStatus.APPROVED, 0)
-    outcomes = [
+    approved = by_status.get(ApplicationStatus.APPROVED, 0)
+    return [
         Figure(label=_("Approved in full"), value=approved - partly, key="approved"),
         Figure(label=_("Approved in part"), value=partly, key="approved_in_part"),
         Figure(
             label=_("Rejected"),
-            value=by_status_raw.get(ApplicationStatus.REJECTED, 0),
+            value=by_status.get(ApplicationStatus.REJECTED, 0),
             key="rejected",
         ),
     ]
+
+
+def application_statistics() -> dict:
+    applications = public_applications().prefetch_related(None).order_by()
+    by_status = _counts_by(applications, "status")
+    by_stage = _counts_by(applications, "stage")
     return {
-        "total": sum(by_status_raw.values()),
-        "by_status": by_status,
-        "by_year": by_year,
-        "by_stage": by_stage,
-        "by_county": by_county,
-        "outcomes": outcomes,
-        "processing": processing_time(decided),
+        "total": sum(by_status.values()),
+        "by_status": [
+            Figure(label=str(label), value=by_status.get(value, 0), key=value)
+            for value, label in ApplicationStatus.choices
+            if value != ApplicationStatus.DRAFT
+        ],
+        "by_year": _by_year(applications),
+        "by_stage": [
+            Figure(label=str(label), value=by_stage.get(value, 0), key=value)
+            for value, label in Stage.choices
+        ],
+        "by_county": _by_county(applications),
+        "outcomes": _outcomes(applications, by_status),
+        "processing": processing_time(_processing_days(applications)),
     }
 
 
-def exemption_statistics(today: datetime.date | None = None) -> dict:
-    exemptions = public_exemptions(today).order_by()
+def _by_act_and_ministry(exemptions) -> tuple[list[Figure], list[Figure]]:
+    """Requested exemptions by act, and by the ministry owning the act (most first); one
+    row for those whose provision is not yet identified."""
     by_act_rows = list(
         exemptions.values(
             "provision__act__lovdata_id",
@@ -227,33 +235,39 @@ def exemption_statistics(today: datetime.date | None = None) -> dict:
         ),
         key=lambda figure: (-figure.value, figure.label),
     )
+    return by_act, by_ministry
 
+
+DECIDED_EXEMPTION_STATES = (
+    PublicExemptionState.GRANTED,
+    PublicExemptionState.GRANTED_WITH_CONDITIONS,
+    PublicExemptionState.REFUSED,
+)
+
+
+def exemption_statistics(today: datetime.date | None = None) -> dict:
+    exemptions = public_exemptions(today).order_by()
+    by_act, by_ministry = _by_act_and_ministry(exemptions)
     state_rows = list(
         exemptions.values("public_state").annotate(
             n=Count("pk"), live=Count("pk", filter=Q(in_force=True))
         )
     )
     states = {row["public_state"]: row["n"] for row in state_rows}
-    decided_outcomes = [
-        Figure(label=str(state.label), value=states.get(state.value, 0), key=state.value)
-        for state in (
-            PublicExemptionState.GRANTED,
-            PublicExemptionState.GRANTED_WITH_CONDITIONS,
-            PublicExemptionState.REFUSED,
-        )
-    ]
-    all_states = [
-        Figure(label=str(state.label), value=states.get(state.value, 0), key=state.value)
-        for state in PublicExemptionState
-    ]
-    in_force = sum(row["live"] for row in state_rows)
+
+    def figures(chosen) -> list[Figure]:
+        return [
+            Figure(label=str(state.label), value=states.get(state.value, 0), key=state.value)
+            for state in chosen
+        ]
+
     return {
         "total": sum(states.values()),
         "by_act": by_act,
         "by_ministry": by_ministry,
-        "outcomes": decided_outcomes,
-        "states": all_states,
-        "in_force": in_force,
+        "outcomes": figures(DECIDED_EXEMPTION_STATES),
+        "states": figures(PublicExemptionState),
+        "in_force": sum(row["live"] for row in state_rows),
     }
 
 

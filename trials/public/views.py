@@ -145,20 +145,18 @@ def _journal_rows(journal) -> list[dict]:
     return rows
 
 
-@public_page
-def application_detail(request, reference: str):
-    try:
-        application = public.public_application_page(reference)
-    except Application.DoesNotExist as exc:
-        raise Http404 from exc
-    journal = public.public_case_journal(application)
-    meaning, next_step = public.status_explanation(application)
+def _exemption_rows(application: Application) -> list[dict]:
+    """Each requested exemption with its outcome as the public may see it."""
     exemptions = []
     for exemption in application.exemption_requests.all():
         outcome = public.public_outcome(exemption, application)
         label = Outcome(outcome["outcome"]).label if outcome["outcome"] else ""
         exemptions.append({"exemption": exemption, "outcome_label": label, **outcome})
-    trial = getattr(application, "trial", None)
+    return exemptions
+
+
+def _application_feeds(application: Application) -> list[dict]:
+    """The lead applicant's feed and one per act the application asks exemptions from."""
     lead = application.lead_organisation
     acts = {
         exemption.provision.act.lovdata_id: exemption.provision.act
@@ -175,21 +173,32 @@ def application_detail(request, reference: str):
             for lovdata_id, act in acts.items()
         ]
     )
+    return feeds
+
+
+@public_page
+def application_detail(request, reference: str):
+    try:
+        application = public.public_application_page(reference)
+    except Application.DoesNotExist as exc:
+        raise Http404 from exc
+    journal = public.public_case_journal(application)
+    meaning, next_step = public.status_explanation(application)
     context = {
         "application": application,
         "status_label": public.public_status_label(application),
         "status_meaning": meaning,
         "status_next": next_step,
         "decided": public.is_decided(application),
-        "exemptions": exemptions,
+        "exemptions": _exemption_rows(application),
         "consultations": public.public_consultations(application),
         "timeline": public.public_timeline(application, journal),
         "journal": _journal_rows(journal),
         "case_number": journal[0].case.number if journal else "",
-        "trial": trial,
+        "trial": getattr(application, "trial", None),
         "co_applicants": list(application.co_applicants.all()),
         "today": timezone.localdate(),
-        "feeds": feeds + _site_feeds(),
+        "feeds": _application_feeds(application) + _site_feeds(),
     }
     return render(request, "public/application_detail.html", context)
 
