@@ -201,13 +201,21 @@ def public_journal_entries() -> QuerySet[JournalEntry]:
     journal page, the public API's journal and the public case pages.
 
     Screened entries are listed (that a document exists is public) but the title, the
-    screened words and the person who registered it never leave here: the fields are
-    deferred so no page can show them by accident. The order follows the
+    screened words, the person who registered it and a sender's or recipient's personal
+    name never leave here (the sender or recipient shown is the organisation): the fields
+    are deferred so no page can show them by accident. The order follows the
     ``journalentry_registered`` index.
     """
     return (
         JournalEntry.objects.select_related("case", "correspondent")
-        .defer("title", "screened_words", "created_by", "case__title", "case__responsible")
+        .defer(
+            "title",
+            "screened_words",
+            "created_by",
+            "correspondent_name",
+            "case__title",
+            "case__responsible",
+        )
         .order_by("-registered_at", "-pk")
     )
 

@@ -10,7 +10,7 @@ from dataclasses import asdict
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -108,21 +108,9 @@ def application_list(request):
     return render(request, "public/application_list.html", context)
 
 
-JOURNAL_DOCUMENT_URLS = ("public:journal_document", "journal:document")
-
-
-def _document_url(pk: int) -> str | None:
-    """The public journal's link to a document, if the public journal (casework) serves
-    documents; it decides itself, again, whether the document may be shown."""
-    for name in JOURNAL_DOCUMENT_URLS:
-        try:
-            return reverse(name, kwargs={"pk": pk})
-        except NoReverseMatch:
-            continue
-    return None
-
-
 def _journal_rows(journal) -> list[dict]:
+    """The case's entries as the public journal (casework.journal) shows them: the sender or
+    recipient organisation, never a person's name, and the documents of public entries."""
     rows = []
     for entry in journal:
         documents = []
@@ -131,17 +119,14 @@ def _journal_rows(journal) -> list[dict]:
                 # Linked only when there is a file anyone may have: the application itself
                 # is journaled without one (this page shows it), and a screened attachment
                 # stays listed by title alone.
-                url = _document_url(document.pk) if journal_document_releasable(document) else None
+                url = (
+                    reverse("journal:document", kwargs={"pk": document.pk})
+                    if journal_document_releasable(document)
+                    else None
+                )
                 documents.append({"title": document.title, "url": url})
         correspondent = entry.correspondent.display_name if entry.correspondent_id else ""
-        rows.append(
-            {
-                "entry": entry,
-                "correspondent": correspondent
-                or (entry.correspondent_name if entry.is_public else ""),
-                "documents": documents,
-            }
-        )
+        rows.append({"entry": entry, "correspondent": correspondent, "documents": documents})
     return rows
 
 
