@@ -10,7 +10,7 @@ import pytest
 from django.conf import settings
 
 from trials.public.export import COLUMNS
-from trials.public.opendata import LICENSE as LICENCE
+from trials.public.opendata import LICENSE
 
 pytestmark = pytest.mark.django_db
 
@@ -39,7 +39,7 @@ def csv_rows(client, **params) -> list[dict]:
     response = client.get("/soknader/", {**params, "format": "csv"})
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    assert 'rel="license"' in response["Link"] and LICENCE["url"] in response["Link"]
+    assert 'rel="license"' in response["Link"] and LICENSE["url"] in response["Link"]
     assert response["Access-Control-Allow-Origin"] == "*"
     reader = csv.DictReader(io.StringIO(body(response)))
     assert reader.fieldnames == DOCUMENTED
@@ -82,7 +82,7 @@ def test_csv_has_one_row_per_application_of_the_search_across_all_pages(
 def test_json_has_the_same_records_and_the_licence(client, dataset):
     response = client.get("/soknader/", {"format": "json"})
     assert response["Content-Type"] == "application/json; charset=utf-8"
-    assert LICENCE["url"] in response["Link"]
+    assert LICENSE["url"] in response["Link"]
     data = json.loads(body(response))
     assert "NLOD" in data["license"]["name"] and "2.0" in data["license"]["name"]
     assert data["license"]["url"] == "https://data.norge.no/nlod/no/2.0"
