@@ -16,15 +16,9 @@ PAGE = "/journal/"
 API = "/api/v1/public/journal/"
 
 
-@pytest.fixture(autouse=True)
-def _fresh_throttle_counts():
-    cache.clear()
-    yield
-    cache.clear()
-
-
 @pytest.fixture
 def journal(make_case, make_entry):
+    cache.clear()  # the public API's throttle counts requests per client address
     first = make_case()
     second = make_case()
     entries = [
