@@ -196,27 +196,53 @@ def journal_document_is_public(document: JournalDocument) -> bool:
     return document.entry.is_public and journal_document_releasable(document)
 
 
+def public_journal_entries() -> QuerySet[JournalEntry]:
+    """The public journal (offentleglova § 10), newest first: the one base query of the
+    journal page, the public API's journal and the public case pages.
+
+    Screened entries are listed (that a document exists is public) but the title, the
+    screened words, the person who registered it and a sender's or recipient's personal
+    name never leave here (the sender or recipient shown is the organisation): the fields
+    are deferred so no page can show them by accident. The order follows the
+    ``journalentry_registered`` index.
+    """
+    return (
+        JournalEntry.objects.select_related("case", "correspondent")
+        .defer(
+            "title",
+            "screened_words",
+            "created_by",
+            "correspondent_name",
+            "case__title",
+            "case__responsible",
+        )
+        .order_by("-registered_at", "-pk")
+    )
+
+
 def public_journal(
+    entries: QuerySet[JournalEntry] | None = None,
     *,
     date_from: datetime.date | None = None,
     date_to: datetime.date | None = None,
-    case_year: int | None = None,
-    case_sequence: int | None = None,
-    number_in_case: int | None = None,
+    number: tuple[int, int, int | None] | None = None,
     entry_type: str = "",
     basis: str = "",
 ) -> QuerySet[JournalEntry]:
-    """Journal entries for the public journal, newest first, filtered by journal date (the
-    day registered, in Norwegian time), case or document number, type and screening."""
-    entries = JournalEntry.objects.all()
+    """The public journal's filter, for the page and the API alike: journal date (the day
+    registered, in Norwegian time), case or document number ((year, sequence, number in
+    the case or None), as ``casework.journal.forms.JournalNumberField`` reads it), type, and
+    screening (``PUBLIC_ONLY``, ``SCREENED_ONLY`` or one basis)."""
+    entries = public_journal_entries() if entries is None else entries
     if date_from:
         entries = entries.filter(registered_at__gte=_start_of_day(date_from))
     if date_to:
         entries = entries.filter(
             registered_at__lt=_start_of_day(date_to + datetime.timedelta(days=1))
         )
-    if case_year is not None:
-        entries = entries.filter(case__year=case_year, case__sequence=case_sequence)
+    if number is not None:
+        year, sequence, number_in_case = number
+        entries = entries.filter(case__year=year, case__sequence=sequence)
         if number_in_case is not None:
             entries = entries.filter(number_in_case=number_in_case)
     if entry_type:
@@ -227,7 +253,7 @@ def public_journal(
         entries = entries.exclude(screening_basis=ScreeningBasis.NONE)
     elif basis:
         entries = entries.filter(screening_basis=basis)
-    return entries.order_by("-registered_at", "-pk")
+    return entries
 
 
 def _start_of_day(day: datetime.date) -> datetime.datetime:

@@ -28,14 +28,56 @@ def _date_input() -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class JournalFilterForm(SummaryForm):
+class JournalNumberField(forms.CharField):
+    """A case number (2026/000123) or a document number (2026/000123-4), as the journal
+    page and the public API read it: cleans to (year, sequence, number in the case or None),
+    or None when empty."""
+
+    default_error_messages = {
+        "invalid": _(
+            "Write a case number like 2026/000123 or a document number like 2026/000123-4."
+        ),
+    }
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 30)
+        super().__init__(**kwargs)
+
+    def clean(self, value):
+        text = super().clean(value)
+        if not text:
+            return None
+        parsed = parse_number(text)
+        if parsed is None:
+            raise ValidationError(self.error_messages["invalid"], code="invalid")
+        return parsed
+
+
+# Screening filter of the journal page and the public API: public, screened, or one basis.
+BASIS_CHOICES = [
+    (selectors.PUBLIC_ONLY, _("Public only")),
+    (selectors.SCREENED_ONLY, _("Screened only")),
+    *[(value, label) for value, label in ScreeningBasis.choices if value],
+]
+
+
+class JournalPeriodCheck(forms.Form):
+    """The journal filters' one cross-field rule: the period does not end before it starts
+    (the page and the public API's ``JournalFilter`` both build on it)."""
+
+    def clean(self):
+        cleaned = super().clean()
+        start, end = cleaned.get("date_from"), cleaned.get("date_to")
+        if start and end and start > end:
+            self.add_error("date_to", _("The end date must be on or after the start date."))
+        return cleaned
+
+
+class JournalFilterForm(JournalPeriodCheck, SummaryForm):
     date_from = forms.DateField(label=_("Journal date from"), required=False, widget=_date_input())
     date_to = forms.DateField(label=_("Journal date to"), required=False, widget=_date_input())
-    number = forms.CharField(
-        label=_("Case or document number"),
-        required=False,
-        max_length=30,
-        help_text=NUMBER_HELP,
+    number = JournalNumberField(
+        label=_("Case or document number"), required=False, help_text=NUMBER_HELP
     )
     entry_type = forms.ChoiceField(
         label=_("Type"),
@@ -45,28 +87,8 @@ class JournalFilterForm(SummaryForm):
     basis = forms.ChoiceField(
         label=_("Screening"),
         required=False,
-        choices=[
-            ("", _("Public and screened")),
-            (selectors.PUBLIC_ONLY, _("Public only")),
-            (selectors.SCREENED_ONLY, _("Screened only")),
-            *[(value, label) for value, label in ScreeningBasis.choices if value],
-        ],
+        choices=[("", _("Public and screened")), *BASIS_CHOICES],
     )
-
-    def clean_number(self):
-        value = self.cleaned_data["number"].strip()
-        if value and parse_number(value) is None:
-            raise ValidationError(
-                _("Write a case number like 2026/000123 or a document number like 2026/000123-4.")
-            )
-        return value
-
-    def clean(self):
-        cleaned = super().clean()
-        start, end = cleaned.get("date_from"), cleaned.get("date_to")
-        if start and end and start > end:
-            self.add_error("date_to", _("The end date must be on or after the start date."))
-        return cleaned
 
     def filters(self) -> dict:
         """Keyword arguments for ``selectors.public_journal`` from the valid fields."""
@@ -74,16 +96,13 @@ class JournalFilterForm(SummaryForm):
             return {}
         self.is_valid()
         data = self.cleaned_data
-        filters = {
+        return {
             "date_from": data.get("date_from"),
             "date_to": data.get("date_to"),
+            "number": data.get("number"),
             "entry_type": data.get("entry_type", ""),
             "basis": data.get("basis", ""),
         }
-        parsed = parse_number(data.get("number", ""))
-        if parsed is not None:
-            filters["case_year"], filters["case_sequence"], filters["number_in_case"] = parsed
-        return filters
 
 
 class AccessRequestForm(SummaryForm):

@@ -1,29 +1,24 @@
 """The public journal (offentleglova § 10) and access requests (innsynskrav, § 28): open to
 everyone, no login. Nothing here shows a screened document or a requester's address."""
 
-import hashlib
-from calendar import timegm
-
 from django.core import signing
 from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
-from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.cache import patch_cache_control
 from django.utils.functional import cached_property
-from django.utils.http import http_date, quote_etag
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from casework import selectors, services
+from casework.caching import Validator, conditional_page
 from casework.journal.forms import AccessRequestForm, JournalFilterForm
 from casework.selectors import journal_document_file, journal_document_releasable
 
 PAGE_SIZE = 50
-# Part of every ETag: change it when the page's markup changes, so caches refetch.
-JOURNAL_PAGE_VERSION = "journal-1"
 RECEIPT_SALT = "casework.access_request.receipt"
 RECEIPT_MAX_AGE = 60 * 60 * 24 * 30
 
@@ -40,31 +35,19 @@ class CountedPaginator(Paginator):
         return self._known_count
 
 
-def _journal_etag(request, stamp: dict) -> str:
-    parts = [
-        JOURNAL_PAGE_VERSION,
-        get_language() or "",
-        str(request.user.pk or 0) if request.user.is_authenticated else "0",
-        "&".join(f"{key}={value}" for key, value in sorted(request.GET.items())),
-        str(stamp["count"]),
-        str(stamp["last_pk"] or 0),
-        stamp["last_registered"].isoformat() if stamp["last_registered"] else "",
-    ]
-    # Weak: the page embeds a freshly masked CSRF token, so equal pages differ in bytes.
-    return "W/" + quote_etag(hashlib.sha256("|".join(parts).encode()).hexdigest()[:32])
+def _journal_entries(request):
+    form = JournalFilterForm(request.GET or None)
+    return form, selectors.public_journal(**form.filters())
 
 
-def _cache_headers(request, response, *, etag: str, last_modified: int | None):
-    response["ETag"] = etag
-    if last_modified is not None:
-        response["Last-Modified"] = http_date(last_modified)
-    if request.user.is_authenticated:
-        patch_cache_control(response, private=True, no_cache=True)
-    else:
-        patch_cache_control(response, public=True, max_age=60)
-    # The language and the login come from cookies.
-    patch_vary_headers(response, ["Cookie"])
-    return response
+def journal_version(request) -> Validator:
+    """The journal page's validator: count, newest id and newest registration time of the
+    entries asked for (one query; the count is the paginator's too)."""
+    _form, entries = _journal_entries(request)
+    stamp = selectors.public_journal_stamp(entries)
+    moment = stamp["last_registered"]
+    version = f"{stamp['count']}-{stamp['last_pk'] or 0}-{moment.isoformat() if moment else ''}"
+    return Validator(version, last_modified=moment, data=stamp)
 
 
 def _rows(entries) -> list[dict]:
@@ -81,33 +64,20 @@ def _rows(entries) -> list[dict]:
     return rows
 
 
-@require_safe
+@conditional_page(journal_version)
 def journal_list(request):
-    form = JournalFilterForm(request.GET or None)
-    entries = selectors.public_journal(**form.filters())
-    stamp = selectors.public_journal_stamp(entries)
-    etag = _journal_etag(request, stamp)
-    last_registered = stamp["last_registered"]
-    last_modified = timegm(last_registered.utctimetuple()) if last_registered else None
-    response = get_conditional_response(request, etag=etag, last_modified=last_modified)
-    if response is None:
-        paginator = CountedPaginator(
-            selectors.public_journal_page(entries), PAGE_SIZE, count=stamp["count"]
-        )
-        page = paginator.get_page(request.GET.get("page"))
-        filtered = any(request.GET.get(name) for name in form.fields)
-        response = render(
-            request,
-            "casework/journal/list.html",
-            {
-                "form": form,
-                "page": page,
-                "rows": _rows(page.object_list),
-                "count": stamp["count"],
-                "filtered": filtered,
-            },
-        )
-    return _cache_headers(request, response, etag=etag, last_modified=last_modified)
+    form, entries = _journal_entries(request)
+    count = request.page_validator.data["count"]
+    paginator = CountedPaginator(selectors.public_journal_page(entries), PAGE_SIZE, count=count)
+    page = paginator.get_page(request.GET.get("page"))
+    context = {
+        "form": form,
+        "page": page,
+        "rows": _rows(page.object_list),
+        "count": count,
+        "filtered": any(request.GET.get(name) for name in form.fields),
+    }
+    return render(request, "casework/journal/list.html", context)
 
 
 @require_safe

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 from django.conf import settings
 
-from trials.public.export import COLUMNS, LICENCE
+from trials.public.export import COLUMNS
+from trials.public.opendata import LICENSE
 
 pytestmark = pytest.mark.django_db
 
@@ -38,7 +39,7 @@ def csv_rows(client, **params) -> list[dict]:
     response = client.get("/soknader/", {**params, "format": "csv"})
     assert response.status_code == 200
     assert response["Content-Type"] == "text/csv; charset=utf-8"
-    assert 'rel="license"' in response["Link"] and LICENCE["url"] in response["Link"]
+    assert 'rel="license"' in response["Link"] and LICENSE["url"] in response["Link"]
     assert response["Access-Control-Allow-Origin"] == "*"
     reader = csv.DictReader(io.StringIO(body(response)))
     assert reader.fieldnames == DOCUMENTED
@@ -66,7 +67,7 @@ def test_csv_has_one_row_per_application_of_the_search_across_all_pages(
     assert health["status"] == "approved" and health["stage"] == "final"
     assert health["lead_organisation_number"] == "1804"
     assert health["lead_organisation"] == "Bodø" and health["county"] == "Nordland"
-    assert health["exemptions"] == "LOV-2023-06-09-30/§13-1;LOV-2011-06-24-30/§3-3"
+    assert health["exemptions"] == "LOV-2023-06-09-30/§13-1; LOV-2011-06-24-30/§3-3"
     assert health["decided_at"].startswith(str(dataset["health"].decided_at.year))
     assert health["url"] == f"http://testserver/soknader/{dataset['health'].reference}/"
     joint = next(r for r in rows if r["reference"] == dataset["joint"].reference)
@@ -81,7 +82,7 @@ def test_csv_has_one_row_per_application_of_the_search_across_all_pages(
 def test_json_has_the_same_records_and_the_licence(client, dataset):
     response = client.get("/soknader/", {"format": "json"})
     assert response["Content-Type"] == "application/json; charset=utf-8"
-    assert LICENCE["url"] in response["Link"]
+    assert LICENSE["url"] in response["Link"]
     data = json.loads(body(response))
     assert "NLOD" in data["license"]["name"] and "2.0" in data["license"]["name"]
     assert data["license"]["url"] == "https://data.norge.no/nlod/no/2.0"
@@ -90,7 +91,7 @@ def test_json_has_the_same_records_and_the_licence(client, dataset):
     for record in data["results"]:
         assert list(record) == DOCUMENTED
         flat = {
-            key: ";".join(value) if isinstance(value, list) else (value or "")
+            key: "; ".join(value) if isinstance(value, list) else (value or "")
             for key, value in record.items()
         }
         assert flat == rows[record["reference"]]

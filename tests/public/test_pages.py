@@ -197,3 +197,22 @@ def test_pages_answer_only_safe_methods(client, dataset):
     response = client.post("/soknader/")
     assert response.status_code == 405
     assert Application.objects.count() == 5
+
+
+def test_the_case_journal_names_the_organisation_never_a_persons_name_like_the_journal(
+    english, publish, case_officer
+):
+    application = publish(stop_at="check_completeness")
+    entry = journal_entry_create(
+        actor=case_officer,
+        case=case_for(application),
+        entry_type=EntryType.INCOMING,
+        title="Innspel til forsøket",
+        correspondent_name="Kari Innbyggjar",
+    )
+    detail = english.get(f"/soknader/{application.reference}/").content.decode()
+    journal = english.get("/journal/").content.decode()
+    api = english.get("/api/v1/public/journal/").content.decode()
+    for text in (detail, journal, api):
+        assert entry.document_number in text
+        assert "Kari Innbyggjar" not in text

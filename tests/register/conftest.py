@@ -6,6 +6,8 @@ registration and decision moments a test chooses, so processing times can be any
 trial's period is moved afterwards, to put it in force or out of it.
 """
 
+import json
+
 import pytest
 from django.core.cache import cache
 
@@ -104,3 +106,9 @@ def decide(staff):
         return application
 
     return apply
+
+
+def download_json(response) -> dict:
+    """The body of a JSON download (streamed: read to the end)."""
+    assert response.status_code == 200, response
+    return json.loads(response.getvalue())

@@ -10,6 +10,7 @@ import pytest
 from django.utils import timezone
 
 from tests.builders import BHGL_10, HOL_3_2, OPPL_13_1, OPPL_14_1, PBL_21_7
+from tests.register.conftest import download_json
 from trials.choices import Outcome
 from trials.models import Application
 from trials.public.statistics import median, percentile, processing_days, processing_time
@@ -168,7 +169,7 @@ def test_the_bars_are_drawn_to_scale_with_their_values_written(client, decided_s
 
 
 def test_statistics_export_as_json_and_csv(client, decided_set):
-    body = client.get("/statistikk/", {"format": "json"}).json()
+    body = download_json(client.get("/statistikk/", {"format": "json"}))
     assert body["license"]["url"] == "https://data.norge.no/nlod/no/2.0"
     assert body["key_figures"]["processing_days_median"] == 35
     assert body["key_figures"]["processing_days_p90"] == 200
@@ -176,7 +177,7 @@ def test_statistics_export_as_json_and_csv(client, decided_set):
     assert rows == {"KD": 7, "HOD": 1, "KDD": 1}
     response = client.get("/statistikk/", {"format": "csv"})
     assert 'rel="license"' in response["Link"]
-    reader = list(csv.DictReader(io.StringIO(response.content.decode("utf-8").lstrip("\ufeff"))))
+    reader = list(csv.DictReader(io.StringIO(response.getvalue().decode("utf-8").lstrip("\ufeff"))))
     assert set(reader[0]) == {"table", "key", "label", "value"}
     assert {"table": "applications_by_status", "key": "approved"}.items() <= next(
         row

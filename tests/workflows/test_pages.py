@@ -34,7 +34,6 @@ from trials import services as trials
 from trials.choices import ApplicationStatus, Assessment, Outcome, Position, Stage
 from trials.models import Application, Consultation
 from workflows.case import selectors, services
-from workflows.case.flows import ApplicationFlow
 
 pytestmark = pytest.mark.django_db
 

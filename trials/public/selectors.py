@@ -37,7 +37,7 @@ from django.utils.translation import pgettext_lazy
 
 from casework.choices import OrganisationKind
 from casework.models import AuditEvent, JournalDocument, JournalEntry, Organisation
-from casework.selectors import audit_events_for
+from casework.selectors import audit_events_for, public_journal_entries
 from legal.models import LegalAct
 from trials.choices import (
     CLOSED_STATUSES,
@@ -107,32 +107,6 @@ def public_applications() -> QuerySet[Application]:
         Application.objects.filter(submitted_at__isnull=False)
         .select_related("lead_organisation__county", "call")
         .prefetch_related("co_applicants")
-    )
-
-
-def public_application_detail(reference: str) -> Application:
-    """One public application with what its page shows; raises Application.DoesNotExist."""
-    return (
-        public_applications()
-        .prefetch_related(
-            "purposes",
-            Prefetch(
-                "exemption_requests",
-                queryset=ExemptionRequest.objects.select_related("provision__act__ministry"),
-            ),
-            Prefetch(
-                "attachments",
-                queryset=Attachment.objects.filter(screening_basis="").select_related(
-                    "organisation"
-                ),
-                to_attr="public_attachments",
-            ),
-            Prefetch(
-                "consultations",
-                queryset=Consultation.objects.select_related("ministry"),
-            ),
-        )
-        .get(reference=reference)
     )
 
 
@@ -215,20 +189,6 @@ def public_exemptions(today: datetime.date | None = None) -> QuerySet[ExemptionR
 def public_trials() -> QuerySet[Trial]:
     """Trials are public from the decision that creates them."""
     return Trial.objects.filter(application__status=ApplicationStatus.APPROVED)
-
-
-def public_journal_entries() -> QuerySet[JournalEntry]:
-    """The public journal (offentleglova § 10): every entry with its public title only.
-
-    Screened entries are listed (that a document exists is public) but the title, the
-    screened words, the documents and the person who registered it never leave here:
-    the fields are deferred so no page can show them by accident.
-    """
-    return (
-        JournalEntry.objects.select_related("case", "correspondent")
-        .defer("title", "screened_words", "created_by", "case__title", "case__responsible")
-        .order_by("-registered_at", "-journal_year", "-journal_sequence")
-    )
 
 
 # --- Public pages: search, figures, case history and feeds (trials/public_views.py) --------
@@ -645,11 +605,23 @@ def public_withdrawn_at(application: Application) -> datetime.datetime | None:
 
 def public_timeline(application: Application, journal: list[JournalEntry]) -> list[PublicEvent]:
     """The public events of the case, oldest first: from the application's own dates, its
-    requests for information, consultations and interim replies, and the case journal."""
+    requests for information, interim replies and consultations, each linked to the case
+    journal's entry where there is one (events at the same moment keep this order)."""
     entries = {entry.pk: entry for entry in journal}
-    # The entry that journals the application itself: its document's source is the application
-    # (the case's subject, so the same content type as the case's).
-    journaled = next(
+    events = [
+        *_arrival_events(application, journal),
+        *_information_request_events(application),
+        *_interim_reply_events(application, entries),
+        *_consultation_events(application, entries),
+        *_outcome_events(application),
+    ]
+    return sorted(events, key=lambda event: event.at)
+
+
+def _journaled_application(application: Application, journal: list[JournalEntry]):
+    """The entry that journals the application itself: its document's source is the
+    application (the case's subject, so the same content type as the case's)."""
+    return next(
         (
             entry
             for entry in journal
@@ -659,6 +631,9 @@ def public_timeline(application: Application, journal: list[JournalEntry]) -> li
         ),
         None,
     )
+
+
+def _arrival_events(application: Application, journal: list[JournalEntry]) -> list[PublicEvent]:
     events = [
         PublicEvent(
             application.submitted_at,
@@ -672,9 +647,14 @@ def public_timeline(application: Application, journal: list[JournalEntry]) -> li
                 application.registered_at,
                 _("Registered by the ministry"),
                 _("Case number %(number)s") % {"number": case_number} if case_number else "",
-                journaled,
+                _journaled_application(application, journal),
             )
         )
+    return events
+
+
+def _information_request_events(application: Application) -> list[PublicEvent]:
+    events = []
     for request in application.information_requests.all():
         events.append(
             PublicEvent(
@@ -685,15 +665,23 @@ def public_timeline(application: Application, journal: list[JournalEntry]) -> li
         )
         if request.answered_at:
             events.append(PublicEvent(request.answered_at, _("The applicant answered the request")))
-    for reply in application.interim_replies.all():
-        events.append(
-            PublicEvent(
-                reply.sent_at,
-                _("Preliminary answer sent to the applicant"),
-                _("Decision expected by %(date)s") % {"date": date_format(reply.expected_decision)},
-                entries.get(reply.entry_id),
-            )
+    return events
+
+
+def _interim_reply_events(application: Application, entries: dict) -> list[PublicEvent]:
+    return [
+        PublicEvent(
+            reply.sent_at,
+            _("Preliminary answer sent to the applicant"),
+            _("Decision expected by %(date)s") % {"date": date_format(reply.expected_decision)},
+            entries.get(reply.entry_id),
         )
+        for reply in application.interim_replies.all()
+    ]
+
+
+def _consultation_events(application: Application, entries: dict) -> list[PublicEvent]:
+    events = []
     for consultation in application.consultations.all():
         ministry = consultation.ministry.display_name
         events.append(
@@ -713,6 +701,11 @@ def public_timeline(application: Application, journal: list[JournalEntry]) -> li
                     entries.get(consultation.answer_entry_id),
                 )
             )
+    return events
+
+
+def _outcome_events(application: Application) -> list[PublicEvent]:
+    events = []
     if application.decided_at:
         events.append(
             PublicEvent(
@@ -723,7 +716,7 @@ def public_timeline(application: Application, journal: list[JournalEntry]) -> li
     withdrawn_at = public_withdrawn_at(application)
     if withdrawn_at:
         events.append(PublicEvent(withdrawn_at, _("The applicant withdrew the application")))
-    return sorted(events, key=lambda event: event.at)
+    return events
 
 
 PRELIMINARY_OUTCOME_LABELS = {

@@ -15,12 +15,14 @@ ceil(0.9 × n)).
 import datetime
 import math
 import statistics as pystatistics
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.db.models import Case, Count, F, IntegerField, Q, When
 from django.db.models.functions import ExtractYear
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from casework.choices import OrganisationKind
 from casework.models import Organisation
@@ -94,19 +96,12 @@ def processing_time(days: list[int]) -> ProcessingTime:
     )
 
 
-def application_statistics() -> dict:
-    applications = public_applications().prefetch_related(None).order_by()
+def _counts_by(applications, field: str) -> dict:
+    return dict(applications.values(field).annotate(n=Count("pk")).values_list(field, "n"))
 
-    by_status_raw = dict(
-        applications.values("status").annotate(n=Count("pk")).values_list("status", "n")
-    )
-    by_status = [
-        Figure(label=str(label), value=by_status_raw.get(value, 0), key=value)
-        for value, label in ApplicationStatus.choices
-        if value != ApplicationStatus.DRAFT
-    ]
 
-    by_year = [
+def _by_year(applications) -> list[Figure]:
+    return [
         Figure(label=str(row["year"]), value=row["n"], key=str(row["year"]))
         for row in applications.annotate(year=ExtractYear("submitted_at"))
         .values("year")
@@ -114,14 +109,10 @@ def application_statistics() -> dict:
         .order_by("year")
     ]
 
-    by_stage_raw = dict(
-        applications.values("stage").annotate(n=Count("pk")).values_list("stage", "n")
-    )
-    by_stage = [
-        Figure(label=str(label), value=by_stage_raw.get(value, 0), key=value)
-        for value, label in Stage.choices
-    ]
 
+def _by_county(applications) -> list[Figure]:
+    """Every county (and any former one with applications), counting each application once,
+    under the county of its lead applicant (a county municipality: itself)."""
     county_of_lead = Case(
         When(
             lead_organisation__kind=OrganisationKind.FYLKESKOMMUNE,
@@ -140,12 +131,14 @@ def application_statistics() -> dict:
         Q(kind=OrganisationKind.FYLKESKOMMUNE, active=True)
         | Q(pk__in=[pk for pk in county_counts if pk is not None])
     )
-    by_county = [
+    return [
         Figure(label=county.display_name, value=county_counts.get(county.pk, 0), key=county.number)
         for county in counties.order_by("number", "name")
     ]
 
-    decided = [
+
+def _processing_days(applications) -> list[int]:
+    return [
         processing_days(registered, decided_at)
         for registered, decided_at in applications.filter(
             status__in=DECIDED_STATUSES,
@@ -154,6 +147,9 @@ def application_statistics() -> dict:
         ).values_list("registered_at", "decided_at")
     ]
 
+
+def _outcomes(applications, by_status: dict) -> list[Figure]:
+    """Approved in full, approved in part (at least one exemption refused), rejected."""
     partly = (
         applications.filter(
             status=ApplicationStatus.APPROVED,
@@ -163,29 +159,43 @@ def application_statistics() -> dict:
         .distinct()
         .count()
     )
-    approved = by_status_raw.get(ApplicationStatus.APPROVED, 0)
-    outcomes = [
+    approved = by_status.get(ApplicationStatus.APPROVED, 0)
+    return [
         Figure(label=_("Approved in full"), value=approved - partly, key="approved"),
         Figure(label=_("Approved in part"), value=partly, key="approved_in_part"),
         Figure(
             label=_("Rejected"),
-            value=by_status_raw.get(ApplicationStatus.REJECTED, 0),
+            value=by_status.get(ApplicationStatus.REJECTED, 0),
             key="rejected",
         ),
     ]
+
+
+def application_statistics() -> dict:
+    applications = public_applications().prefetch_related(None).order_by()
+    by_status = _counts_by(applications, "status")
+    by_stage = _counts_by(applications, "stage")
     return {
-        "total": sum(by_status_raw.values()),
-        "by_status": by_status,
-        "by_year": by_year,
-        "by_stage": by_stage,
-        "by_county": by_county,
-        "outcomes": outcomes,
-        "processing": processing_time(decided),
+        "total": sum(by_status.values()),
+        "by_status": [
+            Figure(label=str(label), value=by_status.get(value, 0), key=value)
+            for value, label in ApplicationStatus.choices
+            if value != ApplicationStatus.DRAFT
+        ],
+        "by_year": _by_year(applications),
+        "by_stage": [
+            Figure(label=str(label), value=by_stage.get(value, 0), key=value)
+            for value, label in Stage.choices
+        ],
+        "by_county": _by_county(applications),
+        "outcomes": _outcomes(applications, by_status),
+        "processing": processing_time(_processing_days(applications)),
     }
 
 
-def exemption_statistics(today: datetime.date | None = None) -> dict:
-    exemptions = public_exemptions(today).order_by()
+def _by_act_and_ministry(exemptions) -> tuple[list[Figure], list[Figure]]:
+    """Requested exemptions by act, and by the ministry owning the act (most first); one
+    row for those whose provision is not yet identified."""
     by_act_rows = list(
         exemptions.values(
             "provision__act__lovdata_id",
@@ -225,31 +235,223 @@ def exemption_statistics(today: datetime.date | None = None) -> dict:
         ),
         key=lambda figure: (-figure.value, figure.label),
     )
+    return by_act, by_ministry
 
+
+DECIDED_EXEMPTION_STATES = (
+    PublicExemptionState.GRANTED,
+    PublicExemptionState.GRANTED_WITH_CONDITIONS,
+    PublicExemptionState.REFUSED,
+)
+
+
+def exemption_statistics(today: datetime.date | None = None) -> dict:
+    exemptions = public_exemptions(today).order_by()
+    by_act, by_ministry = _by_act_and_ministry(exemptions)
     state_rows = list(
         exemptions.values("public_state").annotate(
             n=Count("pk"), live=Count("pk", filter=Q(in_force=True))
         )
     )
     states = {row["public_state"]: row["n"] for row in state_rows}
-    decided_outcomes = [
-        Figure(label=str(state.label), value=states.get(state.value, 0), key=state.value)
-        for state in (
-            PublicExemptionState.GRANTED,
-            PublicExemptionState.GRANTED_WITH_CONDITIONS,
-            PublicExemptionState.REFUSED,
-        )
-    ]
-    all_states = [
-        Figure(label=str(state.label), value=states.get(state.value, 0), key=state.value)
-        for state in PublicExemptionState
-    ]
-    in_force = sum(row["live"] for row in state_rows)
+
+    def figures(chosen) -> list[Figure]:
+        return [
+            Figure(label=str(state.label), value=states.get(state.value, 0), key=state.value)
+            for state in chosen
+        ]
+
     return {
         "total": sum(states.values()),
         "by_act": by_act,
         "by_ministry": by_ministry,
-        "outcomes": decided_outcomes,
-        "states": all_states,
-        "in_force": in_force,
+        "outcomes": figures(DECIDED_EXEMPTION_STATES),
+        "states": figures(PublicExemptionState),
+        "in_force": sum(row["live"] for row in state_rows),
     }
+
+
+# --- the tables of /statistikk/: one list drives the page, the CSV and the JSON --------------
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    """One table: its name in the downloads, its title, where its figures come from (the
+    results of ``application_statistics`` and ``exemption_statistics``) and, when the page
+    draws it, the chart's key in the template, its slug and its column headers."""
+
+    name: str
+    title: str
+    figures: Callable[[dict, dict], list[Figure]]
+    chart: str = ""
+    slug: str = ""
+    category: str = ""
+    unit: str = ""
+    note: str = ""
+
+
+APPLICATIONS = gettext_lazy("Applications")
+EXEMPTIONS = gettext_lazy("Requested exemptions")
+
+TABLES = (
+    TableSpec(
+        "applications_by_status",
+        gettext_lazy("Applications by status"),
+        lambda applications, exemptions: applications["by_status"],
+        chart="by_status",
+        slug="status",
+        category=gettext_lazy("Status"),
+        unit=APPLICATIONS,
+    ),
+    TableSpec(
+        "applications_by_year",
+        gettext_lazy("Applications by year of submission"),
+        lambda applications, exemptions: applications["by_year"],
+        chart="by_year",
+        slug="year",
+        category=gettext_lazy("Year"),
+        unit=APPLICATIONS,
+    ),
+    TableSpec(
+        "applications_by_stage",
+        gettext_lazy("Applications by stage"),
+        lambda applications, exemptions: applications["by_stage"],
+        chart="by_stage",
+        slug="stage",
+        category=gettext_lazy("Stage"),
+        unit=APPLICATIONS,
+    ),
+    TableSpec(
+        "applications_by_county",
+        gettext_lazy("Applications by county of the lead applicant"),
+        lambda applications, exemptions: applications["by_county"],
+        chart="by_county",
+        slug="county",
+        category=gettext_lazy("County"),
+        unit=APPLICATIONS,
+        note=gettext_lazy(
+            "A joint application is counted once, under the county of the lead applicant; "
+            "an application from a county municipality under that county."
+        ),
+    ),
+    TableSpec(
+        "exemptions_by_ministry",
+        gettext_lazy("Requested exemptions by the ministry owning the act"),
+        lambda applications, exemptions: exemptions["by_ministry"],
+        chart="by_ministry",
+        slug="ministry",
+        category=gettext_lazy("Ministry"),
+        unit=EXEMPTIONS,
+    ),
+    TableSpec(
+        "exemptions_by_act",
+        gettext_lazy("Requested exemptions by act"),
+        lambda applications, exemptions: exemptions["by_act"],
+        chart="by_act",
+        slug="act",
+        category=gettext_lazy("Act or regulation"),
+        unit=EXEMPTIONS,
+    ),
+    TableSpec(
+        "exemption_outcomes",
+        gettext_lazy("Decided exemptions by outcome"),
+        lambda applications, exemptions: exemptions["outcomes"],
+        chart="exemption_outcomes",
+        slug="exemption-outcomes",
+        category=gettext_lazy("Outcome"),
+        unit=gettext_lazy("Exemptions"),
+    ),
+    TableSpec(
+        "exemption_states",
+        gettext_lazy("All requested exemptions by state"),
+        lambda applications, exemptions: exemptions["states"],
+    ),
+    TableSpec(
+        "application_outcomes",
+        gettext_lazy("Decided applications by outcome"),
+        lambda applications, exemptions: applications["outcomes"],
+        chart="application_outcomes",
+        slug="application-outcomes",
+        category=gettext_lazy("Outcome"),
+        unit=APPLICATIONS,
+        note=gettext_lazy(
+            "Approved in part: approved, with at least one requested exemption refused. "
+            "For a preliminary application, approved means taken forward to a final "
+            "application."
+        ),
+    ),
+    TableSpec(
+        "processing_time",
+        gettext_lazy("Decided applications by processing time"),
+        lambda applications, exemptions: applications["processing"].buckets,
+        chart="processing",
+        slug="processing",
+        category=gettext_lazy("Processing time"),
+        unit=gettext_lazy("Decided applications"),
+    ),
+)
+
+
+@dataclass
+class Table:
+    spec: TableSpec
+    figures: list[Figure]
+
+
+@dataclass
+class Statistics:
+    """Everything /statistikk/ shows, in the form every format reads."""
+
+    applications: dict
+    exemptions: dict
+    tables: list[Table]
+
+    @property
+    def processing(self) -> ProcessingTime:
+        return self.applications["processing"]
+
+    @property
+    def key_figures(self) -> dict:
+        return {
+            "applications": self.applications["total"],
+            "exemption_requests": self.exemptions["total"],
+            "exemptions_in_force_today": self.exemptions["in_force"],
+            "decided_applications": self.processing.count,
+            "processing_days_median": self.processing.median,
+            "processing_days_p90": self.processing.p90,
+        }
+
+    def as_json(self) -> dict:
+        return {
+            "key_figures": self.key_figures,
+            "tables": {
+                table.spec.name: {
+                    "title": str(table.spec.title),
+                    "rows": [
+                        {"key": figure.key, "label": str(figure.label), "value": figure.value}
+                        for figure in table.figures
+                    ],
+                }
+                for table in self.tables
+            },
+        }
+
+    def csv_rows(self) -> list[list]:
+        """``table``, ``key``, ``label``, ``value``: the key figures first."""
+        rows = [["key_figures", name, name, value] for name, value in self.key_figures.items()]
+        rows += [
+            [table.spec.name, figure.key, str(figure.label), figure.value]
+            for table in self.tables
+            for figure in table.figures
+        ]
+        return rows
+
+
+CSV_COLUMNS = ["table", "key", "label", "value"]
+
+
+def public_statistics(today: datetime.date | None = None) -> Statistics:
+    applications = application_statistics()
+    exemptions = exemption_statistics(today)
+    tables = [Table(spec, spec.figures(applications, exemptions)) for spec in TABLES]
+    return Statistics(applications=applications, exemptions=exemptions, tables=tables)

@@ -2,59 +2,41 @@
 
 Pages read only through ``trials.public.selectors`` (what is public is decided there). Each
 page runs a fixed number of queries whatever the amount of data, answers conditional
-requests with 304 (an ETag from ``public_version()``) and may be cached for a minute.
+requests with 304 and may be cached for a minute (``public_page``).
 """
 
 from dataclasses import asdict
-from functools import wraps
 
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponseBadRequest
+from django.http import Http404
 from django.shortcuts import render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.utils import timezone
-from django.utils.cache import patch_cache_control, patch_vary_headers
-from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import condition, require_safe
 
+from casework.caching import Validator, conditional_page
 from casework.choices import OrganisationKind
 from casework.models import Organisation
 from casework.selectors import journal_document_releasable
 from trials.choices import Outcome
 from trials.models import Application
 from trials.public import selectors as public
-from trials.public.export import LICENCE, csv_response, json_response
+from trials.public.export import export_applications
 from trials.public.forms import PublicSearchForm
+from trials.public.opendata import LICENSE, export_format, unknown_format
 
 PAGE_SIZE = 20
-PUBLIC_MAX_AGE = 60
 ORGANISATION_LIST_SIZE = 50
 
 
-def _etag(request, *args, **kwargs) -> str:
-    """Weak: the page is the same for the same data, language and user (the CSRF token in
-    the language switcher differs byte for byte, but stays valid for the cached copy)."""
-    user = request.user.pk if request.user.is_authenticated else "anonymous"
-    return f'W/"{public.public_version()}-{get_language()}-{user}"'
+def public_data_version(request, *args, **kwargs) -> Validator:
+    """The validator of every page of trials.public: ``public_version()`` (anything public
+    changed) and today's date (what is in force today changes at midnight)."""
+    return Validator(f"{public.public_version()}-{timezone.localdate().isoformat()}")
 
 
-def public_page(view):
-    """GET/HEAD only, 304 when nothing changed, cacheable for a minute by anyone (privately
-    for a logged-in user, whose name is in the header)."""
-    conditional = condition(etag_func=_etag)(view)
-
-    @wraps(view)
-    def wrapped(request, *args, **kwargs):
-        response = conditional(request, *args, **kwargs)
-        if request.user.is_authenticated:
-            patch_cache_control(response, private=True, max_age=0)
-        else:
-            patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
-        patch_vary_headers(response, ("Cookie",))
-        return response
-
-    return require_safe(wrapped)
+# GET/HEAD only, 304 while nothing public changed, cacheable for a minute (casework.caching).
+public_page = conditional_page(public_data_version)
 
 
 def _feeds(*names: tuple[str, str, list]) -> list[dict]:
@@ -106,22 +88,12 @@ def application_list(request):
     form = PublicSearchForm(request.GET)
     search = form.search()
     applications = public.public_application_search(search)
-    export = request.GET.get("format", "").strip().lower()
-    base_url = request.build_absolute_uri("/").rstrip("/")
-    if export == "csv":
-        return csv_response(applications, base_url)
-    if export == "json":
+    fmt = export_format(request)
+    if bad := unknown_format(fmt):
+        return bad
+    if fmt:
         filters = {name: value for name, value in asdict(search).items() if value not in ("", None)}
-        return json_response(
-            applications,
-            base_url,
-            source=request.build_absolute_uri(request.path),
-            filters=filters,
-        )
-    if export:
-        return HttpResponseBadRequest(
-            _("Unknown format: choose csv or json."), content_type="text/plain; charset=utf-8"
-        )
+        return export_applications(request, applications, fmt, filters=filters)
     form.set_options(public.public_search_options())
     page = Paginator(applications, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
@@ -129,28 +101,16 @@ def application_list(request):
         "search": search,
         "page": page,
         "page_numbers": page_numbers(page),
-        "licence": LICENCE,
+        "licence": LICENSE,
         "feeds": _site_feeds(),
         "searching": bool(search.q) or bool(form.active_filters),
     }
     return render(request, "public/application_list.html", context)
 
 
-JOURNAL_DOCUMENT_URLS = ("public:journal_document", "journal:document")
-
-
-def _document_url(pk: int) -> str | None:
-    """The public journal's link to a document, if the public journal (casework) serves
-    documents; it decides itself, again, whether the document may be shown."""
-    for name in JOURNAL_DOCUMENT_URLS:
-        try:
-            return reverse(name, kwargs={"pk": pk})
-        except NoReverseMatch:
-            continue
-    return None
-
-
 def _journal_rows(journal) -> list[dict]:
+    """The case's entries as the public journal (casework.journal) shows them: the sender or
+    recipient organisation, never a person's name, and the documents of public entries."""
     rows = []
     for entry in journal:
         documents = []
@@ -159,34 +119,29 @@ def _journal_rows(journal) -> list[dict]:
                 # Linked only when there is a file anyone may have: the application itself
                 # is journaled without one (this page shows it), and a screened attachment
                 # stays listed by title alone.
-                url = _document_url(document.pk) if journal_document_releasable(document) else None
+                url = (
+                    reverse("journal:document", kwargs={"pk": document.pk})
+                    if journal_document_releasable(document)
+                    else None
+                )
                 documents.append({"title": document.title, "url": url})
         correspondent = entry.correspondent.display_name if entry.correspondent_id else ""
-        rows.append(
-            {
-                "entry": entry,
-                "correspondent": correspondent
-                or (entry.correspondent_name if entry.is_public else ""),
-                "documents": documents,
-            }
-        )
+        rows.append({"entry": entry, "correspondent": correspondent, "documents": documents})
     return rows
 
 
-@public_page
-def application_detail(request, reference: str):
-    try:
-        application = public.public_application_page(reference)
-    except Application.DoesNotExist as exc:
-        raise Http404 from exc
-    journal = public.public_case_journal(application)
-    meaning, next_step = public.status_explanation(application)
+def _exemption_rows(application: Application) -> list[dict]:
+    """Each requested exemption with its outcome as the public may see it."""
     exemptions = []
     for exemption in application.exemption_requests.all():
         outcome = public.public_outcome(exemption, application)
         label = Outcome(outcome["outcome"]).label if outcome["outcome"] else ""
         exemptions.append({"exemption": exemption, "outcome_label": label, **outcome})
-    trial = getattr(application, "trial", None)
+    return exemptions
+
+
+def _application_feeds(application: Application) -> list[dict]:
+    """The lead applicant's feed and one per act the application asks exemptions from."""
     lead = application.lead_organisation
     acts = {
         exemption.provision.act.lovdata_id: exemption.provision.act
@@ -203,21 +158,32 @@ def application_detail(request, reference: str):
             for lovdata_id, act in acts.items()
         ]
     )
+    return feeds
+
+
+@public_page
+def application_detail(request, reference: str):
+    try:
+        application = public.public_application_page(reference)
+    except Application.DoesNotExist as exc:
+        raise Http404 from exc
+    journal = public.public_case_journal(application)
+    meaning, next_step = public.status_explanation(application)
     context = {
         "application": application,
         "status_label": public.public_status_label(application),
         "status_meaning": meaning,
         "status_next": next_step,
         "decided": public.is_decided(application),
-        "exemptions": exemptions,
+        "exemptions": _exemption_rows(application),
         "consultations": public.public_consultations(application),
         "timeline": public.public_timeline(application, journal),
         "journal": _journal_rows(journal),
         "case_number": journal[0].case.number if journal else "",
-        "trial": trial,
+        "trial": getattr(application, "trial", None),
         "co_applicants": list(application.co_applicants.all()),
         "today": timezone.localdate(),
-        "feeds": feeds + _site_feeds(),
+        "feeds": _application_feeds(application) + _site_feeds(),
     }
     return render(request, "public/application_detail.html", context)
 

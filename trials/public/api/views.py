@@ -6,10 +6,6 @@ What may be shown comes only from ``trials.public.selectors``; these views filte
 describe.
 """
 
-import datetime
-import re
-
-from django.core.validators import RegexValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
@@ -26,13 +22,14 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle
 
-from casework.choices import EntryType, ScreeningBasis
+from casework.choices import EntryType
+from casework.journal.forms import BASIS_CHOICES, JournalNumberField, JournalPeriodCheck
 from casework.models import JournalEntry, Organisation
+from casework.selectors import public_journal, public_journal_entries
 from trials.choices import ApplicationStatus, PublicExemptionState, Stage
 from trials.models import Application
+from trials.public.opendata import LICENSE, licensed
 from trials.public.register.selectors import (
-    LICENSE,
-    LICENSE_LINK,
     ApplicationFilter,
     ExemptionFilter,
     api_applications,
@@ -40,7 +37,7 @@ from trials.public.register.selectors import (
     register_exemptions,
     register_rows,
 )
-from trials.public.selectors import is_decided, public_journal_entries, public_outcome
+from trials.public.selectors import is_decided, public_outcome
 
 LICENSE_TEXT = (
     "Open data under the Norwegian Licence for Open Government Data (NLOD 2.0), "
@@ -143,10 +140,7 @@ class PublicAPIMixin:
         return self._public_throttles
 
     def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        response["Link"] = LICENSE_LINK
-        # Open data without credentials: any web page may read it.
-        response["Access-Control-Allow-Origin"] = "*"
+        response = licensed(super().finalize_response(request, response, *args, **kwargs))
         for throttle in getattr(self, "_public_throttles", []):
             if getattr(throttle, "rate", None):
                 response["X-RateLimit-Limit"] = str(throttle.num_requests)
@@ -356,47 +350,35 @@ class PublicJournalEntrySerializer(serializers.ModelSerializer):
 # --- filters of the journal ------------------------------------------------------------------
 
 
-SCREENED = [(value, label) for value, label in ScreeningBasis.choices if value]
-CASE_OR_DOCUMENT = re.compile(r"^\s*(\d{4})\s*/\s*(\d{1,6})(?:\s*-\s*(\d{1,4}))?\s*$")
-
-
-def _start_of_day(day: datetime.date) -> datetime.datetime:
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
+class JournalNumberFilter(filters.CharFilter):
+    field_class = JournalNumberField
 
 
 class JournalFilter(filters.FilterSet):
-    """The public journal page's filters: journal date (the day an entry was registered,
-    Norwegian time), case or document number, type and screening."""
+    """The journal page's filters under the API's names, read by the same form fields and
+    applied by the same selector (``casework.selectors.public_journal``): journal date (the
+    day an entry was registered, Norwegian time), case or document number, type and
+    screening."""
 
     date_from = filters.DateFilter(
-        method="filter_date_from",
         label=_("Journal date from"),
         help_text="Entries registered on or after this day (YYYY-MM-DD).",
     )
     date_to = filters.DateFilter(
-        method="filter_date_to",
         label=_("Journal date to"),
         help_text="Entries registered on or before this day (YYYY-MM-DD).",
     )
-    case = filters.CharFilter(
-        method="filter_case",
+    case = JournalNumberFilter(
         label=_("Case or document number"),
         help_text="A case number (2026/000123) or a document number (2026/000123-4).",
-        validators=[
-            RegexValidator(
-                CASE_OR_DOCUMENT, "Expected a case number like 2026/000123 or 2026/000123-4."
-            )
-        ],
     )
     type = filters.ChoiceFilter(
-        field_name="entry_type",
         choices=EntryType.choices,
         label=_("Type"),
         help_text="I incoming, U outgoing, N/X internal.",
     )
     basis = filters.ChoiceFilter(
-        method="filter_basis",
-        choices=[("public", _("Public only")), ("screened", _("Screened only")), *SCREENED],
+        choices=BASIS_CHOICES,
         label=_("Screening"),
         help_text="`public`, `screened`, or one offentleglova basis.",
     )
@@ -404,24 +386,18 @@ class JournalFilter(filters.FilterSet):
     class Meta:
         model = JournalEntry
         fields: list[str] = []
+        form = JournalPeriodCheck
 
-    def filter_date_from(self, queryset, name, day):
-        return queryset.filter(registered_at__gte=_start_of_day(day))
-
-    def filter_date_to(self, queryset, name, day):
-        return queryset.filter(registered_at__lt=_start_of_day(day + datetime.timedelta(days=1)))
-
-    def filter_case(self, queryset, name, value):
-        year, sequence, number = CASE_OR_DOCUMENT.match(value).groups()
-        queryset = queryset.filter(case__year=int(year), case__sequence=int(sequence))
-        return queryset.filter(number_in_case=int(number)) if number else queryset
-
-    def filter_basis(self, queryset, name, value):
-        if value == "public":
-            return queryset.filter(screening_basis=ScreeningBasis.NONE)
-        if value == "screened":
-            return queryset.exclude(screening_basis=ScreeningBasis.NONE)
-        return queryset.filter(screening_basis=value)
+    def filter_queryset(self, queryset):
+        data = self.form.cleaned_data
+        return public_journal(
+            queryset,
+            date_from=data.get("date_from"),
+            date_to=data.get("date_to"),
+            number=data.get("case"),
+            entry_type=data.get("type") or "",
+            basis=data.get("basis") or "",
+        )
 
 
 # --- views -----------------------------------------------------------------------------------

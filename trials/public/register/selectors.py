@@ -32,12 +32,6 @@ from trials.public.selectors import (
     text_match,
 )
 
-LICENSE = {
-    "name": "Norsk lisens for offentlige data (NLOD) 2.0",
-    "url": "https://data.norge.no/nlod/no/2.0",
-}
-LICENSE_LINK = f'<{LICENSE["url"]}>; rel="license"'
-
 GRANTED_STATES = {PublicExemptionState.GRANTED, PublicExemptionState.GRANTED_WITH_CONDITIONS}
 
 STATE_EXPLANATIONS = {

@@ -1,0 +1,88 @@
+"""Conditional GET and caching for every page open without login: one decorator.
+
+The public pages of trials (applications, register, statistics, feeds, downloads) and the
+public journal each name a *validator*: a function of the request (and the view's
+arguments) returning a ``Validator``, whose ``version`` changes whenever what the page shows
+may have changed (and whose ``last_modified``, when known, is the time of that change).
+``conditional_page(validator)`` then, for every page alike:
+
+- answers GET/HEAD only (405 otherwise);
+- answers ``If-None-Match`` (and ``If-Modified-Since`` where there is a ``last_modified``)
+  with 304 while the validator is unchanged, without running the view;
+- sends a weak ``ETag`` (and ``Last-Modified``) with the page. Weak, because each page embeds
+  a freshly masked CSRF token: equal pages differ in bytes. The ETag also depends on the
+  language, the user and the address asked (path and query), so no two representations
+  share one;
+- lets anyone cache the answer for ``PUBLIC_MAX_AGE`` seconds, or, for a logged-in user
+  (whose name is in the header), only their own browser, revalidating each time;
+  ``Vary: Cookie`` (the language and the login come from cookies).
+
+The validator runs before the view; it should be cheap (an indexed read or two). What it
+read is kept as ``request.page_validator`` so the view need not read it again.
+"""
+
+import datetime
+import hashlib
+from calendar import timegm
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import wraps
+from typing import Any
+
+from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
+from django.utils.http import http_date, quote_etag
+from django.utils.translation import get_language
+from django.views.decorators.http import require_safe
+
+PUBLIC_MAX_AGE = 60
+# Part of every ETag: change it when the pages' markup changes, so caches fetch them anew.
+PAGES_VERSION = "public-2"
+
+
+@dataclass(frozen=True)
+class Validator:
+    version: str
+    last_modified: datetime.datetime | None = None
+    data: Any = None  # what the validator read, for the view to reuse (e.g. a count)
+
+
+def page_etag(request, version: str) -> str:
+    user = str(request.user.pk) if request.user.is_authenticated else "anonymous"
+    query = "&".join(f"{key}={value}" for key, value in sorted(request.GET.lists()))
+    parts = [PAGES_VERSION, version, get_language() or "", user, request.path, query]
+    return "W/" + quote_etag(hashlib.sha256("|".join(parts).encode()).hexdigest()[:32])
+
+
+def cache_headers(request, response):
+    """Public for a minute, or private and revalidated for a logged-in user."""
+    if request.user.is_authenticated:
+        patch_cache_control(response, private=True, no_cache=True)
+    else:
+        patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
+    patch_vary_headers(response, ("Cookie",))
+    return response
+
+
+def conditional_page(validator: Callable[..., Validator]):
+    """Decorate a public view: see the module's docstring."""
+
+    def decorator(view):
+        @wraps(view)
+        def wrapped(request, *args, **kwargs):
+            current = validator(request, *args, **kwargs)
+            request.page_validator = current
+            etag = page_etag(request, current.version)
+            moment = current.last_modified
+            last_modified = timegm(moment.utctimetuple()) if moment else None
+            response = get_conditional_response(request, etag=etag, last_modified=last_modified)
+            if response is None:
+                response = view(request, *args, **kwargs)
+            if response.status_code in (200, 304):
+                response.headers.setdefault("ETag", etag)
+                if last_modified is not None:
+                    response.headers.setdefault("Last-Modified", http_date(last_modified))
+            return cache_headers(request, response)
+
+        return require_safe(wrapped)
+
+    return decorator

@@ -1,0 +1,85 @@
+"""Every public page answers conditional requests the same way (casework.caching): 304 to
+its own ETag while nothing it shows has changed, the new page once something has, and a
+minute of caching for anonymous readers."""
+
+import pytest
+
+pytestmark = pytest.mark.django_db
+
+OPPL = "LOV-2023-06-09-30"
+PAGES = [
+    "/",
+    "/soknader/",
+    "/soknader/?county=34&sort=oldest",
+    "detail",
+    "/kommuner/3405/",
+    "/kommuner/34/",
+    "/soknader/feed/nye/",
+    "/soknader/feed/vedtak/",
+    "/kommuner/3405/feed/",
+    f"/lover/{OPPL}/feed/",
+    "/unntak/",
+    f"/unntak/{OPPL}/",
+    "/statistikk/",
+    "/soknader/?format=csv",
+    "/soknader/?format=json",
+    "/unntak/?format=csv",
+    f"/unntak/{OPPL}/?format=json",
+    "/statistikk/?format=csv",
+    "/statistikk/?format=json",
+    "/journal/",
+    "/journal/?basis=public",
+]
+
+
+def _read(response) -> bytes:
+    return response.getvalue() if response.streaming else response.content
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_each_public_page_answers_304_until_something_changes(client, publish, page):
+    application = publish(title="Skoledag", stop_at="check_completeness")
+    url = f"/soknader/{application.reference}/" if page == "detail" else page
+    first = client.get(url)
+    _read(first)
+    assert first.status_code == 200, url
+    etag = first["ETag"]
+    assert etag.startswith('W/"')
+    assert first["Cache-Control"] == "public, max-age=60"
+    assert "Cookie" in first["Vary"]
+
+    again = client.get(url, headers={"if-none-match": etag})
+    assert again.status_code == 304, url
+    assert again.content == b""
+    assert again["ETag"] == etag
+    assert again["Cache-Control"] == "public, max-age=60"
+
+    # A new application, registered (so journaled): every page may show something new.
+    publish(title="Ny skoledag", stop_at="check_completeness")
+    changed = client.get(url, headers={"if-none-match": etag})
+    _read(changed)
+    assert changed.status_code == 200, url
+    assert changed["ETag"] != etag
+
+
+def test_another_address_is_another_representation(client, publish):
+    publish()
+    etag = client.get("/soknader/")["ETag"]
+    assert client.get("/soknader/?sort=oldest", headers={"if-none-match": etag}).status_code == 200
+    assert client.get("/soknader/", headers={"if-none-match": etag}).status_code == 304
+
+
+def test_a_logged_in_users_pages_are_private_and_revalidated(client, publish, applicant):
+    publish()
+    client.force_login(applicant)
+    for url in ("/soknader/", "/unntak/", "/statistikk/", "/journal/"):
+        response = client.get(url)
+        directives = {part.strip() for part in response["Cache-Control"].split(",")}
+        assert directives == {"private", "no-cache"}, url
+        assert client.get(url, headers={"if-none-match": response["ETag"]}).status_code == 304
+
+
+def test_public_pages_answer_get_and_head_only(client, db):
+    for url in ("/soknader/", "/unntak/", "/statistikk/", "/journal/"):
+        assert client.post(url).status_code == 405, url
+        assert client.head(url).status_code == 200, url

@@ -1,0 +1,129 @@
+"""Open data: the one writer of every download of the public side (docs/open-data.md).
+
+/soknader/, /unntak/, /unntak/<act>/ and /statistikk/ take ``?format=csv`` or ``?format=json``
+and answer through this module, so they cannot drift apart:
+
+- the licence (NLOD 2.0) in a ``Link: <…>; rel="license"`` header and, in JSON, a
+  ``license`` field; ``Access-Control-Allow-Origin: *`` (the public API sends the same two
+  headers through ``licensed``);
+- CSV: UTF-8 with a byte order mark, ``\\r\\n`` line ends, one header row; lists joined with
+  ``LIST_SEPARATOR``, booleans ``true``/``false``, nothing an empty cell, and a text a
+  spreadsheet would run as a formula prefixed with an apostrophe (``csv_cell``);
+- JSON: one object ``{"license", "source", "generated_at", …, "results": [...]}``;
+- both streamed, rows read from the database in chunks, so a download of every row costs
+  the memory of one chunk.
+"""
+
+import csv
+import json
+from collections.abc import Iterable, Iterator
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db.models import QuerySet
+from django.http import HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+LICENSE = {
+    "name": "Norsk lisens for offentlige data (NLOD) 2.0",
+    "url": "https://data.norge.no/nlod/no/2.0",
+}
+LICENSE_LINK = f'<{LICENSE["url"]}>; rel="license"'
+
+EXPORT_FORMATS = ("csv", "json")
+LIST_SEPARATOR = "; "
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+CHUNK_SIZE = 500
+
+
+def export_format(request) -> str:
+    """``csv``, ``json``, "" for the page itself, or what else was asked for (see
+    ``unknown_format``)."""
+    return request.GET.get("format", "").strip().lower()
+
+
+def unknown_format(fmt: str) -> HttpResponse | None:
+    """The 400 answer to a format other than csv and json, else None."""
+    if fmt and fmt not in EXPORT_FORMATS:
+        return HttpResponseBadRequest(
+            _("Unknown format: choose csv or json."), content_type="text/plain; charset=utf-8"
+        )
+    return None
+
+
+def licensed(response: HttpResponse) -> HttpResponse:
+    """The licence and open CORS: open data without credentials, any web page may read it."""
+    response["Link"] = LICENSE_LINK
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def in_chunks(queryset: QuerySet) -> Iterator:
+    """The rows of ``queryset`` read ``CHUNK_SIZE`` at a time (prefetches per chunk)."""
+    return queryset.iterator(chunk_size=CHUNK_SIZE)
+
+
+def csv_cell(value) -> str:
+    """One CSV cell by the convention of docs/open-data.md."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list | tuple):
+        value = LIST_SEPARATOR.join(str(item) for item in value)
+    value = str(value)
+    return "'" + value if value.startswith(FORMULA_START) else value
+
+
+class _Echo:
+    """A write-only file for csv.writer: returns each line for the streaming response."""
+
+    def write(self, value: str) -> str:
+        return value
+
+
+def csv_download(
+    columns: list[str], rows: Iterable[Iterable], *, name: str
+) -> StreamingHttpResponse:
+    """``rows`` (values in ``columns`` order) as ``<name>-YYYY-MM-DD.csv``."""
+    writer = csv.writer(_Echo(), lineterminator="\r\n")
+
+    def lines():
+        # A byte order mark, so spreadsheet programs read æ, ø and å as UTF-8.
+        yield "\ufeff" + writer.writerow(columns)
+        for row in rows:
+            yield writer.writerow([csv_cell(value) for value in row])
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    filename = f"{name}-{timezone.localdate():%Y-%m-%d}.csv"
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return licensed(response)
+
+
+def _dumps(value) -> str:
+    return json.dumps(value, ensure_ascii=False, cls=DjangoJSONEncoder)
+
+
+def json_download(
+    request, *, results: Iterable[dict] | None = None, **fields
+) -> StreamingHttpResponse:
+    """``{"license", "source", "generated_at", **fields}``, with ``results`` (streamed, last)
+    when given. ``source`` is the address asked, without its query."""
+    head = {
+        "license": LICENSE,
+        "source": request.build_absolute_uri(request.path),
+        "generated_at": timezone.now().isoformat(timespec="seconds"),
+        **fields,
+    }
+
+    def chunks():
+        if results is None:
+            yield _dumps(head)
+            return
+        yield _dumps(head)[:-1] + ', "results": ['
+        for number, record in enumerate(results):
+            yield ("," if number else "") + _dumps(record)
+        yield "]}"
+
+    response = StreamingHttpResponse(chunks(), content_type="application/json; charset=utf-8")
+    return licensed(response)
