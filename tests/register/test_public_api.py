@@ -20,8 +20,8 @@ from tests.builders import (
     OPPL_13_1,
     OPPL_14_1,
     PBL_21_7,
-    download_json,
 )
+from tests.register.conftest import download_json
 from trials import services
 from trials.choices import Outcome, Stage
 

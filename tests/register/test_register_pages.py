@@ -24,8 +24,8 @@ from tests.builders import (
     OPPL_14_1,
     OPPL_14_2,
     PBL_21_7,
-    download_json,
 )
+from tests.register.conftest import download_json
 from trials.choices import ApplicationStatus, Outcome
 from trials.models import Application, ExemptionRequest
 from trials.public.api.views import PublicExemptionSerializer
