@@ -2,7 +2,6 @@
 everyone, no login. Nothing here shows a screened document or a requester's address."""
 
 from django.core import signing
-from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
@@ -16,6 +15,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from casework import selectors, services
 from casework.caching import Validator, conditional_page
 from casework.journal.forms import AccessRequestForm, JournalFilterForm
+from casework.ratelimit import client_address, count_hit
 from casework.selectors import journal_document_file, journal_document_releasable
 
 PAGE_SIZE = 50
@@ -147,15 +147,9 @@ ACCESS_REQUESTS_PER_HOUR = 20
 
 
 def _too_many_requests(request) -> bool:
-    """A simple per-address limit, so the form cannot be used to send mail in bulk."""
-    address = request.META.get("REMOTE_ADDR", "")
-    key = f"access-requests:{address}"
-    cache.add(key, 0, timeout=3600)
-    try:
-        count = cache.incr(key)
-    except ValueError:
-        cache.set(key, 1, timeout=3600)
-        count = 1
+    """A simple per-client limit, so the form cannot be used to send mail in bulk."""
+    key = f"access-requests:{client_address(request)}"
+    count = count_hit(key, timeout=3600)
     return count > ACCESS_REQUESTS_PER_HOUR
 
 

@@ -394,3 +394,25 @@ def test_the_access_request_form_limits_requests_per_address(client, make_entry,
     page = response.content.decode()
     assert "journalist@example.no" in page  # what was typed is kept
     assert "postmottak@kdd.dep.no" in page
+
+
+def test_the_access_request_limit_counts_the_client_not_a_forged_forwarded_header(
+    client, make_entry, monkeypatch, settings
+):
+    from django.core.cache import cache
+
+    from casework.journal import views as public_views
+
+    cache.clear()
+    entry = make_entry()
+    monkeypatch.setattr(public_views, "ACCESS_REQUESTS_PER_HOUR", 1)
+    data = {"document": entry.document_number, "email": "journalist@example.no"}
+    settings.TRUSTED_PROXY_COUNT = 0
+    assert client.post("/innsyn/", data, HTTP_X_FORWARDED_FOR="10.0.0.1").status_code == 302
+    # A new forged address does not give a new allowance.
+    assert client.post("/innsyn/", data, HTTP_X_FORWARDED_FOR="10.0.0.2").status_code == 200
+    # Behind one trusted proxy, the address that proxy saw is the client.
+    settings.TRUSTED_PROXY_COUNT = 1
+    assert client.post("/innsyn/", data, HTTP_X_FORWARDED_FOR="192.0.2.7").status_code == 302
+    assert client.post("/innsyn/", data, HTTP_X_FORWARDED_FOR="192.0.2.7").status_code == 200
+    assert AccessRequest.objects.count() == 2

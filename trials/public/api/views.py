@@ -25,6 +25,7 @@ from rest_framework.throttling import AnonRateThrottle
 from casework.choices import EntryType
 from casework.journal.forms import BASIS_CHOICES, JournalNumberField, JournalPeriodCheck
 from casework.models import JournalEntry, Organisation
+from casework.ratelimit import count_hit
 from casework.selectors import public_journal, public_journal_entries
 from trials.choices import ApplicationStatus, PublicExemptionState, Stage
 from trials.models import Application
@@ -80,12 +81,7 @@ class PublicRateThrottle(AnonRateThrottle):
         self.window_end = (window + 1) * self.duration
         self.key = f"{key}:{window}"
         # Kept for two windows, so it cannot expire between add() and incr() in its window.
-        self.cache.add(self.key, 0, timeout=2 * self.duration)
-        try:
-            self.count = self.cache.incr(self.key)
-        except ValueError:  # evicted by the cache server meanwhile: count afresh
-            self.cache.set(self.key, 1, timeout=2 * self.duration)
-            self.count = 1
+        self.count = count_hit(self.key, timeout=2 * self.duration, backend=self.cache)
         return self.count <= self.num_requests
 
     def wait(self):

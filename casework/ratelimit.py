@@ -1,0 +1,28 @@
+"""Counting requests per client, shared by every worker through the default cache.
+
+The client is ``REMOTE_ADDR``, or behind ``TRUSTED_PROXY_COUNT`` reverse proxies the address
+the outermost trusted proxy saw: the same rule as DRF's ``NUM_PROXIES``, so a client cannot
+choose its own address by writing an ``X-Forwarded-For`` header.
+"""
+
+from django.conf import settings
+from django.core.cache import cache
+
+
+def client_address(request) -> str:
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR")
+    proxies = settings.TRUSTED_PROXY_COUNT
+    if proxies and forwarded:
+        hops = [hop.strip() for hop in forwarded.split(",")]
+        return hops[-min(proxies, len(hops))]
+    return request.META.get("REMOTE_ADDR", "")
+
+
+def count_hit(key: str, *, timeout: int, backend=cache) -> int:
+    """One atomic increment of ``key``; the count so far, this hit included."""
+    backend.add(key, 0, timeout=timeout)
+    try:
+        return backend.incr(key)
+    except ValueError:  # evicted by the cache server meanwhile: count afresh
+        backend.set(key, 1, timeout=timeout)
+        return 1
