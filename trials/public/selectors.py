@@ -505,7 +505,7 @@ def public_application_page(reference: str) -> Application:
             Prefetch(
                 "consultations",
                 queryset=Consultation.objects.select_related(
-                    "ministry", "answer_entry"
+                    "ministry", "answer_entry__case"
                 ).prefetch_related(
                     Prefetch(
                         "answers",

@@ -460,6 +460,8 @@ def consultation_answer(
         ),
         correspondent=consultation.ministry,
         documents=documents,
+        # the positions are public only after the decision (DESIGN § 4)
+        access_postponed=True,
     )
     consultation.status = ConsultationStatus.ANSWERED
     consultation.statement = (statement or "").strip()
