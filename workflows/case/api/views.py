@@ -24,11 +24,12 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from viewflow.workflow.status import STATUS
 
+from casework.api import JSONParser
 from casework.choices import Role
 from casework.selectors import case_for, journal_document_file, memberships_remembered
 from trials.api.permissions import HasRoleForAction
