@@ -12,6 +12,9 @@ from rest_framework import parsers
 from rest_framework.exceptions import ParseError
 
 API_PREFIX = "/api/"
+# A database id in an API path: digits that fit a bigint; anything else matches no route
+# (a JSON 404) instead of reaching the database as an overflow.
+ID_PATTERN = r"[0-9]{1,18}"
 NUL_MESSAGE = "Text may not contain NUL (0x00) characters."
 
 
@@ -55,3 +58,45 @@ def not_found(request, exception=None):
     if request.path.startswith(API_PREFIX):
         return JsonResponse({"detail": "Not found."}, status=404)
     return page_not_found(request, exception)
+
+
+# --- the errors every operation may answer, in the OpenAPI schema -----------------------------
+
+ERROR_SCHEMA = {
+    "type": "object",
+    "description": "An error: `detail` says what went wrong; a 400 names each bad field.",
+    "properties": {"detail": {"type": "string"}},
+    "additionalProperties": True,
+}
+UNSAFE = {"post", "put", "patch", "delete"}
+
+
+def document_errors(result, generator, request, public):
+    """drf-spectacular postprocessing hook: the error answers that every operation of its
+    kind can give (bad input, not logged in, not allowed, not found, throttled), so clients
+    and schemathesis see every status code the API uses. Answers an operation documents
+    itself (with a specific body) are kept."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
+    body = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+
+    def error(text: str) -> dict:
+        return {"description": text, "content": body}
+
+    for path, item in result.get("paths", {}).items():
+        for method, operation in item.items():
+            if method not in {"get", "head", *UNSAFE}:
+                continue
+            responses = operation.setdefault("responses", {})
+            anonymous = {} in operation.get("security", [{}])
+            wanted = {"400": "Bad input: the message names each field.", "429": "Throttled."}
+            if not anonymous:
+                wanted["401"] = "Not logged in (session or `Authorization: Token <key>`)."
+                wanted["403"] = "Logged in, but not allowed to do this."
+            paged = any(p.get("name") == "page" for p in operation.get("parameters", []))
+            if "{" in path or paged:
+                wanted["404"] = "Not found, or not yours to see (or a page past the last)."
+            if method in UNSAFE:
+                wanted["415"] = "The body's media type is not accepted."
+            for code, text in wanted.items():
+                responses.setdefault(code, error(text))
+    return result

@@ -269,6 +269,10 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "LICENSE": {"name": "AGPL-3.0-or-later"},
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "casework.api.document_errors",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "ActKindEnum": "legal.choices.ActKind",
         "LimitKindEnum": "legal.choices.LimitKind",

@@ -21,7 +21,7 @@ from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
-from casework.api import JSONParser
+from casework.api import ID_PATTERN, JSONParser
 from casework.authentication import ApiKeyAuthentication
 from trials import selectors, services
 from trials.api import examples
@@ -154,6 +154,7 @@ def _save_draft_lists(*, actor, application, co_applicants=None, purposes=None) 
     ),
 )
 class ApplicationViewSet(viewsets.GenericViewSet):
+    lookup_value_regex = ID_PATTERN
     queryset = Application.objects.none()
     serializer_class = ApplicationSerializer
     authentication_classes = AUTHENTICATION
@@ -377,6 +378,7 @@ class ApplicationChildMixin:
     ),
 )
 class ExemptionRequestViewSet(ApplicationChildMixin, viewsets.GenericViewSet):
+    lookup_value_regex = ID_PATTERN
     queryset = ExemptionRequest.objects.none()
     serializer_class = ExemptionRequestSerializer
 
@@ -457,6 +459,7 @@ class ExemptionRequestViewSet(ApplicationChildMixin, viewsets.GenericViewSet):
     ),
 )
 class AttachmentViewSet(ApplicationChildMixin, viewsets.GenericViewSet):
+    lookup_value_regex = ID_PATTERN
     queryset = Attachment.objects.none()
     serializer_class = AttachmentSerializer
     parser_classes = [MultiPartParser]
