@@ -18,6 +18,7 @@ from tests.files import pdf_bytes, upload
 from trials import selectors, services
 from trials.choices import ApplicationStatus, AttachmentKind, Stage
 from trials.models import Application, ExemptionRequest
+from trials.rules import MAX_PERIOD_MONTHS
 
 pytestmark = pytest.mark.django_db
 
@@ -161,10 +162,20 @@ def test_create_refuses_unknown_organisation_numbers(api):
     assert set(response.json()) == {"lead_organisation", "co_applicants"}
 
 
-def test_service_field_errors_become_400_and_nothing_is_created(api):
-    response = api.post(APPLICATIONS, new_draft_payload(period_months=60), format="json")
+@pytest.mark.parametrize("months", [0, MAX_PERIOD_MONTHS + 1])
+def test_a_period_outside_the_law_is_a_400_and_nothing_is_created(api, months):
+    response = api.post(APPLICATIONS, new_draft_payload(period_months=months), format="json")
     assert response.status_code == 400
-    assert response.json() == {"period_months": ["The period must be between 1 and 48 months."]}
+    assert response.json() == {
+        "period_months": [f"The period must be between 1 and {MAX_PERIOD_MONTHS} months."]
+    }
+    assert not Application.objects.exists()
+
+
+def test_service_field_errors_become_400_and_nothing_is_created(api):
+    response = api.post(APPLICATIONS, new_draft_payload(categories=["a", "e"]), format="json")
+    assert response.status_code == 400
+    assert list(response.json()) == ["categories"]
     assert not Application.objects.exists()
 
 
@@ -328,9 +339,11 @@ def test_put_needs_the_title(api, draft):
 
 
 def test_patch_refuses_an_invalid_period(api, draft):
-    response = api.patch(detail(draft), {"period_months": 49}, format="json")
+    response = api.patch(detail(draft), {"period_months": MAX_PERIOD_MONTHS + 1}, format="json")
     assert response.status_code == 400
     assert list(response.json()) == ["period_months"]
+    response = api.patch(detail(draft), {"period_months": MAX_PERIOD_MONTHS}, format="json")
+    assert response.status_code == 200
 
 
 def test_patch_after_submit_is_forbidden(api, applicant, make_ready):

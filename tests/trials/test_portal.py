@@ -21,6 +21,7 @@ from tests.files import pdf_bytes, png_bytes, upload
 from trials import services
 from trials.choices import ApplicationStatus, AttachmentKind, Purpose, Stage
 from trials.models import Application, Attachment, ExemptionRequest
+from trials.rules import MAX_PERIOD_MONTHS
 
 pytestmark = pytest.mark.django_db
 
@@ -204,7 +205,10 @@ def test_step_about_validation_error_keeps_every_typed_value(as_applicant, make_
     assert re.search(r'value="final"[^>]*id="id_stage_1" checked', html)
     # Error summary at the top, linking to the fields; fields marked invalid.
     summary = html[html.index('class="alert alert-error error-summary" role="alert"') :]
-    assert 'href="#id_period_months">The period must be between 1 and 48 months.' in summary
+    assert (
+        f'href="#id_period_months">The period must be between 1 and {MAX_PERIOD_MONTHS} months.'
+        in summary
+    )
     assert 'href="#id_requested_start">Write the date as year-month-day' in summary
     assert re.search(r'id="id_period_months"[^>]*aria-invalid="true"', html) or re.search(
         r'aria-invalid="true"[^>]*id="id_period_months"', html

@@ -21,6 +21,7 @@ from tests.files import pdf_bytes, png_bytes, upload
 from trials import services
 from trials.choices import ApplicationStatus, AttachmentKind, ExemptionStatus, Stage
 from trials.models import Application, ExemptionRequest, InformationRequest
+from trials.rules import MAX_PERIOD_MONTHS, MIN_PERIOD_MONTHS
 from trials.selectors import applications_for_user
 
 OSLO = zoneinfo.ZoneInfo("Europe/Oslo")
@@ -102,11 +103,31 @@ def test_only_an_applicant_of_the_lead_organisation_can_create(
     assert not Sequence.objects.filter(name="application", last_value__gt=0).exists()
 
 
-def test_create_refuses_a_period_over_48_months(make_draft):
+def test_the_period_rule_is_the_one_of_forsoksloven():
+    """forsøksloven § 3: a trial runs for at most four years; every check reads these."""
+    assert (MIN_PERIOD_MONTHS, MAX_PERIOD_MONTHS) == (1, 48)
+
+
+@pytest.mark.parametrize("months", [0, MAX_PERIOD_MONTHS + 1])
+def test_create_and_update_refuse_a_period_outside_the_law(make_draft, applicant, months):
     with pytest.raises(ValidationError) as exc:
-        make_draft(period_months=49)
-    assert "period_months" in exc.value.message_dict
-    assert make_draft(period_months=48).period_months == 48
+        make_draft(period_months=months)
+    assert exc.value.message_dict == {
+        "period_months": [f"The period must be between 1 and {MAX_PERIOD_MONTHS} months."]
+    }
+    application = make_draft(period_months=MAX_PERIOD_MONTHS)
+    assert application.period_months == MAX_PERIOD_MONTHS
+    with pytest.raises(ValidationError):
+        services.application_update(actor=applicant, application=application, period_months=months)
+    assert reload(application).period_months == MAX_PERIOD_MONTHS
+
+
+@pytest.mark.parametrize("months", [0, MAX_PERIOD_MONTHS + 1])
+def test_the_database_refuses_a_period_outside_the_law(make_draft, months):
+    application = make_draft(period_months=MIN_PERIOD_MONTHS)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Application.objects.filter(pk=application.pk).update(period_months=months)
+    assert reload(application).period_months == MIN_PERIOD_MONTHS
 
 
 # --- submit --------------------------------------------------------------------------------
@@ -228,11 +249,6 @@ def _guard_no_justification(application, actor, **_):
     services.exemption_request_update(actor=actor, request=request, justification="")
 
 
-def _guard_long_period(application, **_):
-    # The services refuse more than 48 months; the rule at submission is the last line.
-    Application.objects.filter(pk=application.pk).update(period_months=60)
-
-
 def _guard_no_period(application, actor, **_):
     services.application_update(actor=actor, application=application, period_months=None)
 
@@ -273,11 +289,6 @@ OPPL = "opplæringslova § 13-1"
             _guard_no_justification,
             f"Exemption from {OPPL}: give a justification.",
             id="no-justification",
-        ),
-        pytest.param(
-            _guard_long_period,
-            "The period can be at most 48 months (forsøksloven § 3).",
-            id="period-over-48",
         ),
         pytest.param(
             _guard_no_period, "Give the period of the trial in months.", id="period-missing"
@@ -324,9 +335,10 @@ def test_a_refusal_carries_the_not_ready_code(make_draft, applicant):
     assert {error.code for error in exc.value.error_list} == {"not_ready"}
 
 
-def test_a_period_of_exactly_48_months_and_a_start_tomorrow_are_accepted(make_ready, applicant):
+def test_the_longest_period_and_a_start_tomorrow_are_accepted(make_ready, applicant):
     application = make_ready(
-        period_months=48, requested_start=timezone.localdate() + datetime.timedelta(days=1)
+        period_months=MAX_PERIOD_MONTHS,
+        requested_start=timezone.localdate() + datetime.timedelta(days=1),
     )
     services.application_submit(actor=applicant, application=application)
     assert reload(application).status == ApplicationStatus.SUBMITTED

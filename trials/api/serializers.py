@@ -24,6 +24,7 @@ from trials.models import (
     ExemptionRequest,
     InformationRequest,
 )
+from trials.rules import MAX_PERIOD_MONTHS, MIN_PERIOD_MONTHS, period_range_message_lazy
 
 
 class LocalGovernmentField(serializers.SlugRelatedField):
@@ -306,7 +307,15 @@ class ApplicationWriteSerializer(serializers.Serializer):
     involvement = serializers.CharField(required=False, allow_blank=True)
     requested_start = serializers.DateField(required=False, allow_null=True)
     period_months = serializers.IntegerField(
-        required=False, allow_null=True, help_text="1 to 48 months."
+        required=False,
+        allow_null=True,
+        min_value=MIN_PERIOD_MONTHS,
+        max_value=MAX_PERIOD_MONTHS,
+        error_messages={
+            "min_value": period_range_message_lazy(),
+            "max_value": period_range_message_lazy(),
+        },
+        help_text=f"{MIN_PERIOD_MONTHS} to {MAX_PERIOD_MONTHS} months (forsøksloven § 3).",
     )
     co_applicants = serializers.ListField(
         child=LocalGovernmentField(),

@@ -12,7 +12,12 @@ from casework.models import Organisation
 from legal.models import Provision
 from trials.choices import AttachmentKind, Purpose, Stage, TrialCategory
 from trials.models import Application, Call
-from trials.rules import MAX_PERIOD_MONTHS
+from trials.rules import (
+    MAX_PERIOD_MONTHS,
+    MIN_PERIOD_MONTHS,
+    period_help_text_lazy,
+    period_range_message_lazy,
+)
 
 MAX_CO_APPLICANTS = 100
 
@@ -163,13 +168,13 @@ class AboutForm(CallStageMixin, PortalForm):
     period_months = forms.IntegerField(
         label=_("Period (months)"),
         required=False,
-        min_value=1,
+        min_value=MIN_PERIOD_MONTHS,
         max_value=MAX_PERIOD_MONTHS,
-        help_text=_("At most 48 months (forsøksloven § 3)."),
+        help_text=period_help_text_lazy(),
         error_messages={
             "invalid": _("Write the period as a whole number of months."),
-            "min_value": _("The period must be between 1 and 48 months."),
-            "max_value": _("The period must be between 1 and 48 months."),
+            "min_value": period_range_message_lazy(),
+            "max_value": period_range_message_lazy(),
         },
     )
     stage = forms.ChoiceField(label=_("Stage"), choices=Stage.choices, widget=forms.RadioSelect)

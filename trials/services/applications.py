@@ -43,7 +43,7 @@ from trials.models import (
     ExemptionRequest,
     InformationRequest,
 )
-from trials.rules import submission_problems
+from trials.rules import period_range_message, period_within_law, submission_problems
 from trials.selectors import (
     applications_for_user,
     is_ministry_officer,
@@ -106,8 +106,8 @@ def _check_applicant_fields(values: dict) -> None:
         if not isinstance(categories, list) or not set(categories) <= valid:
             errors["categories"] = _("Choose one or more of the categories a, b, c and d.")
     period = values.get("period_months")
-    if period is not None and not (1 <= period <= 48):
-        errors["period_months"] = _("The period must be between 1 and 48 months.")
+    if period is not None and not period_within_law(period):
+        errors["period_months"] = period_range_message()
     call = values.get("call")
     if call is not None:
         if not call.is_open():
