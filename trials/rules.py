@@ -32,6 +32,18 @@ def period_help_text() -> str:
     return _(_PERIOD_HELP) % PERIOD_LIMITS
 
 
+# A joint application: the lead applicant and at most this many other municipalities or counties.
+MAX_CO_APPLICANTS = 100
+_CO_APPLICANTS_CAP = gettext_noop("A joint application can have at most %(max)s co-applicants.")
+
+
+def co_applicants_problem(count: int) -> str | None:
+    """Why ``count`` co-applicants (the lead not counted) are too many; None when allowed."""
+    if count > MAX_CO_APPLICANTS:
+        return _(_CO_APPLICANTS_CAP) % {"max": MAX_CO_APPLICANTS}
+    return None
+
+
 # For declarations evaluated at import time (form fields, serializers, model help texts).
 period_range_message_lazy = lazy(period_range_message, str)
 period_help_text_lazy = lazy(period_help_text, str)

@@ -13,7 +13,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext
 from django_fsm import ConcurrentTransition
 
-from casework.models import AuditEvent, AuditTrailImmutable, Sequence
+from casework.models import AuditEvent, AuditTrailImmutable, Organisation, Sequence
 from casework.selectors import audit_events_for
 from tests.builders import OPPL_13_1
 from tests.factories import municipality
@@ -21,7 +21,7 @@ from tests.files import pdf_bytes, png_bytes, upload
 from trials import services
 from trials.choices import ApplicationStatus, AttachmentKind, ExemptionStatus, Stage
 from trials.models import Application, ExemptionRequest, InformationRequest
-from trials.rules import MAX_PERIOD_MONTHS, MIN_PERIOD_MONTHS
+from trials.rules import MAX_CO_APPLICANTS, MAX_PERIOD_MONTHS, MIN_PERIOD_MONTHS
 from trials.selectors import applications_for_user
 
 OSLO = zoneinfo.ZoneInfo("Europe/Oslo")
@@ -128,6 +128,80 @@ def test_the_database_refuses_a_period_outside_the_law(make_draft, months):
     with pytest.raises(IntegrityError), transaction.atomic():
         Application.objects.filter(pk=application.pk).update(period_months=months)
     assert reload(application).period_months == MIN_PERIOD_MONTHS
+
+
+def _local_governments(count: int, *, besides) -> list:
+    return list(Organisation.objects.active().local_governments().exclude(pk=besides.pk)[:count])
+
+
+def test_a_joint_application_has_at_most_the_cap_of_co_applicants(
+    make_draft, applicant, lillehammer
+):
+    application = make_draft()
+    too_many = _local_governments(MAX_CO_APPLICANTS + 1, besides=lillehammer)
+    with pytest.raises(ValidationError) as exc:
+        services.application_set_co_applicants(
+            actor=applicant, application=application, organisations=too_many
+        )
+    assert exc.value.message_dict == {
+        "co_applicants": [
+            f"A joint application can have at most {MAX_CO_APPLICANTS} co-applicants."
+        ]
+    }
+    assert not application.co_applicants.exists()
+    # Neither the lead applicant nor a repeated organisation counts.
+    allowed = too_many[:MAX_CO_APPLICANTS]
+    services.application_set_co_applicants(
+        actor=applicant, application=application, organisations=[lillehammer, *allowed, allowed[0]]
+    )
+    assert application.co_applicants.count() == MAX_CO_APPLICANTS
+
+
+def test_saving_a_draft_is_all_or_nothing(make_draft, applicant, lillehammer):
+    application = make_draft(summary="Before")
+    with pytest.raises(ValidationError) as exc:
+        services.application_save_draft(
+            actor=applicant,
+            application=application,
+            summary="After",
+            purposes={"democracy": "More local say."},
+            co_applicants=_local_governments(MAX_CO_APPLICANTS + 1, besides=lillehammer),
+        )
+    assert list(exc.value.message_dict) == ["co_applicants"]
+    application = reload(application)
+    assert application.summary == "Before"
+    assert not application.purposes.exists()
+    assert not application.co_applicants.exists()
+
+
+def test_saving_a_draft_writes_and_audits_only_what_changed(
+    make_draft, applicant, bodo, expect_audit
+):
+    application = make_draft()
+    with expect_audit(
+        "application.updated", "application.purposes_set", "application.co_applicants_set"
+    ):
+        services.application_save_draft(
+            actor=applicant,
+            application=application,
+            summary="Kort",
+            purposes={"democracy": "More local say."},
+            co_applicants=[bodo],
+        )
+    with expect_audit():
+        services.application_save_draft(
+            actor=applicant,
+            application=reload(application),
+            summary="Kort",
+            purposes={"democracy": "More local say."},
+            co_applicants=[bodo],
+        )
+    application = reload(application)
+    assert application.summary == "Kort"
+    assert {p.purpose: p.justification for p in application.purposes.all()} == {
+        "democracy": "More local say."
+    }
+    assert list(application.co_applicants.all()) == [bodo]
 
 
 # --- submit --------------------------------------------------------------------------------

@@ -19,8 +19,6 @@ from trials.rules import (
     period_range_message_lazy,
 )
 
-MAX_CO_APPLICANTS = 100
-
 
 class PortalForm(forms.Form):
     """A form whose errors can be listed in an error summary that links to the fields.
@@ -456,8 +454,6 @@ def parse_organisations(text: str, *, exclude=None) -> list[Organisation]:
             )
         elif matches[0] not in found and matches[0] != exclude:
             found.append(matches[0])
-    if len(found) > MAX_CO_APPLICANTS:
-        problems.append(_("A joint application can have at most 100 co-applicants."))
     if problems:
         raise ValidationError(problems)
     return found
