@@ -5,7 +5,6 @@
 from functools import cached_property
 
 import django_filters
-from django.db import transaction
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -91,19 +90,6 @@ class ApplicationFilter(django_filters.FilterSet):
     class Meta:
         model = Application
         fields = ["status", "stage", "call"]
-
-
-def _save_draft_lists(*, actor, application, co_applicants=None, purposes=None) -> None:
-    if co_applicants is not None:
-        services.application_set_co_applicants(
-            actor=actor, application=application, organisations=co_applicants
-        )
-    if purposes is not None:
-        services.application_set_purposes(
-            actor=actor,
-            application=application,
-            purposes={item["purpose"]: item["justification"] for item in purposes},
-        )
 
 
 @extend_schema_view(
@@ -192,17 +178,7 @@ class ApplicationViewSet(viewsets.GenericViewSet):
             data=request.data, context=self.get_serializer_context()
         )
         serializer.is_valid(raise_exception=True)
-        fields = dict(serializer.validated_data)
-        co_applicants = fields.pop("co_applicants", None)
-        purposes = fields.pop("purposes", None)
-        with transaction.atomic():
-            application = services.application_create(actor=request.user, **fields)
-            _save_draft_lists(
-                actor=request.user,
-                application=application,
-                co_applicants=co_applicants,
-                purposes=purposes,
-            )
+        application = services.application_create(actor=request.user, **serializer.validated_data)
         return self.detail_response(application, status.HTTP_201_CREATED)
 
     def retrieve(self, request, pk=None):
@@ -214,17 +190,9 @@ class ApplicationViewSet(viewsets.GenericViewSet):
             data=request.data, partial=partial, context=self.get_serializer_context()
         )
         serializer.is_valid(raise_exception=True)
-        fields = dict(serializer.validated_data)
-        co_applicants = fields.pop("co_applicants", None)
-        purposes = fields.pop("purposes", None)
-        with transaction.atomic():
-            services.application_update(actor=request.user, application=application, **fields)
-            _save_draft_lists(
-                actor=request.user,
-                application=application,
-                co_applicants=co_applicants,
-                purposes=purposes,
-            )
+        services.application_save_draft(
+            actor=request.user, application=application, **serializer.validated_data
+        )
         return self.detail_response(application)
 
     def partial_update(self, request, pk=None):

@@ -446,7 +446,7 @@ APPLICATION_DETAIL_EXAMPLE = {
     "affected_services": "Helsestasjon og skolehelsetjeneste.",
     "affected_citizens": "Barn og unge 0–20 år.",
     "requested_start": "2026-08-01",
-    "period_months": 48,
+    "period_months": 36,
     "license": LICENSE,
 }
 
