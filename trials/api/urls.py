@@ -1,5 +1,6 @@
 from rest_framework.routers import SimpleRouter
 
+from trials.api.trials import TrialViewSet
 from trials.api.views import ApplicationViewSet, AttachmentViewSet, ExemptionRequestViewSet
 
 router = SimpleRouter()
@@ -14,5 +15,7 @@ router.register(
     AttachmentViewSet,
     basename="application-attachment",
 )
+
+router.register("trials", TrialViewSet, basename="trial")
 
 urlpatterns = router.urls
