@@ -1,6 +1,7 @@
 from rest_framework.routers import SimpleRouter
 
 from casework.api import ID_PATTERN
+from trials.api.trials import TrialViewSet
 from trials.api.views import ApplicationViewSet, AttachmentViewSet, ExemptionRequestViewSet
 
 router = SimpleRouter()
@@ -15,5 +16,7 @@ router.register(
     AttachmentViewSet,
     basename="application-attachment",
 )
+
+router.register("trials", TrialViewSet, basename="trial")
 
 urlpatterns = router.urls
