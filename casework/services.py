@@ -1,6 +1,7 @@
 """Every write to casework's models goes through these functions."""
 
 import datetime
+import hashlib
 import re
 import secrets
 from collections.abc import Iterable
@@ -34,13 +35,14 @@ from casework.models import (
     ApiKey,
     AuditEvent,
     CaseFile,
+    ExternalIdentity,
     JournalDocument,
     JournalEntry,
     Membership,
     Organisation,
     Sequence,
 )
-from casework.roles import ROLE_GROUP_NAMES, ROLE_PERMISSIONS
+from casework.roles import ROLE_GROUP_NAMES, ROLE_PERMISSIONS, roles_allowed_in
 from casework.selectors import journal_document_releasable, user_has_role
 from casework.workdays import add_working_days
 
@@ -94,7 +96,9 @@ def role_groups_sync() -> dict[str, Group]:
 
 
 @transaction.atomic
-def membership_grant(*, actor, user, organisation: Organisation, role: Role | str) -> Membership:
+def membership_grant(
+    *, actor, user, organisation: Organisation, role: Role | str, reason: str = ""
+) -> Membership:
     """Give ``user`` a role in ``organisation`` (idempotent) and put them in the role's group."""
     role = Role(role)
     membership, created = Membership.objects.get_or_create(
@@ -108,13 +112,15 @@ def membership_grant(*, actor, user, organisation: Organisation, role: Role | st
             action="membership.granted",
             target=membership,
             organisation=organisation,
+            to_state=role.value,
+            reason=reason,
             data={"user": user.get_username(), "role": role.value},
         )
     return membership
 
 
 @transaction.atomic
-def membership_revoke(*, actor, membership: Membership) -> None:
+def membership_revoke(*, actor, membership: Membership, reason: str = "") -> None:
     """Remove a role; the user leaves the group when no other membership needs it."""
     user, role, organisation = membership.user, membership.role, membership.organisation
     audit_record(
@@ -122,6 +128,8 @@ def membership_revoke(*, actor, membership: Membership) -> None:
         action="membership.revoked",
         target=membership,
         organisation=organisation,
+        from_state=role,
+        reason=reason,
         data={"user": user.get_username(), "role": role},
     )
     membership.delete()
@@ -587,3 +595,124 @@ def access_request_decide(
     pk = access_request.pk
     transaction.on_commit(lambda: notifications.access_request_decision(pk, document_ids))
     return access_request
+
+
+# --- logins through OIDC providers ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExternalLogin:
+    user: Any
+    created: bool
+    granted: list[Membership]
+
+
+@transaction.atomic
+def external_login_record(
+    *,
+    provider: str,
+    subject: str,
+    claims: dict[str, Any],
+    pid_digest: str = "",
+    link_by_pid: bool = False,
+    organisation_numbers: Iterable[str] = (),
+) -> ExternalLogin:
+    """The account of a person a provider has just vouched for; a new one, without any
+    role, the first time. Linked by (provider, subject); by the keyed digest of the
+    national identity number only between providers that both vouch for it (Digdir's).
+
+    Nothing is granted by logging in, except the role an organisation has chosen to give
+    to everyone Ansattporten says acts for it (``Organisation.ansattporten_role``).
+    """
+    now = timezone.now()
+    identity = (
+        ExternalIdentity.objects.select_for_update()
+        .select_related("user")
+        .filter(provider=provider, subject=subject)
+        .first()
+    )
+    created = False
+    if identity is None:
+        user = None
+        if pid_digest and link_by_pid:
+            linked = (
+                ExternalIdentity.objects.filter(pid_digest=pid_digest)
+                .select_related("user")
+                .first()
+            )
+            user = linked.user if linked else None
+        if user is None:
+            user = _user_create_for_login(provider=provider, subject=subject, claims=claims)
+            created = True
+        identity = ExternalIdentity.objects.create(
+            user=user,
+            provider=provider,
+            subject=subject,
+            pid_digest=pid_digest,
+            created_at=now,
+            last_login_at=now,
+            last_acr=str(claims.get("acr") or "")[:60],
+        )
+        audit_record(
+            actor=user,
+            action="identity.linked",
+            target=identity,
+            data={"provider": provider, "new_account": created},
+        )
+    else:
+        identity.last_login_at = now
+        identity.last_acr = str(claims.get("acr") or "")[:60]
+        if pid_digest and not identity.pid_digest:
+            identity.pid_digest = pid_digest
+        identity.save(update_fields=["last_login_at", "last_acr", "pid_digest"])
+        user = identity.user
+    granted = []
+    numbers = {number for number in organisation_numbers if number}
+    if numbers and provider == "ansattporten":
+        for organisation in (
+            Organisation.objects.active()
+            .filter(organisation_number__in=numbers)
+            .exclude(ansattporten_role="")
+        ):
+            if Role(organisation.ansattporten_role) not in roles_allowed_in(organisation):
+                continue
+            if not Membership.objects.filter(
+                user=user, organisation=organisation, role=organisation.ansattporten_role
+            ).exists():
+                granted.append(
+                    membership_grant(
+                        actor=None,
+                        user=user,
+                        organisation=organisation,
+                        role=organisation.ansattporten_role,
+                        reason=gettext(
+                            "Ansattporten: acts for the organisation, which gives this role "
+                            "on login."
+                        ),
+                    )
+                )
+    return ExternalLogin(user=user, created=created, granted=granted)
+
+
+def _user_create_for_login(*, provider: str, subject: str, claims: dict[str, Any]):
+    user_model = get_user_model()
+    username = f"{provider}-{hashlib.sha256(subject.encode()).hexdigest()[:20]}"
+    email = str(claims.get("email") or "") if claims.get("email_verified", True) else ""
+    user = user_model(
+        username=username,
+        email=email[:254],
+        first_name=str(claims.get("given_name") or "")[:150],
+        last_name=str(claims.get("family_name") or "")[:150],
+    )
+    if not (user.first_name or user.last_name) and claims.get("name"):
+        user.first_name = str(claims["name"])[:150]
+    user.set_unusable_password()
+    user.save()
+    audit_record(
+        actor=None,
+        action="user.created",
+        target=user,
+        reason=gettext("First login through %(provider)s.") % {"provider": provider},
+        data={"provider": provider},
+    )
+    return user
