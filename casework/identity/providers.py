@@ -32,7 +32,11 @@ ENDPOINTS = (
     "userinfo_endpoint",
     "end_session_endpoint",
 )
-DEFAULT_NAMES = {"generic": _("Ministries' login")}
+DEFAULT_NAMES = {
+    "idporten": "ID-porten",
+    "ansattporten": "Ansattporten",
+    "generic": _("Ministries' login"),
+}
 
 
 class ProviderUnavailable(Exception):
