@@ -315,6 +315,7 @@ SPECTACULAR_SETTINGS = {
         "ActKindEnum": "legal.choices.ActKind",
         "LimitKindEnum": "legal.choices.LimitKind",
         "OrganisationKindEnum": "casework.choices.OrganisationKind",
+        "RoleEnum": "casework.choices.Role",
     },
 }
 

@@ -9,6 +9,7 @@ api_v1 = [
     path("public/", include("trials.public.api.urls")),
     path("", include("trials.api.urls")),
     path("", include("workflows.case.api.urls")),
+    path("", include("casework.people.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", views.ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -26,6 +27,7 @@ urlpatterns = [
     path("", include("workflows.case.urls")),
     path("", include("workflows.access.urls")),
     path("", include("casework.identity.urls")),
+    path("", include("casework.people.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),
