@@ -338,3 +338,51 @@ def access_requests_open() -> QuerySet[AccessRequest]:
         .select_related("entry__case", "entry__correspondent")
         .order_by("due_date", "created_at")
     )
+
+
+# --- who manages whose people --------------------------------------------------------------
+
+
+def _is_coordinating_administrator(user) -> bool:
+    from casework.roles import COORDINATING_MINISTRY_CODE
+
+    return user_has_role_in(user, Role.ADMINISTRATOR, organisation_code=COORDINATING_MINISTRY_CODE)
+
+
+def roles_manageable_by(user, organisation: Organisation) -> list[Role]:
+    """The roles ``user`` may give and take in ``organisation``: all its kind allows for its
+    own administrators, the administrator role anywhere for KDD's (who appoint the first
+    one), everything for a superuser; nothing for anyone else."""
+    from casework.roles import roles_allowed_in
+
+    if user is None or not user.is_authenticated or not user.is_active:
+        return []
+    allowed = roles_allowed_in(organisation)
+    if user.is_superuser or user_has_role(user, Role.ADMINISTRATOR, organisation=organisation):
+        return allowed
+    if Role.ADMINISTRATOR in allowed and _is_coordinating_administrator(user):
+        return [Role.ADMINISTRATOR]
+    return []
+
+
+def organisations_managed_by(user) -> QuerySet[Organisation]:
+    """Organisations whose people ``user`` may see and manage (some roles at least)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Organisation.objects.none()
+    if user.is_superuser or _is_coordinating_administrator(user):
+        return Organisation.objects.active()
+    return organisations_for_user(user, role=Role.ADMINISTRATOR).filter(active=True)
+
+
+def organisation_people(organisation: Organisation) -> list[dict]:
+    """Everyone with a role in ``organisation``: the user and their memberships there."""
+    people: dict[int, dict] = {}
+    memberships = (
+        Membership.objects.filter(organisation=organisation)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name", "user__username", "role")
+    )
+    for membership in memberships:
+        entry = people.setdefault(membership.user_id, {"user": membership.user, "memberships": []})
+        entry["memberships"].append(membership)
+    return list(people.values())
