@@ -30,7 +30,7 @@ def load_reference_data() -> None:
 def django_db_setup(django_db_setup, django_db_blocker):
     """Every test database starts with the real reference data (loaded once per worker).
 
-    On PostgreSQL the audit table refuses TRUNCATE (casework migration 0010) unless the
+    On PostgreSQL the audit table refuses TRUNCATE (casework migration 0011) unless the
     database allows it; a test database is emptied between transactional tests, so it does
     (new connections read the setting, hence the reconnect)."""
     with django_db_blocker.unblock():

@@ -41,6 +41,6 @@ def drop_trigger(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("casework", "0009_external_logins_and_invitations")]
+    dependencies = [("casework", "0010_organisation_login_role_not_administrator")]
 
     operations = [migrations.RunPython(create_trigger, drop_trigger)]
