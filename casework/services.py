@@ -912,3 +912,13 @@ def organisation_ansattporten_role_set(*, actor, organisation: Organisation, rol
         from_state=previous,
         to_state=str(role),
     )
+
+
+def login_lockout_record(*, username: str, user=None) -> None:
+    """An account just got locked out after repeated failed password logins."""
+    audit_record(
+        actor=None,
+        action="login.locked_out",
+        target=user,
+        data={"username": username[:150]},
+    )

@@ -21,6 +21,7 @@ from mozilla_django_oidc.views import (
 )
 
 from casework.identity import backends
+from casework.identity.forms import LoginForm
 from casework.identity.providers import ProviderUnavailable, configured_providers, provider_get
 from casework.selectors import memberships_for_user
 
@@ -152,7 +153,16 @@ def access_missing(request):
 
 
 class LoginView(auth_views.LoginView):
-    """The login page: the configured providers first, then the local account form."""
+    """The login page: the configured providers first, then the local account form
+    (throttled per account and address)."""
+
+    authentication_form = LoginForm
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.locked_out:
+            response.status_code = 429
+        return response
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
