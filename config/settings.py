@@ -196,6 +196,11 @@ for _key in OIDC_PROVIDER_KEYS:
         "end_session_endpoint": env(
             _prefix + "END_SESSION_ENDPOINT", "", f"{_key}: explicit end_session (logout) endpoint."
         ),
+        "authorization_details": env(
+            _prefix + "AUTHORIZATION_DETAILS",
+            "",
+            f"{_key}: JSON sent as authorization_details (Ansattporten: the Altinn resource).",
+        ),
     }
 OIDC_TIMEOUT = env_int("OIDC_TIMEOUT", 10, "Seconds to wait for an OIDC provider's answer.")
 # Digdir signs with RS256; never a shared-secret or unsigned token.

@@ -241,7 +241,11 @@ def test_the_login_page_offers_the_configured_providers_and_the_local_form(clien
     assert client.get("/oidc/generic/login/").status_code == 404
 
 
-def test_ansattporten_grants_the_role_an_organisation_allowed_and_nothing_else(client, provider):
+def test_ansattporten_grants_the_role_an_organisation_allowed_and_nothing_else(
+    client, provider, settings
+):
+    wanted = '[{"type":"ansattporten:altinn:service","resource":"urn:altinn:resource:frikommune"}]'
+    settings.OIDC_PROVIDERS["ansattporten"]["authorization_details"] = wanted
     lillehammer, bodo = municipality("3405"), municipality("1804")
     lillehammer.organisation_number, lillehammer.ansattporten_role = "940155223", Role.APPLICANT
     lillehammer.save()
@@ -262,6 +266,8 @@ def test_ansattporten_grants_the_role_an_organisation_allowed_and_nothing_else(c
     )
 
     response = login_through(client, provider, "employee-1", key="ansattporten")
+
+    assert provider.authorize_queries[-1]["authorization_details"] == wanted
 
     user = ExternalIdentity.objects.get(provider="ansattporten", subject="employee-1").user
     assert list(Membership.objects.filter(user=user).values_list("organisation", "role")) == [
