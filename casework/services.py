@@ -675,7 +675,8 @@ def external_login_record(
             .filter(organisation_number__in=numbers)
             .exclude(ansattporten_role="")
         ):
-            if Role(organisation.ansattporten_role) not in roles_allowed_in(organisation):
+            role = Role(organisation.ansattporten_role)
+            if role == Role.ADMINISTRATOR or role not in roles_allowed_in(organisation):
                 continue
             if not Membership.objects.filter(
                 user=user, organisation=organisation, role=organisation.ansattporten_role
