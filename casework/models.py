@@ -394,6 +394,15 @@ class JournalEntry(models.Model):
         choices=EntryStatus.choices,
         default=EntryStatus.JOURNALED,
     )
+    access_postponed = models.BooleanField(
+        _("access postponed until the case is closed"),
+        default=False,
+        help_text=_(
+            "Listed in the public journal, but the document is released only when the case "
+            "is decided and closed (offentleglova § 5), e.g. a line ministry's consultation "
+            "answer."
+        ),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("registered by"),
@@ -431,8 +440,14 @@ class JournalEntry(models.Model):
         return f"{self.case.number}-{self.number_in_case}"
 
     @property
+    def is_postponed(self) -> bool:
+        """Access is postponed and the case is not yet closed."""
+        return self.access_postponed and self.case.status != CaseStatus.CLOSED
+
+    @property
     def is_public(self) -> bool:
-        return not self.screening_basis
+        """Anyone may read the document now: not screened, and not postponed."""
+        return not self.screening_basis and not self.is_postponed
 
 
 class JournalDocument(models.Model):

@@ -12,7 +12,13 @@ from django.db.models import Count, Max, Prefetch, QuerySet
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
-from casework.choices import AccessRequestStatus, OrganisationKind, Role, ScreeningBasis
+from casework.choices import (
+    AccessRequestStatus,
+    CaseStatus,
+    OrganisationKind,
+    Role,
+    ScreeningBasis,
+)
 from casework.models import (
     AccessRequest,
     AuditEvent,
@@ -248,7 +254,9 @@ def public_journal(
     if entry_type:
         entries = entries.filter(entry_type=entry_type)
     if basis == PUBLIC_ONLY:
-        entries = entries.filter(screening_basis=ScreeningBasis.NONE)
+        entries = entries.filter(screening_basis=ScreeningBasis.NONE).exclude(
+            access_postponed=True, case__status=CaseStatus.UNDER_TREATMENT
+        )
     elif basis == SCREENED_ONLY:
         entries = entries.exclude(screening_basis=ScreeningBasis.NONE)
     elif basis:
@@ -277,6 +285,7 @@ def public_journal_page(entries: QuerySet[JournalEntry]) -> QuerySet[JournalEntr
     # make the database sort every document of every listed entry's case.
     public_documents = (
         JournalDocument.objects.filter(entry__screening_basis=ScreeningBasis.NONE)
+        .exclude(entry__access_postponed=True, entry__case__status=CaseStatus.UNDER_TREATMENT)
         .order_by("-is_main", "pk")
         .prefetch_related("source")
     )
@@ -289,7 +298,7 @@ def public_journal_document(pk) -> JournalDocument | None:
     """A document anyone may download, or None (screened, no file, or unknown)."""
     document = (
         JournalDocument.objects.filter(pk=pk, entry__screening_basis=ScreeningBasis.NONE)
-        .select_related("entry")
+        .select_related("entry__case")
         .first()
     )
     if document is None or not journal_document_is_public(document):

@@ -308,8 +308,12 @@ def journal_entry_create(
     screened_words: Iterable[str] = (),
     documents: Iterable[dict] = (),
     status: str = EntryStatus.JOURNALED,
+    access_postponed: bool = False,
 ) -> JournalEntry:
     """Register a document in ``case``; journal numbers are gapless per year.
+
+    ``access_postponed`` lists the entry publicly at once but releases its documents only
+    when the case is closed (offentleglova § 5).
 
     ``documents`` are dicts with ``title`` and either ``file`` (a Django File) or ``source``
     (a stored object such as an application's attachment), and optionally ``is_main``.
@@ -336,6 +340,7 @@ def journal_entry_create(
         correspondent=correspondent,
         correspondent_name=correspondent_name,
         screening_basis=screening_basis,
+        access_postponed=access_postponed,
         status=status,
         created_by=actor if actor is not None and actor.is_authenticated else None,
     )

@@ -9,7 +9,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('casework', '0007_api_keys'),
+        ('casework', '0008_journalentry_access_postponed'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

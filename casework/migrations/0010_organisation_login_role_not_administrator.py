@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('casework', '0008_external_logins_and_invitations'),
+        ('casework', '0009_external_logins_and_invitations'),
     ]
 
     operations = [
