@@ -298,3 +298,16 @@ def test_a_local_account_still_logs_in_with_a_password(client, provider):
 
     assert response.status_code == 302
     assert client.session["_auth_user_backend"] == "django.contrib.auth.backends.ModelBackend"
+
+
+def test_an_unreachable_provider_gets_a_clear_page_not_an_error(client, settings, db):
+    with local_provider() as stopped:
+        config = stopped.settings_for("idporten")
+    settings.OIDC_PROVIDERS = {"idporten": config}  # its port is closed now
+    cache.clear()
+
+    response = client.get("/oidc/idporten/login/")
+
+    assert response.status_code == 503
+    assert "could not be reached" in response.content.decode()
+    cache.clear()
