@@ -311,3 +311,20 @@ def test_an_unreachable_provider_gets_a_clear_page_not_an_error(client, settings
     assert response.status_code == 503
     assert "could not be reached" in response.content.decode()
     cache.clear()
+
+
+def test_explicit_endpoints_are_used_without_discovery(client, provider, settings):
+    settings.OIDC_PROVIDERS["idporten"] = {
+        **provider.settings_for("idporten"),
+        "authorization_endpoint": provider.url + "/oauth2/authorize",
+        "token_endpoint": provider.url + "/oauth2/token",
+        "jwks_uri": provider.url + "/jwks",
+        "end_session_endpoint": provider.url + "/oauth2/end_session",
+    }
+    provider.set_user("person-12", acr=SUBSTANTIAL)
+
+    response = login_through(client, provider, "person-12")
+
+    assert response.status_code == 302 and response["Location"] == "/tilgang/"
+    assert "/.well-known/openid-configuration" not in provider.paths
+    assert "/userinfo" not in provider.paths  # none configured: the ID token's claims only
