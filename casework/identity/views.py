@@ -12,6 +12,7 @@ from django.core.exceptions import SuspiciousOperation
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -43,6 +44,7 @@ def _refused(request, reason: str, *, status: int = 403):
     )
 
 
+@method_decorator(never_cache, name="dispatch")
 class ProviderLoginView(OIDCAuthenticationRequestView):
     """Sends the browser to the provider: code flow with PKCE (S256), state and nonce."""
 
@@ -76,6 +78,7 @@ class ProviderLoginView(OIDCAuthenticationRequestView):
         return super().get(request)
 
 
+@method_decorator(never_cache, name="dispatch")
 class ProviderCallbackView(OIDCAuthenticationCallbackView):
     """The provider sends the browser back here with a code; the backend checks it all."""
 
