@@ -703,7 +703,8 @@ def external_login_record(
             .filter(organisation_number__in=numbers)
             .exclude(ansattporten_role="")
         ):
-            if Role(organisation.ansattporten_role) not in roles_allowed_in(organisation):
+            role = Role(organisation.ansattporten_role)
+            if role == Role.ADMINISTRATOR or role not in roles_allowed_in(organisation):
                 continue
             if not Membership.objects.filter(
                 user=user, organisation=organisation, role=organisation.ansattporten_role
@@ -939,4 +940,14 @@ def organisation_ansattporten_role_set(*, actor, organisation: Organisation, rol
         organisation=organisation,
         from_state=previous,
         to_state=str(role),
+    )
+
+
+def login_lockout_record(*, username: str, user=None) -> None:
+    """An account just got locked out after repeated failed password logins."""
+    audit_record(
+        actor=None,
+        action="login.locked_out",
+        target=user,
+        data={"username": username[:150]},
     )

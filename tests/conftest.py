@@ -49,6 +49,11 @@ def _fast_settings():
     with override_settings(
         PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher", *REAL_PASSWORD_HASHERS],
         WHITENOISE_AUTOREFRESH=True,
+        # Tests travel days ahead with a logged-in client; the timeout tests
+        # (tests/casework/test_local_accounts.py) set their own limits.
+        SESSION_IDLE_TIMEOUT=10 * 365 * 86400,
+        SESSION_ABSOLUTE_TIMEOUT=10 * 365 * 86400,
+        SESSION_COOKIE_AGE=10 * 365 * 86400,
     ):
         yield
 
