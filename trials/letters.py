@@ -1,5 +1,6 @@
 """Letters the ministry sends: rendered from templates in the recipient's written language
-(bokmål or nynorsk, språklova), as HTML for the page and as PDF for the journal."""
+(bokmål or nynorsk, språklova), as HTML for the page and as PDF/A-2b for the journal and the
+archive (trials.pdfa)."""
 
 import io
 from dataclasses import dataclass
@@ -8,9 +9,11 @@ from xml.sax.saxutils import escape
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from reportlab.lib.pagesizes import A4
-from reportlab.lib.styles import getSampleStyleSheet
+from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import cm
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+
+from trials.pdfa import ArchivalCanvas, make_archival, register_fonts
 
 
 @dataclass
@@ -32,14 +35,23 @@ class Letter:
             topMargin=2 * cm,
             bottomMargin=2 * cm,
         )
+        register_fonts()
         styles = getSampleStyleSheet()
-        style_map = {"h1": styles["Heading1"], "h2": styles["Heading2"], "p": styles["BodyText"]}
+        style_map = {
+            "h1": ParagraphStyle("h1", parent=styles["Heading1"], fontName="Vera-Bold"),
+            "h2": ParagraphStyle("h2", parent=styles["Heading2"], fontName="Vera-Bold"),
+            "p": ParagraphStyle("p", parent=styles["BodyText"], fontName="Vera"),
+        }
         story = []
         for style, text in self.paragraphs:
             for line in text.split("\n\n"):
                 story.append(Paragraph(escape(line).replace("\n", "<br/>"), style_map[style]))
             story.append(Spacer(1, 0.2 * cm))
-        document.build(story)
+        document.build(
+            story,
+            onFirstPage=lambda canvas, doc: make_archival(canvas, language=self.language),
+            canvasmaker=ArchivalCanvas,
+        )
         return buffer.getvalue()
 
 
