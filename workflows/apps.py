@@ -10,7 +10,7 @@ class WorkflowsConfig(AppConfig):
         from casework import hooks as casework_hooks
         from trials import hooks
         from workflows.access import services as access_services
-        from workflows.case import services
+        from workflows.case import selectors, services
 
         # trials and casework know nothing of workflows; the processes plug in here.
         for registry, callback in (
@@ -18,6 +18,7 @@ class WorkflowsConfig(AppConfig):
             (hooks.on_answered, services.answer_received),
             (hooks.on_withdrawn, services.case_cancel),
             (casework_hooks.on_access_request, access_services.access_process_start),
+            (casework_hooks.case_readers, selectors.user_may_read_case),
         ):
             if callback not in registry:
                 registry.append(callback)
