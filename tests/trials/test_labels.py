@@ -102,3 +102,12 @@ def test_the_applicant_history_shows_only_what_the_table_gives_the_applicant(
     assert str(labels.AUDIT_ACTIONS["application.submitted"].applicant) in html
     assert str(labels.AUDIT_ACTIONS["application.approved"].applicant) in html
     assert str(labels.AUDIT_ACTIONS["exemption.assessed"].label) not in html
+
+
+def test_the_public_page_explains_a_preliminary_taken_forward_as_not_approval(make_ready, reach):
+    application = reach(make_ready(), ApplicationStatus.APPROVED)
+    page = _english().get(reverse("public:application_detail", args=[application.reference]))
+    html = page.content.decode()
+    assert "The ministry has taken the preliminary application forward." in html
+    assert "Taken forward is not approval" in html
+    assert "approved the trial" not in html
