@@ -16,10 +16,11 @@ from drf_spectacular.utils import (
 from rest_framework import serializers, status, viewsets
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from casework.api import ID_PATTERN, JSONParser
 from casework.authentication import ApiKeyAuthentication
 from trials import selectors, services
 from trials.api import examples
@@ -139,6 +140,7 @@ class ApplicationFilter(django_filters.FilterSet):
     ),
 )
 class ApplicationViewSet(viewsets.GenericViewSet):
+    lookup_value_regex = ID_PATTERN
     queryset = Application.objects.none()
     serializer_class = ApplicationSerializer
     authentication_classes = AUTHENTICATION
@@ -344,6 +346,7 @@ class ApplicationChildMixin:
     ),
 )
 class ExemptionRequestViewSet(ApplicationChildMixin, viewsets.GenericViewSet):
+    lookup_value_regex = ID_PATTERN
     queryset = ExemptionRequest.objects.none()
     serializer_class = ExemptionRequestSerializer
 
@@ -424,6 +427,7 @@ class ExemptionRequestViewSet(ApplicationChildMixin, viewsets.GenericViewSet):
     ),
 )
 class AttachmentViewSet(ApplicationChildMixin, viewsets.GenericViewSet):
+    lookup_value_regex = ID_PATTERN
     queryset = Attachment.objects.none()
     serializer_class = AttachmentSerializer
     parser_classes = [MultiPartParser]

@@ -94,6 +94,15 @@ class Application(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         related_name="final_applications",
         help_text=_("For a final application: the preliminary application it continues."),
     )
+    based_on_trial = models.ForeignKey(
+        "trials.Trial",
+        verbose_name=_("builds on the trial"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="followers",
+        help_text=_("The public trial whose exemptions this application started from."),
+    )
     title = models.CharField(_("title of the trial"), max_length=200)
     summary = models.TextField(
         _("summary"), blank=True, help_text=_("A few sentences for the public status page.")

@@ -439,6 +439,8 @@ def _journal_consultation_answer(actor, consultation: Consultation, attachment):
         ),
         correspondent=consultation.ministry,
         documents=documents,
+        # the positions are public only after the decision (DESIGN § 4)
+        access_postponed=True,
     )
 
 

@@ -321,7 +321,13 @@ class PublicJournalEntrySerializer(serializers.ModelSerializer):
     screening_basis = serializers.CharField(
         help_text="Empty when the document is public, else the offentleglova basis."
     )
-    is_public = serializers.BooleanField()
+    is_public = serializers.BooleanField(
+        help_text="The document may be read now: not screened and access not postponed."
+    )
+    access_postponed = serializers.BooleanField(
+        source="is_postponed",
+        help_text="Access is postponed until the case is decided (offentleglova § 5).",
+    )
 
     class Meta:
         model = JournalEntry
@@ -341,6 +347,7 @@ class PublicJournalEntrySerializer(serializers.ModelSerializer):
             "correspondent",
             "screening_basis",
             "is_public",
+            "access_postponed",
         ]
 
 
@@ -490,6 +497,7 @@ JOURNAL_EXAMPLE = {
     "correspondent": "Kunnskapsdepartementet",
     "screening_basis": "",
     "is_public": True,
+    "access_postponed": False,
 }
 
 

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('casework', '0007_api_keys'),
-        ('trials', '0003_public_search'),
+        ('trials', '0004_consultation_answers_postponed'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
