@@ -111,3 +111,11 @@ def test_the_public_page_explains_a_preliminary_taken_forward_as_not_approval(ma
     assert "The ministry has taken the preliminary application forward." in html
     assert "Taken forward is not approval" in html
     assert "approved the trial" not in html
+
+
+def test_the_decision_email_names_a_preliminary_outcome_as_taken_forward(publish, mailoutbox):
+    application = publish(stop_at="decided")
+    assert application.status == ApplicationStatus.APPROVED
+    decided = [m.body for m in mailoutbox if "Departementet har gjort vedtak" in m.body]
+    assert len(decided) == 1
+    assert f"«{application.title}»: Går videre." in decided[0]
