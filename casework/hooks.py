@@ -10,6 +10,11 @@ from collections.abc import Callable
 # callback(access_request, actor): a new access request (innsynskrav) was registered
 on_access_request: list[Callable] = []
 
+# reader(user, case) -> bool: may ``user`` see the whole case file ``case``, screened
+# documents included? The process that handles the case's subject answers (workflows for an
+# application's case); ``casework.selectors.document_for_user`` asks every reader.
+case_readers: list[Callable] = []
+
 
 def run(callbacks: list[Callable], *args) -> None:
     for callback in callbacks:

@@ -12,9 +12,11 @@ from django.apps import apps as django_apps
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Max, Prefetch, QuerySet
 from django.db.models.fields.files import FieldFile
+from django.http import Http404
 from django.utils import timezone
 from django.utils.text import Truncator, capfirst
 
+from casework import hooks
 from casework.choices import (
     AccessRequestStatus,
     CaseStatus,
@@ -326,16 +328,27 @@ def public_journal_page(entries: QuerySet[JournalEntry]) -> QuerySet[JournalEntr
     )
 
 
-def public_journal_document(pk) -> JournalDocument | None:
-    """A document anyone may download, or None (screened, no file, or unknown)."""
-    document = (
-        JournalDocument.objects.filter(pk=pk, entry__screening_basis=ScreeningBasis.NONE)
-        .select_related("entry__case")
-        .first()
-    )
-    if document is None or not journal_document_is_public(document):
-        return None
-    return document
+def document_for_user(user, pk) -> JournalDocument:
+    """The journal document ``pk`` if ``user`` may download it; 404 otherwise.
+
+    The one answer for every page and API endpoint that serves a journal document. Anyone
+    (also without login) may download a document of a public entry that is not screened on
+    its own (``journal_document_is_public``); any other only someone who may see the whole
+    case file, as the process handling the case tells through ``hooks.case_readers``
+    (workflows: KDD officers and approvers, and the ministries consulted on it). A document
+    without a stored file is not found.
+    """
+    try:
+        document = JournalDocument.objects.select_related("entry__case").get(pk=int(pk))
+    except (JournalDocument.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+    if journal_document_file(document) is None:
+        raise Http404
+    if journal_document_is_public(document):
+        return document
+    if any(may_read(user, document.entry.case) for may_read in hooks.case_readers):
+        return document
+    raise Http404
 
 
 def journal_entry_get(pk) -> JournalEntry | None:

@@ -317,6 +317,23 @@ def casefile_open(
     return case
 
 
+def _journal_documents_add(entry: JournalEntry, documents: Iterable[dict]) -> None:
+    for index, spec in enumerate(documents):
+        document = JournalDocument(
+            entry=entry,
+            title=spec["title"],
+            is_main=spec.get("is_main", index == 0),
+            content_type=spec.get("content_type", ""),
+        )
+        source = spec.get("source")
+        if source is not None:
+            document.source_type = ContentType.objects.get_for_model(source)
+            document.source_id = str(source.pk)
+        if spec.get("file") is not None:
+            document.file.save(spec.get("filename", "dokument.pdf"), spec["file"], save=False)
+        document.save()
+
+
 @transaction.atomic
 def journal_entry_create(
     *,
@@ -367,20 +384,7 @@ def journal_entry_create(
         status=status,
         created_by=actor if actor is not None and actor.is_authenticated else None,
     )
-    for index, spec in enumerate(documents):
-        document = JournalDocument(
-            entry=entry,
-            title=spec["title"],
-            is_main=spec.get("is_main", index == 0),
-            content_type=spec.get("content_type", ""),
-        )
-        source = spec.get("source")
-        if source is not None:
-            document.source_type = ContentType.objects.get_for_model(source)
-            document.source_id = str(source.pk)
-        if spec.get("file") is not None:
-            document.file.save(spec.get("filename", "dokument.pdf"), spec["file"], save=False)
-        document.save()
+    _journal_documents_add(entry, documents)
     audit_record(
         actor=actor,
         action="journal.entry_created",
@@ -548,6 +552,36 @@ def access_request_create(
     return access_request
 
 
+def _documents_to_release(
+    entry: JournalEntry, *, basis: str, documents: Iterable[JournalDocument] | None
+) -> list[JournalDocument]:
+    """What a grant sends: the chosen documents of the entry, by default every one that is
+    not screened on its own."""
+    if basis:
+        raise ValidationError(
+            {"basis": gettext("A granted request has no legal basis for refusal.")}
+        )
+    if documents is None:
+        return [d for d in entry.documents.all() if journal_document_releasable(d)]
+    released = list(documents)
+    if any(document.entry_id != entry.pk for document in released):
+        raise ValidationError(
+            {"documents": gettext("Choose documents of the requested entry only.")}
+        )
+    return released
+
+
+def _check_refusal(*, basis: str, reason: str) -> None:
+    """A refusal names its legal basis (offentleglova § 31) and explains itself."""
+    errors = {}
+    if basis not in ScreeningBasis.values or basis == ScreeningBasis.NONE:
+        errors["basis"] = gettext("Give the legal basis for the refusal (offentleglova § 31).")
+    if not reason:
+        errors["reason"] = gettext("Explain the refusal to the requester.")
+    if errors:
+        raise ValidationError(errors)
+
+
 @transaction.atomic
 def access_request_decide(
     *,
@@ -575,27 +609,10 @@ def access_request_decide(
     reason = (reason or "").strip()
     basis = basis or ""
     if grant:
-        if basis:
-            raise ValidationError(
-                {"basis": gettext("A granted request has no legal basis for refusal.")}
-            )
-        if documents is None:
-            released = [d for d in entry.documents.all() if journal_document_releasable(d)]
-        else:
-            released = list(documents)
-            if any(document.entry_id != entry.pk for document in released):
-                raise ValidationError(
-                    {"documents": gettext("Choose documents of the requested entry only.")}
-                )
+        released = _documents_to_release(entry, basis=basis, documents=documents)
         status = AccessRequestStatus.GRANTED
     else:
-        errors = {}
-        if basis not in ScreeningBasis.values or basis == ScreeningBasis.NONE:
-            errors["basis"] = gettext("Give the legal basis for the refusal (offentleglova § 31).")
-        if not reason:
-            errors["reason"] = gettext("Explain the refusal to the requester.")
-        if errors:
-            raise ValidationError(errors)
+        _check_refusal(basis=basis, reason=reason)
         released = []
         status = AccessRequestStatus.REFUSED
     access_request.status = status

@@ -92,15 +92,25 @@ def reference_data_load(
     )
     for result in results:
         progress(f"  {result}")
+    for message, load in (
+        ("Lover og forskrifter …", _acts_load),
+        ("Paragrafer …", _provisions_load),
+        ("Begrensninger etter forsøksloven § 4 …", _scope_limits_load),
+    ):
+        progress(message)
+        result = load(data_dir)
+        results.append(result)
+        progress(f"  {result}")
+    return results
 
-    progress("Lover og forskrifter …")
+
+def _acts_load(data_dir: Path) -> SyncResult:
     ministry_ids = dict(Organisation.objects.ministries().active().values_list("code", "pk"))
     aliases = {
         row["lovdata_id"]: [a.strip() for a in row["aliases"].split(";") if a.strip()]
         for row in read_csv(data_dir / "act_aliases.csv")
     }
-    acts = read_csv(data_dir / "acts.csv")
-    result = sync_rows(
+    return sync_rows(
         label="Lover og forskrifter",
         queryset=LegalAct.objects.all(),
         key=lambda act: act.lovdata_id,
@@ -118,35 +128,31 @@ def reference_data_load(
                     "in_force": True,
                 },
             )
-            for row in acts
+            for row in read_csv(data_dir / "acts.csv")
         ),
     )
-    results.append(result)
-    progress(f"  {result}")
 
-    progress("Paragrafer …")
+
+def _provisions_load(data_dir: Path) -> SyncResult:
     act_ids = dict(LegalAct.objects.values_list("lovdata_id", "pk"))
     provision_rows = []
     for name in PROVISION_FILES:
         if (data_dir / name).exists():
             provision_rows.extend(read_csv(data_dir / name))
-    result = sync_rows(
+    return sync_rows(
         label="Paragrafer",
         queryset=Provision.objects.all(),
         key=lambda provision: provision.citation_key,
         rows=_provision_rows(provision_rows, act_ids),
     )
-    results.append(result)
-    progress(f"  {result}")
 
-    progress("Begrensninger etter forsøksloven § 4 …")
+
+def _scope_limits_load(data_dir: Path) -> SyncResult:
+    act_ids = dict(LegalAct.objects.values_list("lovdata_id", "pk"))
     provision_ids = dict(Provision.objects.values_list("citation_key", "pk"))
-    result = sync_rows(
+    return sync_rows(
         label="Begrensninger (§ 4)",
         queryset=ScopeLimit.objects.all(),
         key=lambda limit: (limit.act_id, limit.chapter, limit.provision_id, limit.kind),
         rows=_scope_limit_rows(read_csv(data_dir / "scope_limits.csv"), act_ids, provision_ids),
     )
-    results.append(result)
-    progress(f"  {result}")
-    return results

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from casework.choices import Role
 from casework.models import Membership
-from casework.selectors import organisations_for_user, user_has_role_in
+from casework.selectors import DocumentFile, organisations_for_user, user_has_role_in
 from legal.selectors import provision_warnings
 from trials.choices import (
     WITHDRAWABLE_STATUSES,
@@ -109,7 +109,28 @@ def available_actions(user, application: Application) -> list[str]:
 
 
 def attachments_for_user(user) -> QuerySet[Attachment]:
+    """Attachments ``user`` may download: those of the applications they may see
+    (``applications_for_user``). Line ministries see an application's attachments only as
+    the journal documents of its case (``casework.selectors.document_for_user``)."""
     return Attachment.objects.filter(application__in=applications_for_user(user).values("pk"))
+
+
+def attachment_for_user(user, pk) -> Attachment:
+    """The attachment ``pk`` if ``user`` may download it; 404 otherwise. The one answer for
+    every page and API endpoint that serves an attachment."""
+    try:
+        return (
+            attachments_for_user(user)
+            .select_related("application__lead_organisation")
+            .get(pk=int(pk))
+        )
+    except (Attachment.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def attachment_file(attachment: Attachment) -> DocumentFile:
+    """What ``casework.downloads.file_response`` sends for an attachment."""
+    return DocumentFile(attachment.file, attachment.original_name, attachment.content_type)
 
 
 def exemption_warnings(application: Application) -> list[tuple[ExemptionRequest, list]]:

@@ -13,7 +13,7 @@ from rest_framework import serializers
 from casework.models import Organisation
 from legal.models import Provision
 from legal.selectors import provision_warnings
-from trials import selectors
+from trials import labels, selectors
 from trials.choices import AttachmentKind, Purpose, ScreeningBasis, Stage, TrialCategory
 from trials.models import (
     Application,
@@ -150,8 +150,21 @@ class AttachmentSerializer(serializers.ModelSerializer):
         return request.build_absolute_uri(path) if request is not None else path
 
 
+class StatusLabelField(serializers.CharField):
+    """An application's status in words as every face names it (``trials.labels``): a
+    preliminary application reads "Taken forward" / "Not taken forward". ``source`` is the
+    application ("*" on an application serializer)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("source", "*")
+        super().__init__(read_only=True, **kwargs)
+
+    def to_representation(self, application) -> str:
+        return labels.status_label(application)
+
+
 class ApplicationListSerializer(serializers.ModelSerializer):
-    status_label = serializers.CharField(source="get_status_display", read_only=True)
+    status_label = StatusLabelField()
     stage_label = serializers.CharField(source="get_stage_display", read_only=True)
     lead_organisation = OrganisationSummarySerializer(read_only=True)
     co_applicants = OrganisationSummarySerializer(many=True, read_only=True)

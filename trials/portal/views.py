@@ -12,7 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,13 +20,14 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from casework.choices import Role
+from casework.downloads import file_response
 from casework.selectors import audit_events_for, organisations_for_user
 from legal.choices import LimitKind
 from legal.citations import CitationError, parse_citation
 from legal.selectors import act_list, attach_limits, provision_search, provision_warnings
-from trials import notifications, rules, selectors, services
+from trials import labels, notifications, rules, selectors, services
 from trials.choices import ApplicationStatus, Purpose, Stage, TrialCategory
-from trials.models import Application, Attachment
+from trials.models import Application
 from trials.portal.forms import (
     AboutForm,
     AnswerForm,
@@ -69,149 +70,6 @@ IN_PROCESS_STATUSES = {
     ApplicationStatus.DECISION_PROPOSED,
 }
 
-STATUS_EXPLANATIONS = {
-    ApplicationStatus.DRAFT: (
-        gettext_lazy(
-            "The application is a draft. Only your organisation can see it, and the ministry "
-            "has not received it."
-        ),
-        gettext_lazy(
-            "Fill in every step and submit the application. You can save and come back at any time."
-        ),
-    ),
-    ApplicationStatus.SUBMITTED: (
-        gettext_lazy("The ministry has received the application."),
-        gettext_lazy(
-            "The ministry registers the application in its records and checks that it is "
-            "complete. You will be told if more information is needed."
-        ),
-    ),
-    ApplicationStatus.REGISTERED: (
-        gettext_lazy("The application is registered with a case number at the ministry."),
-        gettext_lazy(
-            "A case officer checks that the application is complete and then assesses each "
-            "requested exemption."
-        ),
-    ),
-    ApplicationStatus.UNDER_REVIEW: (
-        gettext_lazy("A case officer at the ministry is assessing the application."),
-        gettext_lazy(
-            "Each requested exemption is assessed against forsøksloven. The ministries that "
-            "own the acts concerned will be consulted. If the case takes more than a month, "
-            "you will get a preliminary answer saying why and when to expect a decision."
-        ),
-    ),
-    ApplicationStatus.AWAITING_APPLICANT: (
-        gettext_lazy("The ministry needs more information from you before it can go on."),
-        gettext_lazy(
-            "Answer the request for information below by the date given. The case continues "
-            "when the ministry has your answer."
-        ),
-    ),
-    ApplicationStatus.IN_CONSULTATION: (
-        gettext_lazy("The ministries that own the acts concerned have been asked for their views."),
-        gettext_lazy(
-            "When the ministries have answered, the case officer completes the assessment "
-            "and proposes a decision."
-        ),
-    ),
-    ApplicationStatus.DECISION_PROPOSED: (
-        gettext_lazy("The case officer has proposed a decision."),
-        gettext_lazy(
-            "A second person at the ministry reviews the proposal before the decision is made "
-            "and sent to you."
-        ),
-    ),
-    ApplicationStatus.APPROVED: (
-        gettext_lazy("The ministry has approved the application, fully or in part."),
-        gettext_lazy(
-            "The decision letter gives the reasons for each exemption. An approved trial is "
-            "given as a regulation with its period and must be evaluated."
-        ),
-    ),
-    ApplicationStatus.REJECTED: (
-        gettext_lazy("The ministry has rejected the application."),
-        gettext_lazy(
-            "The decision letter gives the reasons. You can start a new application from this one."
-        ),
-    ),
-    ApplicationStatus.WITHDRAWN: (
-        gettext_lazy("The application was withdrawn and will not be handled."),
-        gettext_lazy("You can start a new application from this one."),
-    ),
-}
-PRELIMINARY_OUTCOMES = {
-    ApplicationStatus.APPROVED: (
-        gettext_lazy("The ministry has taken the preliminary application forward."),
-        gettext_lazy(
-            "Taken forward is not approval: submit a final application adopted by the council, "
-            "with the proposed local regulation. Start it from this application."
-        ),
-    ),
-    ApplicationStatus.REJECTED: (
-        gettext_lazy("The ministry has not taken the preliminary application forward."),
-        gettext_lazy(
-            "The letter from the ministry gives the reasons. You can start a new application "
-            "from this one."
-        ),
-    ),
-}
-
-# The history the applicant sees: what happened to the application, in words. Internal steps
-# of the case handling (assessments, each ministry's consultation answer, journal entries)
-# are left out, and a reason is shown only where it was written for the applicant.
-EVENT_DESCRIPTIONS = {
-    "application.created": (gettext_lazy("Application started"), False),
-    "application.updated": (gettext_lazy("Draft changed"), False),
-    "application.co_applicants_set": (gettext_lazy("Co-applicants changed"), False),
-    "application.purposes_set": (gettext_lazy("Purposes changed"), False),
-    "application.copied": (gettext_lazy("Started as a copy of %(source)s"), False),
-    "contact.added": (gettext_lazy("Contact person added"), False),
-    "contact.removed": (gettext_lazy("Contact person removed"), False),
-    "exemption_request.created": (gettext_lazy("Exemption request added: %(provision)s"), False),
-    "exemption_request.updated": (gettext_lazy("Exemption request changed"), False),
-    "exemption_request.deleted": (gettext_lazy("Exemption request deleted: %(provision)s"), False),
-    "attachment.added": (gettext_lazy("Attachment added"), False),
-    "attachment.deleted": (gettext_lazy("Attachment deleted: %(name)s"), False),
-    "application.submitted": (gettext_lazy("Application submitted"), False),
-    "application.registered": (gettext_lazy("Application registered by the ministry"), False),
-    "application.complete": (gettext_lazy("The ministry found the application complete"), False),
-    "application.information_requested": (
-        gettext_lazy("The ministry asked for more information"),
-        True,
-    ),
-    "information_request.extended": (
-        gettext_lazy("The deadline for answering was extended"),
-        False,
-    ),
-    "application.answered": (gettext_lazy("The applicant answered the request"), False),
-    "application.continued_without_answer": (
-        gettext_lazy("The ministry went on without the answer"),
-        True,
-    ),
-    "application.closed_without_answer": (
-        gettext_lazy("The ministry closed the case without an answer"),
-        True,
-    ),
-    "application.consultation_started": (
-        gettext_lazy("The ministries that own the acts concerned were consulted"),
-        False,
-    ),
-    "application.consultation_finished": (
-        gettext_lazy("The consultation of the ministries is finished"),
-        False,
-    ),
-    "application.interim_reply_sent": (gettext_lazy("A preliminary answer was sent"), False),
-    "application.decision_proposed": (gettext_lazy("A decision was proposed"), False),
-    "application.proposal_returned": (
-        gettext_lazy("The proposal was sent back for more assessment"),
-        False,
-    ),
-    "application.approved": (gettext_lazy("The ministry made its decision"), False),
-    "application.rejected": (gettext_lazy("The ministry made its decision"), False),
-    "application.withdrawn": (gettext_lazy("Application withdrawn"), True),
-}
-
 WARNING_TITLES = {
     "sector_trial_provision": gettext_lazy("The act has its own trial provision"),
     **{kind.value: kind.label for kind in LimitKind},
@@ -221,31 +79,21 @@ WARNING_TITLES = {
 # Helpers -----------------------------------------------------------------------------------
 
 
-def status_explanation(application: Application) -> tuple[str, str]:
-    if application.stage == Stage.PRELIMINARY and application.status in PRELIMINARY_OUTCOMES:
-        return PRELIMINARY_OUTCOMES[application.status]
-    return STATUS_EXPLANATIONS[ApplicationStatus(application.status)]
-
-
-def _status_label(value: str) -> str:
-    try:
-        return ApplicationStatus(value).label
-    except ValueError:
-        return value
-
-
-def describe_event(event) -> dict | None:
-    """An audit event in words for the history timeline; None for internal steps."""
-    if event.action not in EVENT_DESCRIPTIONS:
+def describe_event(event, *, stage: str = "") -> dict | None:
+    """An audit event in words for the applicant's history (``trials.labels``): what
+    happened to the application; internal steps of the case handling (assessments, each
+    ministry's consultation answer, journal entries) are left out (None), and a reason is
+    shown only where it was written for the applicant."""
+    meaning = labels.AUDIT_ACTIONS.get(event.action)
+    if meaning is None or meaning.applicant is None:
         return None
-    template, show_reason = EVENT_DESCRIPTIONS[event.action]
     data = event.data or {}
     values = {
         "source": data.get("source", ""),
         "provision": data.get("provision", ""),
         "name": data.get("name", ""),
     }
-    text = str(template)
+    text = str(meaning.applicant)
     if "%(" in text:
         text = text % values
     if event.actor_id is None:
@@ -255,10 +103,10 @@ def describe_event(event) -> dict | None:
     return {
         "at": event.created_at,
         "text": text,
-        "from_state": _status_label(event.from_state) if event.from_state else "",
-        "to_state": _status_label(event.to_state) if event.to_state else "",
+        "from_state": labels.state_label(event.from_state, stage=stage) if event.from_state else "",
+        "to_state": labels.state_label(event.to_state, stage=stage) if event.to_state else "",
         "who": who,
-        "reason": event.reason if show_reason else "",
+        "reason": event.reason if meaning.applicant_reason else "",
     }
 
 
@@ -423,7 +271,7 @@ def application_create(request):
 def application_detail(request, pk: int):
     application = selectors.application_get_for_user(request.user, pk)
     actions = selectors.available_actions(request.user, application)
-    meaning, next_step = status_explanation(application)
+    meaning, next_step = labels.applicant_explanation(application)
     events = audit_events_for(application).order_by("created_at", "id")
     organisations = _applicant_organisations(request.user)
     information_requests = list(application.information_requests.all())
@@ -433,7 +281,11 @@ def application_detail(request, pk: int):
         "can_edit": selectors.user_can_edit(request.user, application),
         "status_meaning": meaning,
         "status_next": next_step,
-        "timeline": [item for item in map(describe_event, events) if item is not None],
+        "timeline": [
+            item
+            for item in (describe_event(event, stage=application.stage) for event in events)
+            if item is not None
+        ],
         "open_request": next((r for r in information_requests if not r.is_answered), None),
         "answered_requests": [r for r in information_requests if r.is_answered],
         "copy_form": CopyForm(organisations=organisations) if organisations.exists() else None,
@@ -732,156 +584,197 @@ def exemption_edit(request, application: Application, exemption_pk: int):
 
 
 def _exemption_form(request, application: Application, exemption):
-    """The provision picker and the details, in one form so nothing typed is lost.
+    """The provision picker and the details, in one form so nothing typed is lost (a GET
+    shows it; a POST is one action of ``ExemptionPicker``)."""
+    acts = list(act_list())
+    if request.method == "POST":
+        return ExemptionPicker(request, application, exemption, acts).respond()
+    state = {"resolved": None, "results": None, "suggestions": [], "show_keep": False}
+    initial = {}
+    if exemption is not None:
+        initial = {
+            "provision": exemption.provision_id,
+            "citation": exemption.citation_text,
+            "keep_citation": bool(exemption.citation_text),
+            "subsection": exemption.subsection,
+            **{name: getattr(exemption, name) for name in ExemptionForm.DETAIL_FIELDS},
+        }
+        state["resolved"] = exemption.provision
+        state["show_keep"] = not exemption.is_resolved
+    form = ExemptionForm(initial=initial, acts=acts)
+    return _render_exemption(request, application, exemption, form, state)
+
+
+class ExemptionPicker:
+    """One POST of the exemption form: one method per action.
 
     Actions: ``resolve`` a typed citation (or a chosen suggestion), ``search`` an act's
     sections, ``choose`` a section found, ``change`` the provision, ``save``. Pressing Enter
-    sends ``auto``, which picks the action that fits what was filled in.
+    sends ``auto``, which picks the action that fits what was filled in. Every action but a
+    successful save shows the form again with what was typed.
     """
-    acts = list(act_list())
-    state = {"resolved": None, "results": None, "suggestions": [], "show_keep": False}
-    errors: list[tuple[str | None, str]] = []
-    service_error = None
-    if request.method == "GET":
-        initial = {}
-        if exemption is not None:
-            initial = {
-                "provision": exemption.provision_id,
-                "citation": exemption.citation_text,
-                "keep_citation": bool(exemption.citation_text),
-                "subsection": exemption.subsection,
-                **{name: getattr(exemption, name) for name in ExemptionForm.DETAIL_FIELDS},
-            }
-            state["resolved"] = exemption.provision
-            state["show_keep"] = not exemption.is_resolved
-        form = ExemptionForm(initial=initial, acts=acts)
-        return _render_exemption(request, application, exemption, form, state)
 
-    data = request.POST.copy()
-    action = data.get("action") or "auto"
-    form = ExemptionForm(data, acts=acts)
-    form.is_valid()
-    cleaned = form.cleaned_data
-    provision = cleaned.get("provision")
-    citation = (cleaned.get("citation") or "").strip()
-    suggestion = (cleaned.get("suggestion") or "").strip()
-    if action == "auto":
-        if provision is not None:
-            action = "save"
-        elif suggestion or citation:
-            action = "resolve"
-        elif cleaned.get("act") or cleaned.get("q"):
+    def __init__(self, request, application: Application, exemption, acts: list):
+        self.request = request
+        self.application = application
+        self.exemption = exemption
+        self.acts = acts
+        self.data = request.POST.copy()
+        self.form = ExemptionForm(self.data, acts=acts)
+        self.form.is_valid()
+        self.cleaned = self.form.cleaned_data
+        self.provision = self.cleaned.get("provision")
+        self.citation = (self.cleaned.get("citation") or "").strip()
+        self.suggestion = (self.cleaned.get("suggestion") or "").strip()
+        self.state = {"resolved": None, "results": None, "suggestions": [], "show_keep": False}
+        self.errors: list[tuple[str | None, str]] = []
+        self.service_error = None
+
+    def respond(self):
+        handlers = {
+            "change": self.change,
+            "resolve": self.resolve,
+            "search": self.search_again,
+            "choose": self.choose,
+        }
+        response = handlers.get(self.action(), self.save)()
+        return response or self.render()
+
+    def action(self) -> str:
+        action = self.data.get("action") or "auto"
+        query = (self.cleaned.get("q") or "").strip()
+        if action == "auto":
+            if self.provision is not None:
+                action = "save"
+            elif self.suggestion or self.citation:
+                action = "resolve"
+            elif self.cleaned.get("act") or self.cleaned.get("q"):
+                action = "search"
+            else:
+                action = "save"
+        if action == "resolve" and not (self.suggestion or self.citation) and query:
             action = "search"
-        else:
-            action = "save"
-    if action == "resolve" and not (suggestion or citation) and (cleaned.get("q") or "").strip():
-        action = "search"
+        return action
 
-    def search():
-        act = form.chosen_act()
-        query = (cleaned.get("q") or "").strip()
+    def _forget_provision(self) -> None:
+        self.data["provision"] = ""
+        self.provision = None
+
+    def _citation_problem(self, text: str, exc: CitationError, message: str) -> None:
+        self.errors.append(("citation", message))
+        self.state["suggestions"] = _citation_suggestions(text, exc)
+        self.state["show_keep"] = True
+
+    def search(self) -> None:
+        act = self.form.chosen_act()
+        query = (self.cleaned.get("q") or "").strip()
         if act is None and not query:
-            errors.append(("q", _("Choose an act, or write what to search for.")))
+            self.errors.append(("q", _("Choose an act, or write what to search for.")))
             return
         results = list(provision_search(act=act, query=query)[: MAX_SEARCH_RESULTS + 1])
-        state["results"] = attach_limits(results[:MAX_SEARCH_RESULTS])
-        state["more_results"] = len(results) > MAX_SEARCH_RESULTS
+        self.state["results"] = attach_limits(results[:MAX_SEARCH_RESULTS])
+        self.state["more_results"] = len(results) > MAX_SEARCH_RESULTS
 
-    if action == "change":
-        data["provision"] = ""
-        provision = None
-    elif action == "resolve":
-        text = suggestion or citation
-        data["suggestion"] = ""
+    def change(self) -> None:
+        self._forget_provision()
+
+    def search_again(self) -> None:
+        self._forget_provision()
+        self.search()
+
+    def choose(self) -> None:
+        if self.provision is None:
+            self.errors.append(("provision", _("Choose one of the sections found.")))
+            self.search()
+
+    def resolve(self) -> None:
+        text = self.suggestion or self.citation
+        self.data["suggestion"] = ""
         if not text:
-            errors.append(("citation", _("Write a citation, for example “opplæringslova § 13-1”.")))
-        else:
-            data["citation"] = text
-            try:
-                parsed = parse_citation(text)
-            except CitationError as exc:
-                errors.append(("citation", exc.message))
-                state["suggestions"] = _citation_suggestions(text, exc)
-                state["show_keep"] = True
-                data["provision"] = ""
-                provision = None
-            else:
-                provision = parsed.provision
-                data["provision"] = str(provision.pk)
-                if parsed.subsection and not data.get("subsection"):
-                    data["subsection"] = str(parsed.subsection)
-    elif action == "search":
-        data["provision"] = ""
-        provision = None
-        search()
-    elif action == "choose":
-        if provision is None:
-            errors.append(("provision", _("Choose one of the sections found.")))
-            search()
-    else:  # save
-        kwargs = {}
-        if provision is None and suggestion:
-            citation = suggestion
-            data["citation"], data["suggestion"] = suggestion, ""
-        if provision is not None:
-            kwargs["provision"] = provision
-        elif citation:
-            try:
-                parse_citation(citation)
-            except CitationError as exc:
-                if cleaned.get("keep_citation"):
-                    kwargs["citation_text"] = citation
-                else:
-                    errors.append(
-                        (
-                            "citation",
-                            _(
-                                "%(problem)s Correct the citation, choose a suggestion, or "
-                                "tick “Save the citation as I wrote it”."
-                            )
-                            % {"problem": exc.message},
-                        )
-                    )
-                    state["suggestions"] = _citation_suggestions(citation, exc)
-                    state["show_keep"] = True
-            else:
-                kwargs["citation_text"] = citation
-        else:
-            errors.append(
+            self.errors.append(
+                ("citation", _("Write a citation, for example “opplæringslova § 13-1”."))
+            )
+            return
+        self.data["citation"] = text
+        try:
+            parsed = parse_citation(text)
+        except CitationError as exc:
+            self._citation_problem(text, exc, exc.message)
+            self._forget_provision()
+            return
+        self.provision = parsed.provision
+        self.data["provision"] = str(self.provision.pk)
+        if parsed.subsection and not self.data.get("subsection"):
+            self.data["subsection"] = str(parsed.subsection)
+
+    def _provision_to_save(self) -> dict:
+        """The provision, or the citation as typed when allowed; else an error is noted."""
+        citation = self.citation
+        if self.provision is None and self.suggestion:
+            citation = self.suggestion
+            self.data["citation"], self.data["suggestion"] = self.suggestion, ""
+        if self.provision is not None:
+            return {"provision": self.provision}
+        if not citation:
+            self.errors.append(
                 (
                     "citation",
                     _("Choose the provision: write the citation, or search an act for it."),
                 )
             )
-        if not errors and form.is_valid():
-            try:
-                if exemption is None:
-                    services.exemption_request_create(
-                        actor=request.user, application=application, **kwargs, **form.details()
-                    )
-                else:
-                    services.exemption_request_update(
-                        actor=request.user, request=exemption, **kwargs, **form.details()
-                    )
-            except ValidationError as exc:
-                service_error = exc
-            else:
-                messages.success(request, _("The exemption request is saved."))
-                return redirect(_step_url(application, "unntak"))
+            return {}
+        try:
+            parse_citation(citation)
+        except CitationError as exc:
+            if self.cleaned.get("keep_citation"):
+                return {"citation_text": citation}
+            message = _(
+                "%(problem)s Correct the citation, choose a suggestion, or "
+                "tick “Save the citation as I wrote it”."
+            ) % {"problem": exc.message}
+            self._citation_problem(citation, exc, message)
+            return {}
+        return {"citation_text": citation}
 
-    form = ExemptionForm(data, acts=acts)
-    form.is_valid()
-    for name, message in errors:
-        form.add_error(name, message)
-    if service_error is not None:
-        # Without a chosen provision the typed citation is what the error is about.
-        form.add_service_errors(service_error, {} if provision else {"provision": "citation"})
-    if provision is None and data.get("provision"):
-        provision = form.cleaned_data.get("provision")
-    state["resolved"] = provision
-    if provision is None and exemption is not None and not exemption.is_resolved:
-        state["show_keep"] = True
-    return _render_exemption(request, application, exemption, form, state)
+    def save(self):
+        kwargs = self._provision_to_save()
+        if self.errors or not self.form.is_valid():
+            return None
+        try:
+            if self.exemption is None:
+                services.exemption_request_create(
+                    actor=self.request.user,
+                    application=self.application,
+                    **kwargs,
+                    **self.form.details(),
+                )
+            else:
+                services.exemption_request_update(
+                    actor=self.request.user, request=self.exemption, **kwargs, **self.form.details()
+                )
+        except ValidationError as exc:
+            self.service_error = exc
+            return None
+        messages.success(self.request, _("The exemption request is saved."))
+        return redirect(_step_url(self.application, "unntak"))
+
+    def render(self):
+        form = ExemptionForm(self.data, acts=self.acts)
+        form.is_valid()
+        for name, message in self.errors:
+            form.add_error(name, message)
+        provision = self.provision
+        if self.service_error is not None:
+            # Without a chosen provision the typed citation is what the error is about.
+            form.add_service_errors(
+                self.service_error, {} if provision else {"provision": "citation"}
+            )
+        if provision is None and self.data.get("provision"):
+            provision = form.cleaned_data.get("provision")
+        self.state["resolved"] = provision
+        if provision is None and self.exemption is not None and not self.exemption.is_resolved:
+            self.state["show_keep"] = True
+        return _render_exemption(self.request, self.application, self.exemption, form, self.state)
 
 
 def _render_exemption(request, application, exemption, form, state):
@@ -937,39 +830,16 @@ def contact_delete(request, application: Application, contact_pk: int):
     return redirect(_step_url(application, "kontakter"))
 
 
-def _attachment_for_user(user, pk: int):
-    try:
-        return (
-            selectors.attachments_for_user(user)
-            .select_related("application__lead_organisation")
-            .get(pk=pk)
-        )
-    except Attachment.DoesNotExist as exc:
-        raise Http404 from exc
-
-
 @login_required
 def attachment_download(request, pk: int):
-    attachment = _attachment_for_user(request.user, pk)
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError as exc:
-        raise Http404 from exc
-    response = FileResponse(
-        handle,
-        as_attachment=True,
-        filename=attachment.original_name,
-        content_type=attachment.content_type,
-    )
-    response["X-Content-Type-Options"] = "nosniff"
-    response["Cache-Control"] = "private, no-store"
-    return response
+    attachment = selectors.attachment_for_user(request.user, pk)
+    return file_response(selectors.attachment_file(attachment))
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def attachment_delete(request, pk: int):
-    attachment = _attachment_for_user(request.user, pk)
+    attachment = selectors.attachment_for_user(request.user, pk)
     application = attachment.application
     if not selectors.user_can_edit(request.user, application):
         messages.info(request, _("The attachment can no longer be deleted."))

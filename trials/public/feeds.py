@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from casework.models import Organisation
 from legal import selectors as legal_selectors
 from legal.models import LegalAct
+from trials.labels import status_label
 from trials.public import selectors as public
 from trials.public import views as public_views
 from trials.public.views import public_page
@@ -52,7 +53,7 @@ class ApplicationEventsFeed(Feed):
         application = event.application
         if event.kind == "decided":
             return _("Decision: %(outcome)s – %(title)s") % {
-                "outcome": public.public_status_label(application),
+                "outcome": status_label(application),
                 "title": application.title,
             }
         return _("New application from %(applicant)s: %(title)s") % {

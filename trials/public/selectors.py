@@ -33,7 +33,6 @@ from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import pgettext_lazy
 
 from casework.choices import OrganisationKind
 from casework.models import AuditEvent, JournalDocument, JournalEntry, Organisation
@@ -47,8 +46,8 @@ from trials.choices import (
     ExemptionStatus,
     Outcome,
     PublicExemptionState,
-    Stage,
 )
+from trials.labels import public_event_text, status_label
 from trials.models import (
     Application,
     Attachment,
@@ -60,45 +59,6 @@ from trials.models import (
     InterimReply,
     Trial,
 )
-
-STATUS_EXPLANATIONS = {
-    ApplicationStatus.SUBMITTED: (
-        _("The application has been sent to the ministry."),
-        _("The ministry registers it and checks that it is complete."),
-    ),
-    ApplicationStatus.REGISTERED: (
-        _("The ministry has registered the application and given it a case number."),
-        _("The ministry checks that the application is complete."),
-    ),
-    ApplicationStatus.UNDER_REVIEW: (
-        _("The ministry is assessing the application and each requested exemption."),
-        _("The ministries that own the acts concerned may be consulted before a decision."),
-    ),
-    ApplicationStatus.AWAITING_APPLICANT: (
-        _("The ministry has asked the applicant for more information."),
-        _("The case continues when the applicant answers or the deadline passes."),
-    ),
-    ApplicationStatus.IN_CONSULTATION: (
-        _("The ministries that own the acts concerned have been asked for their views."),
-        _("When they have answered, the ministry proposes a decision."),
-    ),
-    ApplicationStatus.DECISION_PROPOSED: (
-        _("A decision has been proposed and awaits approval by a second person."),
-        _("The decision is sent to the applicant and published here."),
-    ),
-    ApplicationStatus.APPROVED: (
-        _("The ministry has approved the trial, fully or in part."),
-        _("The trial is given as a regulation for a limited period and evaluated."),
-    ),
-    ApplicationStatus.REJECTED: (
-        _("The ministry has rejected the application."),
-        _("The reasons are given in the decision."),
-    ),
-    ApplicationStatus.WITHDRAWN: (
-        _("The applicant withdrew the application."),
-        _("The case is closed."),
-    ),
-}
 
 
 def public_applications() -> QuerySet[Application]:
@@ -112,12 +72,6 @@ def public_applications() -> QuerySet[Application]:
 
 def is_decided(application: Application) -> bool:
     return application.status in DECIDED_STATUSES
-
-
-def status_explanation(application: Application) -> tuple[str, str]:
-    """(what the status means, what happens next) in plain language."""
-    meaning, next_step = STATUS_EXPLANATIONS.get(application.status, ("", ""))
-    return str(meaning), str(next_step)
 
 
 def public_outcome(exemption: ExemptionRequest, application: Application) -> dict:
@@ -642,7 +596,7 @@ def _arrival_events(application: Application, journal: list[JournalEntry]) -> li
     events = [
         PublicEvent(
             application.submitted_at,
-            _("Submitted by %(applicant)s") % {"applicant": application.lead_organisation},
+            public_event_text("application.submitted", applicant=application.lead_organisation),
         )
     ]
     if application.registered_at:
@@ -650,7 +604,7 @@ def _arrival_events(application: Application, journal: list[JournalEntry]) -> li
         events.append(
             PublicEvent(
                 application.registered_at,
-                _("Registered by the ministry"),
+                public_event_text("application.registered"),
                 _("Case number %(number)s") % {"number": case_number} if case_number else "",
                 _journaled_application(application, journal),
             )
@@ -664,12 +618,14 @@ def _information_request_events(application: Application) -> list[PublicEvent]:
         events.append(
             PublicEvent(
                 request.requested_at,
-                _("The ministry asked the applicant for more information"),
+                public_event_text("application.information_requested"),
                 _("Answer due %(date)s") % {"date": date_format(request.due_date)},
             )
         )
         if request.answered_at:
-            events.append(PublicEvent(request.answered_at, _("The applicant answered the request")))
+            events.append(
+                PublicEvent(request.answered_at, public_event_text("application.answered"))
+            )
     return events
 
 
@@ -677,7 +633,7 @@ def _interim_reply_events(application: Application, entries: dict) -> list[Publi
     return [
         PublicEvent(
             reply.sent_at,
-            _("Preliminary answer sent to the applicant"),
+            public_event_text("application.interim_reply_sent"),
             _("Decision expected by %(date)s") % {"date": date_format(reply.expected_decision)},
             entries.get(reply.entry_id),
         )
@@ -692,7 +648,7 @@ def _consultation_events(application: Application, entries: dict) -> list[Public
         events.append(
             PublicEvent(
                 consultation.sent_at,
-                _("Consultation sent to %(ministry)s") % {"ministry": ministry},
+                public_event_text("consultation.sent", ministry=ministry),
                 _("Answer due %(date)s") % {"date": date_format(consultation.due_date)},
                 entries.get(consultation.letter_id),
             )
@@ -701,7 +657,7 @@ def _consultation_events(application: Application, entries: dict) -> list[Public
             events.append(
                 PublicEvent(
                     consultation.answered_at,
-                    _("%(ministry)s answered the consultation") % {"ministry": ministry},
+                    public_event_text("consultation.answered", ministry=ministry),
                     "",
                     entries.get(consultation.answer_entry_id),
                 )
@@ -712,29 +668,14 @@ def _consultation_events(application: Application, entries: dict) -> list[Public
 def _outcome_events(application: Application) -> list[PublicEvent]:
     events = []
     if application.decided_at:
-        events.append(
-            PublicEvent(
-                application.decided_at,
-                _("Decision: %(outcome)s") % {"outcome": public_status_label(application)},
-            )
-        )
+        rejected = application.status == ApplicationStatus.REJECTED
+        action = "application.rejected" if rejected else "application.approved"
+        outcome = public_event_text(action, outcome=status_label(application))
+        events.append(PublicEvent(application.decided_at, outcome))
     withdrawn_at = public_withdrawn_at(application)
     if withdrawn_at:
-        events.append(PublicEvent(withdrawn_at, _("The applicant withdrew the application")))
+        events.append(PublicEvent(withdrawn_at, public_event_text("application.withdrawn")))
     return events
-
-
-PRELIMINARY_OUTCOME_LABELS = {
-    ApplicationStatus.APPROVED: pgettext_lazy("application status", "Taken forward"),
-    ApplicationStatus.REJECTED: pgettext_lazy("application status", "Not taken forward"),
-}
-
-
-def public_status_label(application: Application) -> str:
-    """The status in words; a preliminary application is "taken forward" or not."""
-    if application.stage == Stage.PRELIMINARY and application.status in PRELIMINARY_OUTCOME_LABELS:
-        return str(PRELIMINARY_OUTCOME_LABELS[application.status])
-    return str(application.get_status_display())
 
 
 @dataclass(frozen=True)

@@ -18,6 +18,7 @@ from casework.caching import Validator, conditional_page
 from casework.choices import OrganisationKind
 from casework.models import Organisation
 from casework.selectors import journal_document_releasable
+from trials import labels
 from trials.choices import Outcome
 from trials.models import Application
 from trials.public import selectors as public
@@ -168,10 +169,10 @@ def application_detail(request, reference: str):
     except Application.DoesNotExist as exc:
         raise Http404 from exc
     journal = public.public_case_journal(application)
-    meaning, next_step = public.status_explanation(application)
+    meaning, next_step = labels.public_explanation(application)
     context = {
         "application": application,
-        "status_label": public.public_status_label(application),
+        "status_label": labels.status_label(application),
         "status_meaning": meaning,
         "status_next": next_step,
         "decided": public.is_decided(application),

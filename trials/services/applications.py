@@ -723,6 +723,22 @@ def application_answer(
     return request
 
 
+def _copy_exemption_requests(requests, *, to: Application) -> None:
+    """What the applicant wrote for each request, without its assessment or outcome."""
+    for request in requests:
+        ExemptionRequest.objects.create(
+            application=to,
+            provision=request.provision,
+            citation_text=request.citation_text,
+            subsection=request.subsection,
+            current_rule=request.current_rule,
+            proposed_arrangement=request.proposed_arrangement,
+            justification=request.justification,
+            consequences=request.consequences,
+            order=request.order,
+        )
+
+
 @transaction.atomic
 def application_copy(
     *,
@@ -768,18 +784,7 @@ def application_copy(
     requests = source.exemption_requests.all()
     if as_final:  # only what was taken forward
         requests = requests.exclude(outcome=Outcome.REFUSED)
-    for request in requests:
-        ExemptionRequest.objects.create(
-            application=copy,
-            provision=request.provision,
-            citation_text=request.citation_text,
-            subsection=request.subsection,
-            current_rule=request.current_rule,
-            proposed_arrangement=request.proposed_arrangement,
-            justification=request.justification,
-            consequences=request.consequences,
-            order=request.order,
-        )
+    _copy_exemption_requests(requests, to=copy)
     audit_record(
         actor=actor,
         action="application.copied",

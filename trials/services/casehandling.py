@@ -395,6 +395,55 @@ def _lock_consultation(consultation: Consultation) -> Consultation:
     )
 
 
+def _check_positions(positions: dict[int, tuple[str, str]], exemption_ids: set[int]) -> None:
+    """One position per exemption in the consultation; reasons where it opposes or sets
+    conditions."""
+    errors = {}
+    for exemption_id in exemption_ids:
+        position, text = positions.get(exemption_id, ("", ""))
+        if position not in Position.values:
+            errors[f"position_{exemption_id}"] = _("Choose a position.")
+        elif (
+            position in (Position.OPPOSES, Position.SUPPORTS_WITH_CONDITIONS)
+            and not (text or "").strip()
+        ):
+            errors[f"statement_{exemption_id}"] = _("Give the reasons or conditions.")
+    if set(positions) - exemption_ids:
+        errors["positions"] = _("Answer only the exemptions in the consultation.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _journal_consultation_answer(actor, consultation: Consultation, attachment):
+    """The ministry's answer as an incoming journal entry, with its letter when attached."""
+    documents = []
+    if attachment is not None:
+        checked = check_upload(attachment)
+        documents.append(
+            {
+                "title": checked.original_name,
+                "file": attachment,
+                "filename": checked.original_name,
+                "content_type": checked.content_type,
+            }
+        )
+    application = consultation.application
+    return journal_entry_create(
+        actor=actor,
+        case=_case(application),
+        entry_type=EntryType.INCOMING,
+        title=journal_title(
+            gettext_lazy("Consultation answer from %(ministry)s – %(title)s"),
+            ministry=consultation.ministry.name,
+            title=application.title,
+        ),
+        correspondent=consultation.ministry,
+        documents=documents,
+        # the positions are public only after the decision (DESIGN § 4)
+        access_postponed=True,
+    )
+
+
 @transaction.atomic
 def consultation_answer(
     *,
@@ -415,20 +464,7 @@ def consultation_answer(
     if consultation.status != ConsultationStatus.OPEN:
         raise ConflictError(_("The consultation has already been answered or closed."))
     exemption_ids = set(consultation.exemptions.values_list("pk", flat=True))
-    errors = {}
-    for exemption_id in exemption_ids:
-        position, text = positions.get(exemption_id, ("", ""))
-        if position not in Position.values:
-            errors[f"position_{exemption_id}"] = _("Choose a position.")
-        elif (
-            position in (Position.OPPOSES, Position.SUPPORTS_WITH_CONDITIONS)
-            and not (text or "").strip()
-        ):
-            errors[f"statement_{exemption_id}"] = _("Give the reasons or conditions.")
-    if set(positions) - exemption_ids:
-        errors["positions"] = _("Answer only the exemptions in the consultation.")
-    if errors:
-        raise ValidationError(errors)
+    _check_positions(positions, exemption_ids)
     ConsultationAnswer.objects.bulk_create(
         ConsultationAnswer(
             consultation=consultation,
@@ -438,32 +474,7 @@ def consultation_answer(
         )
         for exemption_id in sorted(exemption_ids)
     )
-    documents = []
-    if attachment is not None:
-        checked = check_upload(attachment)
-        documents.append(
-            {
-                "title": checked.original_name,
-                "file": attachment,
-                "filename": checked.original_name,
-                "content_type": checked.content_type,
-            }
-        )
-    application = consultation.application
-    consultation.answer_entry = journal_entry_create(
-        actor=actor,
-        case=_case(application),
-        entry_type=EntryType.INCOMING,
-        title=journal_title(
-            gettext_lazy("Consultation answer from %(ministry)s – %(title)s"),
-            ministry=consultation.ministry.name,
-            title=application.title,
-        ),
-        correspondent=consultation.ministry,
-        documents=documents,
-        # the positions are public only after the decision (DESIGN § 4)
-        access_postponed=True,
-    )
+    consultation.answer_entry = _journal_consultation_answer(actor, consultation, attachment)
     consultation.status = ConsultationStatus.ANSWERED
     consultation.statement = (statement or "").strip()
     consultation.answered_by = actor
@@ -472,7 +483,7 @@ def consultation_answer(
     audit_record(
         actor=actor,
         action="consultation.answered",
-        target=application,
+        target=consultation.application,
         organisation=consultation.ministry,
         from_state=ConsultationStatus.OPEN,
         to_state=ConsultationStatus.ANSWERED,

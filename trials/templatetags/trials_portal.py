@@ -1,9 +1,9 @@
 """Small helpers for the applicant portal's templates."""
 
 from django import template
-from django.utils.translation import pgettext_lazy
 
-from trials.choices import ApplicationStatus, Stage
+from trials.choices import ApplicationStatus
+from trials.labels import status_label
 
 register = template.Library()
 
@@ -13,10 +13,6 @@ STATUS_CLASSES = {
     ApplicationStatus.APPROVED: "tag tag-success",
     ApplicationStatus.REJECTED: "tag tag-error",
     ApplicationStatus.WITHDRAWN: "tag",
-}
-PRELIMINARY_OUTCOMES = {
-    ApplicationStatus.APPROVED: pgettext_lazy("application status", "Taken forward"),
-    ApplicationStatus.REJECTED: pgettext_lazy("application status", "Not taken forward"),
 }
 
 
@@ -28,7 +24,5 @@ def status_class(application) -> str:
 
 @register.filter
 def status_text(application) -> str:
-    """The status as applicants read it; a preliminary application is "taken forward"."""
-    if application.stage == Stage.PRELIMINARY and application.status in PRELIMINARY_OUTCOMES:
-        return PRELIMINARY_OUTCOMES[application.status]
-    return application.get_status_display()
+    """The status in words (``trials.labels``); a preliminary application is "taken forward"."""
+    return status_label(application)

@@ -35,6 +35,7 @@ from casework.selectors import (
     audit_events_for,
     case_for,
     case_journal,
+    document_for_user,
     roles_for_user,
     user_has_role,
     user_has_role_in,
@@ -766,28 +767,25 @@ def document_is_downloadable(document: JournalDocument) -> bool:
     )
 
 
-def journal_document_for_user(user, pk) -> JournalDocument:
-    """A journal document of a case ``user`` may see (the case page's rule); else 404.
-
-    The one place the workspace decides who may download a case's journal document (the
-    page's link and the API's ``download_url`` both lead here).
-    """
-    try:
-        document = JournalDocument.objects.select_related("entry__case").get(pk=_pk(pk))
-    except JournalDocument.DoesNotExist as exc:
-        raise Http404 from exc
-    case = document.entry.case
+def user_may_read_case(user, case: CaseFile) -> bool:
+    """May ``user`` see the whole case file of an application (its screened documents too)?
+    The case page's rule (``cases_for_user``), registered as a ``casework.hooks.case_readers``
+    reader so ``casework.selectors.document_for_user`` asks it."""
     if case.content_type_id != ContentType.objects.get_for_model(Application).pk:
-        raise Http404
-    if not cases_for_user(user).filter(application_id=case.object_id).exists():
-        raise Http404
-    return document
+        return False
+    return cases_for_user(user).filter(application_id=case.object_id).exists()
 
 
-def case_document_for_user(user, application_id, document_id) -> JournalDocument:
-    """A document in the journal of case ``application_id``, if ``user`` may see it; else 404."""
-    document = journal_document_for_user(user, document_id)
-    if document.entry.case.object_id != str(_pk(application_id)):
+def case_document_for_user(user, document_id, application_id=None) -> JournalDocument:
+    """A journal document as the workspace page and API serve it: one ``user`` may download
+    (``casework.selectors.document_for_user``) of a case they may see (of case
+    ``application_id`` when given); else 404. The workspace's addresses are for the people on
+    the case, public documents included (everyone else has the public journal)."""
+    document = document_for_user(user, document_id)
+    case = document.entry.case
+    if not user_may_read_case(user, case):
+        raise Http404
+    if application_id is not None and case.object_id != str(_pk(application_id)):
         raise Http404
     return document
 

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from casework.choices import CaseStatus
+from casework.downloads import file_response
 from casework.selectors import (
     DocumentFile,
     audit_change_lines,
@@ -25,12 +25,11 @@ from casework.selectors import (
     ministry_list,
 )
 from legal.choices import LimitKind
+from trials import labels
 from trials import selectors as trials_selectors
 from trials.choices import (
     DECIDED_STATUSES,
-    ApplicationStatus,
     Assessment,
-    ConsultationStatus,
     ExemptionStatus,
     Outcome,
     Purpose,
@@ -40,7 +39,6 @@ from trials.choices import (
 from trials.exceptions import ConflictError
 from trials.models import Attachment, Call
 from workflows.case import selectors, services
-from workflows.case.downloads import private_file_response
 from workflows.case.forms import STEP_FORMS, CallBatchForm, ReassignForm, TaskFilterForm
 from workflows.tasks import TaskDone
 
@@ -68,51 +66,6 @@ SUBMIT_LABELS = {
     "interim_reply": gettext_lazy("Send the preliminary answer"),
 }
 
-# The audit trail in words (the officer's view: every step, internal ones included).
-ACTION_LABELS = {
-    "application.created": gettext_lazy("Application started"),
-    "application.updated": gettext_lazy("Draft changed"),
-    "timer.fired": gettext_lazy("Automatic: a deadline or reminder date was reached"),
-    "application.co_applicants_set": gettext_lazy("Co-applicants changed"),
-    "application.purposes_set": gettext_lazy("Purposes changed"),
-    "application.copied": gettext_lazy("Started as a copy"),
-    "application.submitted": gettext_lazy("Application submitted"),
-    "application.registered": gettext_lazy("Application registered"),
-    "application.complete": gettext_lazy("Found complete"),
-    "application.information_requested": gettext_lazy("More information requested"),
-    "information_request.extended": gettext_lazy("Deadline for the answer extended"),
-    "application.answered": gettext_lazy("The applicant answered"),
-    "application.continued_without_answer": gettext_lazy("Continued without the answer"),
-    "application.closed_without_answer": gettext_lazy("Closed without an answer"),
-    "exemption.assessed": gettext_lazy("Exemption assessed"),
-    "application.consultation_started": gettext_lazy("Consultation started"),
-    "consultation.sent": gettext_lazy("Consultation letter sent"),
-    "consultation.answered": gettext_lazy("Consultation answered"),
-    "consultation.extended": gettext_lazy("Consultation deadline extended"),
-    "consultation.closed": gettext_lazy("Consultation closed without an answer"),
-    "application.consultation_finished": gettext_lazy("Consultation finished"),
-    "application.decision_proposed": gettext_lazy("Decision proposed"),
-    "application.proposal_returned": gettext_lazy("Proposal returned"),
-    "application.approved": gettext_lazy("Decision made: approved"),
-    "application.rejected": gettext_lazy("Decision made: rejected"),
-    "application.interim_reply_sent": gettext_lazy("Preliminary answer sent"),
-    "application.withdrawn": gettext_lazy("Application withdrawn"),
-    "trial.created": gettext_lazy("Trial created"),
-    "task.claimed": gettext_lazy("Task taken"),
-    "task.unassigned": gettext_lazy("Task given back to the queue"),
-    "task.reassigned": gettext_lazy("Task given to someone else"),
-    "case.opened": gettext_lazy("Case file opened"),
-    "case.closed": gettext_lazy("Case file closed"),
-    "journal.entry_created": gettext_lazy("Document journaled"),
-    "exemption_request.created": gettext_lazy("Exemption request added"),
-    "exemption_request.updated": gettext_lazy("Exemption request changed"),
-    "exemption_request.deleted": gettext_lazy("Exemption request deleted"),
-    "attachment.added": gettext_lazy("Attachment added"),
-    "attachment.deleted": gettext_lazy("Attachment deleted"),
-    "contact.added": gettext_lazy("Contact person added"),
-    "contact.removed": gettext_lazy("Contact person removed"),
-}
-
 STEP_STATES = {
     "current": gettext_lazy("Current step"),
     "done": gettext_lazy("Done"),
@@ -121,15 +74,6 @@ STEP_STATES = {
 
 
 # --- helpers ------------------------------------------------------------------------------
-
-
-def _state_label(value: str) -> str:
-    for choices in (ApplicationStatus, ExemptionStatus, ConsultationStatus, CaseStatus):
-        try:
-            return str(choices(value).label)
-        except ValueError:
-            continue
-    return value
 
 
 def _refuse(request, reason: str):
@@ -487,14 +431,17 @@ def task_reassign(request, task_pk: int):
 # --- a case -------------------------------------------------------------------------------
 
 
-def _history_rows(events) -> list[dict]:
+def _history_rows(events, *, stage: str) -> list[dict]:
+    """The audit trail in words (the officer's view: every step, internal ones included)."""
     return [
         {
             "at": event.created_at,
             "who": selectors.display_name(event.actor),
-            "action": ACTION_LABELS.get(event.action, event.action),
-            "from_state": _state_label(event.from_state) if event.from_state else "",
-            "to_state": _state_label(event.to_state) if event.to_state else "",
+            "action": labels.action_label(event.action, stage=stage),
+            "from_state": labels.state_label(event.from_state, stage=stage)
+            if event.from_state
+            else "",
+            "to_state": labels.state_label(event.to_state, stage=stage) if event.to_state else "",
             "reason": event.reason,
             "detail": (event.data or {}).get("title") or (event.data or {}).get("to", ""),
             "changes": audit_change_lines(event.data or {}),
@@ -576,7 +523,9 @@ def case_detail(request, application_pk: int):
         "proposals": selectors.proposals_of(application) if sees_internal else [],
         "information_requests": list(application.information_requests.all()),
         "interim_replies": list(application.interim_replies.all()),
-        "history": _history_rows(selectors.case_history(application)) if sees_internal else [],
+        "history": _history_rows(selectors.case_history(application), stage=application.stage)
+        if sees_internal
+        else [],
         "decided": application.status in DECIDED_STATUSES,
         "sees_internal": sees_internal,
         "is_officer": selectors.is_case_officer(user),
@@ -591,10 +540,8 @@ def case_detail(request, application_pk: int):
 @require_GET
 def journal_document(request, pk: int):
     """A document of a case's journal, for those who may see the case."""
-    found = journal_document_file(selectors.journal_document_for_user(request.user, pk))
-    if found is None:
-        raise Http404
-    return private_file_response(found)
+    document = selectors.case_document_for_user(request.user, pk)
+    return file_response(journal_document_file(document))
 
 
 # --- the decision letter ------------------------------------------------------------------
@@ -610,7 +557,7 @@ def _letter_response(request, application, *, back_url: str, back_label: str, br
         found = DocumentFile(
             document.file, f"vedtak-{application.reference}.pdf", "application/pdf"
         )
-        return private_file_response(found, as_attachment=False)
+        return file_response(found, as_attachment=False)
     letter = selectors.decision_letter(application)
     return render(
         request,

@@ -27,6 +27,7 @@ from casework.journal.forms import BASIS_CHOICES, JournalNumberField, JournalPer
 from casework.models import JournalEntry, Organisation
 from casework.ratelimit import count_hit
 from casework.selectors import public_journal, public_journal_entries
+from trials.api.serializers import StatusLabelField
 from trials.choices import ApplicationStatus, PublicExemptionState, Stage
 from trials.models import Application
 from trials.public.opendata import LICENSE, licensed
@@ -200,7 +201,7 @@ class PublicApplicationExemptionSerializer(serializers.Serializer):
 
 class PublicApplicationSerializer(serializers.ModelSerializer):
     status = serializers.ChoiceField(choices=ApplicationStatus.choices)
-    status_label = serializers.CharField(source="get_status_display")
+    status_label = StatusLabelField()
     stage = serializers.ChoiceField(choices=Stage.choices)
     call = PublicCallSerializer(allow_null=True)
     lead_applicant = PublicOrganisationSerializer(source="lead_organisation")

@@ -16,7 +16,8 @@ from rest_framework import serializers
 from casework.models import AuditEvent, JournalDocument, JournalEntry
 from legal.api.serializers import MinistrySerializer
 from legal.models import Provision
-from trials.api.serializers import OrganisationSummarySerializer
+from trials import labels
+from trials.api.serializers import OrganisationSummarySerializer, StatusLabelField
 from trials.choices import (
     ApplicationStatus,
     Assessment,
@@ -73,7 +74,7 @@ class CaseSummarySerializer(serializers.ModelSerializer):
 
     municipality = OrganisationSummarySerializer(source="lead_organisation")
     status = serializers.CharField(help_text=_one_of(ApplicationStatus))
-    status_label = serializers.CharField(source="get_status_display")
+    status_label = StatusLabelField()
 
     class Meta:
         model = Application
@@ -314,7 +315,7 @@ class CaseListSerializer(serializers.Serializer):
     status = serializers.CharField(
         source="application.status", help_text=_one_of(ApplicationStatus)
     )
-    status_label = serializers.CharField(source="application.get_status_display")
+    status_label = StatusLabelField(source="application")
     stage = serializers.CharField(source="application.stage", help_text=_one_of(Stage))
     lead_organisation = OrganisationSummarySerializer(source="application.lead_organisation")
     case_number = serializers.SerializerMethodField()
@@ -415,8 +416,12 @@ class AuditChangeSerializer(serializers.Serializer):
 
 
 class HistoryEventSerializer(serializers.ModelSerializer):
+    """One audit event; the labels are the case page's (``trials.labels``), stage-aware when
+    the context gives the application's ``stage``."""
+
     at = serializers.DateTimeField(source="created_at")
     actor = UserSummarySerializer(allow_null=True, help_text="Null for automatic events.")
+    action_label = serializers.SerializerMethodField()
     changes = serializers.SerializerMethodField(
         help_text="What an edit changed, field by field; empty for other events."
     )
@@ -427,8 +432,21 @@ class HistoryEventSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = AuditEvent
-        fields = ["at", "actor", "action", "from_state", "to_state", "reason", "changes", "details"]
+        fields = [
+            "at",
+            "actor",
+            "action",
+            "action_label",
+            "from_state",
+            "to_state",
+            "reason",
+            "changes",
+            "details",
+        ]
         read_only_fields = fields
+
+    def get_action_label(self, event) -> str:
+        return labels.action_label(event.action, stage=self.context.get("stage", ""))
 
     @extend_schema_field(AuditChangeSerializer(many=True))
     def get_changes(self, event) -> list:
@@ -504,7 +522,9 @@ class CaseDetailSerializer(CaseListSerializer):
         (it holds the assessment notes)."""
         if not self._show_notes():
             return []
-        return HistoryEventSerializer(self.context["history"], many=True).data
+        return HistoryEventSerializer(
+            self.context["history"], many=True, context={"stage": process.application.stage}
+        ).data
 
     @extend_schema_field(ProposalSerializer(many=True))
     def get_proposals(self, process):

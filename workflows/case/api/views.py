@@ -12,7 +12,6 @@ import django_filters
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Q
-from django.http import Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -31,6 +30,7 @@ from viewflow.workflow.status import STATUS
 
 from casework.api import ID_PATTERN, JSONParser
 from casework.choices import Role
+from casework.downloads import file_response
 from casework.selectors import case_for, journal_document_file, memberships_remembered
 from trials.api.permissions import HasRoleForAction
 from trials.api.views import AUTHENTICATION, ErrorSerializer, FieldErrorsSerializer
@@ -47,7 +47,6 @@ from workflows.case.api.serializers import (
     TaskDetailSerializer,
     TaskSerializer,
 )
-from workflows.case.downloads import private_file_response
 from workflows.case.flows import ApplicationFlow
 from workflows.case.models import CaseProcess
 from workflows.tasks import TaskDone
@@ -190,11 +189,8 @@ class CaseViewSet(viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["get"], url_path=r"documents/(?P<document_id>[0-9]+)")
     def document(self, request, pk=None, document_id=None):
-        document = selectors.case_document_for_user(request.user, pk, document_id)
-        found = journal_document_file(document)
-        if found is None:
-            raise Http404
-        return private_file_response(found)
+        document = selectors.case_document_for_user(request.user, document_id, application_id=pk)
+        return file_response(journal_document_file(document))
 
 
 # --- tasks ----------------------------------------------------------------------------------
