@@ -4,12 +4,14 @@ Every page and every API view gets applications through ``applications_for_user`
 ``application_get_for_user``; nothing else filters applications for permissions.
 """
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from casework.choices import Role
-from casework.models import Membership
+from casework.models import AuditEvent, Membership
 from casework.selectors import organisations_for_user, user_has_role_in
 from legal.selectors import provision_warnings
 from trials.choices import (
@@ -205,3 +207,59 @@ def trial_actions(user, trial) -> list[str]:
         if not open_extension:
             actions.append("apply_extension")
     return actions
+
+
+TRIAL_EVENTS = {
+    "trial.created": gettext_lazy("Trial approved"),
+    "trial.in_force": gettext_lazy("Regulation recorded: the trial is in force"),
+    "trial.obligation_set": gettext_lazy("Follow-up obligation set"),
+    "trial.report_submitted": gettext_lazy("Report submitted"),
+    "trial.report_acknowledged": gettext_lazy("Report acknowledged"),
+    "trial.report_more_requested": gettext_lazy("More asked for in a report"),
+    "trial.evaluation_recorded": gettext_lazy("Evaluation recorded"),
+    "trial.extension_applied": gettext_lazy("Extension applied for"),
+    "trial.extended": gettext_lazy("Trial extended"),
+    "trial.extension_refused": gettext_lazy("Extension refused"),
+    "trial.expiry_warning_sent": gettext_lazy("Expiry warning sent"),
+    "trial.report_reminder_sent": gettext_lazy("Report reminder sent"),
+    "trial.report_overdue": gettext_lazy("Report overdue"),
+    "trial.overdue_report_followed_up": gettext_lazy("Overdue report followed up"),
+    "trial.ended": gettext_lazy("Trial ended"),
+    "trial.stopped": gettext_lazy("Trial stopped early"),
+    "trial.made_permanent": gettext_lazy("Arrangement made permanent"),
+}
+PUBLIC_TRIAL_EVENTS = {
+    "trial.created",
+    "trial.in_force",
+    "trial.report_submitted",
+    "trial.evaluation_recorded",
+    "trial.extension_applied",
+    "trial.extended",
+    "trial.extension_refused",
+    "trial.ended",
+    "trial.stopped",
+    "trial.made_permanent",
+}
+
+
+def trial_history(trial, *, public: bool = False) -> list[dict]:
+    """The trial's audit trail in words, newest first; ``public``: only the legal steps,
+    without names or internal reasons."""
+    events = AuditEvent.objects.filter(
+        content_type=ContentType.objects.get_for_model(Trial), object_id=str(trial.pk)
+    ).select_related("actor")
+    if public:
+        events = events.filter(action__in=PUBLIC_TRIAL_EVENTS)
+    return [
+        {
+            "at": event.created_at,
+            "label": TRIAL_EVENTS.get(event.action, event.action),
+            "actor": ""
+            if public
+            else (event.actor.get_full_name() or event.actor.username)
+            if event.actor
+            else "",
+            "reason": "" if public else event.reason,
+        }
+        for event in events.order_by("-created_at", "-id")[:100]
+    ]

@@ -26,6 +26,7 @@ from casework.models import CaseFile, JournalDocument
 from casework.selectors import case_for
 from casework.services import journal_entry_create
 from legal.models import Provision
+from tests import builders
 from tests.factories import member, ministry, municipality
 from tests.files import pdf_bytes, upload
 from trials import services
@@ -293,8 +294,11 @@ def world(settings, tmp_path, django_capture_on_commit_callbacks):
     decided = _fresh(decided)
     assert decided.status == ApplicationStatus.APPROVED
     today = timezone.localdate()
-    Trial.objects.filter(application=decided).update(
-        starts_on=today - datetime.timedelta(days=1), ends_on=today + datetime.timedelta(days=400)
+    builders.regulation(
+        Trial.objects.get(application=decided),
+        officer=officer,
+        starts_on=today - datetime.timedelta(days=1),
+        in_force_to=today + datetime.timedelta(days=400),
     )
 
     # Screened journal entry (words hidden) with a screened document, in the decided case.
