@@ -21,6 +21,12 @@ from trials.choices import (
     ScreeningBasis,
     Stage,
 )
+from trials.rules import (
+    MAX_PERIOD_MONTHS,
+    MIN_PERIOD_MONTHS,
+    period_help_text_lazy,
+    period_range_message_lazy,
+)
 
 LOCAL_GOVERNMENT = {"kind__in": [OrganisationKind.KOMMUNE, OrganisationKind.FYLKESKOMMUNE]}
 
@@ -114,7 +120,7 @@ class Application(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     )
     requested_start = models.DateField(_("requested start date"), null=True, blank=True)
     period_months = models.PositiveSmallIntegerField(
-        _("period (months)"), null=True, blank=True, help_text=_("At most 48 months.")
+        _("period (months)"), null=True, blank=True, help_text=period_help_text_lazy()
     )
     lead_organisation = models.ForeignKey(
         Organisation,
@@ -157,6 +163,16 @@ class Application(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         verbose_name_plural = _("applications")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status", "stage"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(period_months__isnull=True)
+                | models.Q(
+                    period_months__gte=MIN_PERIOD_MONTHS, period_months__lte=MAX_PERIOD_MONTHS
+                ),
+                name="application_period_within_law",
+                violation_error_message=period_range_message_lazy(),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.reference} {self.title}"

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('trials', '0004_trial_lifecycle'),
+        ('trials', '0006_trial_lifecycle'),
         ('viewflow', '0015_task_scheduled'),
         ('workflows', '0003_flow_references_after_move'),
     ]

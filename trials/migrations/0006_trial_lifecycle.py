@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('casework', '0007_api_keys'),
-        ('trials', '0003_public_search'),
+        ('trials', '0005_application_period_within_law'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
