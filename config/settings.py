@@ -326,6 +326,9 @@ SPECTACULAR_SETTINGS = {
         "LimitKindEnum": "legal.choices.LimitKind",
         "OrganisationKindEnum": "casework.choices.OrganisationKind",
         "RoleEnum": "casework.choices.Role",
+        "TrialStatusEnum": "trials.choices.TrialStatus",
+        "ApplicationStatusEnum": "trials.choices.ApplicationStatus",
+        "ObligationKindEnum": "trials.choices.ObligationKind",
     },
 }
 

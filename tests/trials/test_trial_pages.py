@@ -293,3 +293,17 @@ def test_another_municipality_builds_on_a_public_trial(client, trial_in_force, b
     services.application_submit(actor=bodo_applicant, application=draft)
     page = text(client.get(f"/forsok/{trial_in_force.pk}/"))
     assert draft.reference in page
+
+
+def test_the_statistics_count_trials_by_their_real_status(client, trial_in_force, case_officer):
+    body = json.loads(text(client.get("/statistikk/", {"format": "json"})))
+    assert body["key_figures"]["trials_in_force_today"] == 1
+    rows = {r["key"]: r["value"] for r in body["tables"]["trials_by_status"]["rows"]}
+    assert rows["in_force_today"] == 1 and rows["stopped"] == 0
+    ministries = body["tables"]["trials_in_force_by_ministry"]["rows"]
+    assert [(r["key"], r["value"]) for r in ministries] == [("KD", 1)]
+    services.trial_stop(actor=case_officer, trial=trial_in_force, reasons="Stoppa.")
+    body = json.loads(text(client.get("/statistikk/", {"format": "json"})))
+    rows = {r["key"]: r["value"] for r in body["tables"]["trials_by_status"]["rows"]}
+    assert (rows["in_force_today"], rows["stopped"]) == (0, 1)
+    assert "Trials in force today" in text(client.get("/statistikk/", HTTP_ACCEPT_LANGUAGE="en"))

@@ -143,3 +143,14 @@ def test_two_dispatchers_do_not_send_a_warning_twice(trial_in_force):
         services.follow_up_run(trial=trial_in_force)
         services.follow_up_run(trial=trial_in_force)
     assert len(notices(trial_in_force, TrialNoticeKind.EXPIRY_WARNING)) == 1
+
+
+def test_the_expiry_warning_mails_the_municipality_and_the_officer(
+    trial_in_force, case_officer, django_capture_on_commit_callbacks, mailoutbox
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        timers(add_months(trial_in_force.ends_on, -6))
+    recipients = {address for message in mailoutbox for address in message.to}
+    contacts = {c.email for c in trial_in_force.application.contacts.all()}
+    assert contacts <= recipients and case_officer.email in recipients
+    assert all(str(trial_in_force.application.reference) in m.subject for m in mailoutbox)

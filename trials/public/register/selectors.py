@@ -353,7 +353,8 @@ def register_row(exemption: ExemptionRequest, today: datetime.date) -> RegisterR
             starts_on=trial.starts_on,
             ends_on=trial.ends_on,
             in_force=trial.in_force_on(today),
-            upcoming=trial.status == TrialStatus.IN_FORCE and today < trial.starts_on,
+            upcoming=trial.status in (TrialStatus.APPROVED, TrialStatus.IN_FORCE)
+            and today < trial.starts_on,
             status_label=trial.get_status_display(),
         )
         for trial in getattr(exemption, "public_trials", [])
