@@ -325,6 +325,8 @@ SPECTACULAR_SETTINGS = {
         "ActKindEnum": "legal.choices.ActKind",
         "LimitKindEnum": "legal.choices.LimitKind",
         "OrganisationKindEnum": "casework.choices.OrganisationKind",
+        "ApplicationStatusEnum": "trials.choices.ApplicationStatus",
+        "TrialStatusEnum": "trials.choices.TrialStatus",
         "RoleEnum": "casework.choices.Role",
         "TrialStatusEnum": "trials.choices.TrialStatus",
         "ApplicationStatusEnum": "trials.choices.ApplicationStatus",
