@@ -328,8 +328,6 @@ SPECTACULAR_SETTINGS = {
         "ApplicationStatusEnum": "trials.choices.ApplicationStatus",
         "TrialStatusEnum": "trials.choices.TrialStatus",
         "RoleEnum": "casework.choices.Role",
-        "TrialStatusEnum": "trials.choices.TrialStatus",
-        "ApplicationStatusEnum": "trials.choices.ApplicationStatus",
         "ObligationKindEnum": "trials.choices.ObligationKind",
     },
 }
