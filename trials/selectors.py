@@ -20,7 +20,16 @@ from trials.choices import (
     ExtensionStatus,
     TrialStatus,
 )
-from trials.models import Application, Attachment, ExemptionRequest, Extension, Report, Trial
+from trials.models import (
+    Application,
+    Attachment,
+    Evaluation,
+    ExemptionRequest,
+    Extension,
+    Regulation,
+    Report,
+    Trial,
+)
 
 KDD_ROLES = (Role.CASE_OFFICER, Role.APPROVER)
 DECIDING_MINISTRY = "KDD"  # forsøksloven §§ 3, 5-7 are delegated to KDD (FOR-1992-12-11-1050)
@@ -166,15 +175,25 @@ def trial_get_for_user(user, pk):
             trials_for_user(user)
             .prefetch_related(
                 "application__co_applicants",
-                "regulations",
+                Prefetch(
+                    "regulations",
+                    queryset=Regulation.objects.select_related("entry").prefetch_related(
+                        "entry__documents"
+                    ),
+                ),
                 "obligations",
                 Prefetch(
                     "reports",
                     queryset=Report.objects.select_related(
-                        "submitted_by", "obligation"
-                    ).prefetch_related("attachments"),
+                        "submitted_by", "obligation", "entry"
+                    ).prefetch_related("attachments", "entry__documents"),
                 ),
-                "evaluations",
+                Prefetch(
+                    "evaluations",
+                    queryset=Evaluation.objects.select_related("entry").prefetch_related(
+                        "entry__documents"
+                    ),
+                ),
                 Prefetch("extensions", queryset=Extension.objects.select_related("letter__case")),
                 Prefetch(
                     "exemptions", queryset=ExemptionRequest.objects.select_related("provision__act")

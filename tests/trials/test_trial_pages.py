@@ -5,6 +5,7 @@ import csv
 import datetime
 import io
 import json
+import re
 
 import pytest
 from django.conf import settings
@@ -307,3 +308,19 @@ def test_the_statistics_count_trials_by_their_real_status(client, trial_in_force
     rows = {r["key"]: r["value"] for r in body["tables"]["trials_by_status"]["rows"]}
     assert (rows["in_force_today"], rows["stopped"]) == (0, 1)
     assert "Trials in force today" in text(client.get("/statistikk/", HTTP_ACCEPT_LANGUAGE="en"))
+
+
+def test_the_public_trial_page_links_the_public_documents(client, trial_in_force, applicant):
+    services.report_submit(
+        actor=applicant,
+        trial=trial_in_force,
+        title="Rapport med tal",
+        text="Sjå vedlegget.",
+        files=[upload("tal.pdf", pdf_bytes("Tal"), "application/pdf")],
+    )
+    page = text(client.get(f"/forsok/{trial_in_force.pk}/"))
+    links = re.findall(r'href="(/journal/dokument/\d+/)"', page)
+    assert len(links) == 2  # the regulation's text and the report's attachment
+    for link in links:
+        response = client.get(link)
+        assert response.status_code == 200 and response["Content-Type"] == "application/pdf"

@@ -13,7 +13,15 @@ from casework.choices import OrganisationKind
 from casework.models import Organisation
 from legal.models import LegalAct
 from trials.choices import ExtensionStatus, TrialStatus
-from trials.models import Application, Evaluation, ExemptionRequest, Extension, Report, Trial
+from trials.models import (
+    Application,
+    Evaluation,
+    ExemptionRequest,
+    Extension,
+    Regulation,
+    Report,
+    Trial,
+)
 from trials.public.selectors import public_trials, text_match
 
 PUBLIC_STATUSES = [
@@ -160,13 +168,25 @@ def public_trial_page(pk) -> Trial:
         .select_related("application__lead_organisation")
         .prefetch_related(
             "application__co_applicants",
-            "regulations",
+            Prefetch(
+                "regulations",
+                queryset=Regulation.objects.select_related("entry").prefetch_related(
+                    "entry__documents"
+                ),
+            ),
             Prefetch("extensions", queryset=Extension.objects.exclude(status="requested")),
             Prefetch(
                 "reports",
-                queryset=Report.objects.prefetch_related("attachments").select_related("entry"),
+                queryset=Report.objects.prefetch_related(
+                    "attachments", "entry__documents"
+                ).select_related("entry"),
             ),
-            Prefetch("evaluations", queryset=Evaluation.objects.select_related("entry")),
+            Prefetch(
+                "evaluations",
+                queryset=Evaluation.objects.select_related("entry").prefetch_related(
+                    "entry__documents"
+                ),
+            ),
             Prefetch(
                 "exemptions",
                 queryset=ExemptionRequest.objects.select_related("provision__act__ministry"),
