@@ -246,6 +246,7 @@ TRIAL_EVENTS = {
     "trial.ended": gettext_lazy("Trial ended"),
     "trial.stopped": gettext_lazy("Trial stopped early"),
     "trial.made_permanent": gettext_lazy("Arrangement made permanent"),
+    "timer.fired": gettext_lazy("Follow-up date reached"),
 }
 PUBLIC_TRIAL_EVENTS = {
     "trial.created",

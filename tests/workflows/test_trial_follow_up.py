@@ -63,6 +63,8 @@ def test_expiry_warnings_12_and_6_months_before_the_end_are_sent_once(trial_in_f
         6,
     ]
     assert audit_events_for(trial_in_force).filter(action="trial.expiry_warning_sent").count() == 2
+    fired = audit_events_for(trial_in_force).filter(action="timer.fired")
+    assert fired.count() >= 2 and fired.first().data["timer"] == "wait"
 
 
 def test_the_trial_ends_by_itself_on_its_end_date(trial_in_force):

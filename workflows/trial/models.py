@@ -28,5 +28,9 @@ class TrialProcess(Process):
     def __str__(self) -> str:
         return str(self.trial)
 
+    def audit_subject(self):
+        """Where the process's own events (a timer firing) go in the history: the trial."""
+        return self.trial
+
     def is_running(self) -> bool:
         return self.trial.status == "in_force"
