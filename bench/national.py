@@ -198,6 +198,7 @@ def build(count: int, seed: int) -> dict:
     from django.contrib.auth import get_user_model
     from django.contrib.contenttypes.models import ContentType
     from django.db import connection, transaction
+    from django.utils import timezone
     from django.utils.translation import gettext_lazy as _
     from viewflow.workflow.fields import get_flow_ref, get_task_ref
     from viewflow.workflow.models import Process, Task
@@ -836,11 +837,19 @@ def build(count: int, seed: int) -> dict:
                 )
             if state == "approved" and stage == "final":
                 starts = (decided_at + datetime.timedelta(days=60)).date()
+                ends = starts.replace(year=starts.year + 4)
+                # In force from its start (the regulation is not generated here), ended
+                # after its end date: the status the register and statistics count.
+                today = timezone.localdate()
+                started, ended = starts <= today, ends <= today
                 trial = w.add(
                     Trial,
                     application_id=application_pk,
+                    status="ended" if ended else "in_force" if started else "approved",
                     starts_on=starts,
-                    ends_on=starts.replace(year=starts.year + 4),
+                    ends_on=ends,
+                    period_ends_on=ends if started else None,
+                    closed_on=ends if ended else None,
                     created_at=decided_at,
                 )
                 for pk, _p, outcome, _a in exemption_pks:

@@ -36,6 +36,11 @@ PAGES = [
     "/statistikk/",
     "/api/v1/public/applications/",
     "/api/v1/public/exemptions/",
+    "/forsok/",
+    "/forsok/?q=skole&county=34",
+    "/forsok/?format=csv",
+    "/forsok/<trial>/",
+    "/api/v1/public/trials/",
 ]
 
 
@@ -72,10 +77,13 @@ def measure(repeat: int) -> dict[str, tuple[float, int, int]]:
         .order_by("-pk")
         .values_list("reference", flat=True)
     )[0]
+    from trials.models import Trial
+
+    trial = Trial.objects.order_by("-pk").values_list("pk", flat=True)[0]
     client = Client()
     results = {}
     for page in PAGES:
-        url = page.replace("<approved>", detail)
+        url = page.replace("<approved>", detail).replace("<trial>", str(trial))
         timings = []
         for _ in range(repeat):
             with CaptureQueriesContext(connection) as captured:

@@ -362,6 +362,7 @@ SPECTACULAR_SETTINGS = {
         "ApplicationStatusEnum": "trials.choices.ApplicationStatus",
         "TrialStatusEnum": "trials.choices.TrialStatus",
         "RoleEnum": "casework.choices.Role",
+        "ObligationKindEnum": "trials.choices.ObligationKind",
     },
 }
 

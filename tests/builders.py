@@ -426,13 +426,13 @@ _regulation_numbers = iter(range(1, 10_000))
 def regulation(
     trial, *, officer, starts_on: datetime.date | None = None, months: int = 24, **fields
 ):
-    """Record the regulation on ``trial`` (it comes into force): adopted today, in force
-    from ``starts_on`` (default: today) for ``months`` months, with a Lovdata id numbered
-    per test run."""
+    """Record the regulation on ``trial`` (it comes into force): in force from ``starts_on``
+    (default: today) for ``months`` months (or until ``in_force_to``), adopted today or on
+    the start date if that is earlier, with a Lovdata id numbered per test run."""
     from trials.rules import add_months
 
-    adopted = timezone.localdate()
-    starts_on = starts_on or adopted
+    starts_on = starts_on or timezone.localdate()
+    adopted = fields.pop("adopted_on", min(timezone.localdate(), starts_on))
     number = next(_regulation_numbers)
     values = {
         "for_id": f"FOR-{adopted:%Y-%m-%d}-{number:04d}",

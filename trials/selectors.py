@@ -4,12 +4,14 @@ Every page and every API view gets applications through ``applications_for_user`
 ``application_get_for_user``; nothing else filters applications for permissions.
 """
 
+from django.contrib.contenttypes.models import ContentType
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 
 from casework.choices import Role
-from casework.models import Membership
+from casework.models import AuditEvent, Membership
 from casework.selectors import DocumentFile, organisations_for_user, user_has_role_in
 from legal.selectors import provision_warnings
 from trials.choices import (
@@ -18,7 +20,16 @@ from trials.choices import (
     ExtensionStatus,
     TrialStatus,
 )
-from trials.models import Application, Attachment, ExemptionRequest, Extension, Report, Trial
+from trials.models import (
+    Application,
+    Attachment,
+    Evaluation,
+    ExemptionRequest,
+    Extension,
+    Regulation,
+    Report,
+    Trial,
+)
 
 KDD_ROLES = (Role.CASE_OFFICER, Role.APPROVER)
 DECIDING_MINISTRY = "KDD"  # forsøksloven §§ 3, 5-7 are delegated to KDD (FOR-1992-12-11-1050)
@@ -185,15 +196,25 @@ def trial_get_for_user(user, pk):
             trials_for_user(user)
             .prefetch_related(
                 "application__co_applicants",
-                "regulations",
+                Prefetch(
+                    "regulations",
+                    queryset=Regulation.objects.select_related("entry").prefetch_related(
+                        "entry__documents"
+                    ),
+                ),
                 "obligations",
                 Prefetch(
                     "reports",
                     queryset=Report.objects.select_related(
-                        "submitted_by", "obligation"
-                    ).prefetch_related("attachments"),
+                        "submitted_by", "obligation", "entry"
+                    ).prefetch_related("attachments", "entry__documents"),
                 ),
-                "evaluations",
+                Prefetch(
+                    "evaluations",
+                    queryset=Evaluation.objects.select_related("entry").prefetch_related(
+                        "entry__documents"
+                    ),
+                ),
                 Prefetch("extensions", queryset=Extension.objects.select_related("letter__case")),
                 Prefetch(
                     "exemptions", queryset=ExemptionRequest.objects.select_related("provision__act")
@@ -226,3 +247,60 @@ def trial_actions(user, trial) -> list[str]:
         if not open_extension:
             actions.append("apply_extension")
     return actions
+
+
+TRIAL_EVENTS = {
+    "trial.created": gettext_lazy("Trial approved"),
+    "trial.in_force": gettext_lazy("Regulation recorded: the trial is in force"),
+    "trial.obligation_set": gettext_lazy("Follow-up obligation set"),
+    "trial.report_submitted": gettext_lazy("Report submitted"),
+    "trial.report_acknowledged": gettext_lazy("Report acknowledged"),
+    "trial.report_more_requested": gettext_lazy("More asked for in a report"),
+    "trial.evaluation_recorded": gettext_lazy("Evaluation recorded"),
+    "trial.extension_applied": gettext_lazy("Extension applied for"),
+    "trial.extended": gettext_lazy("Trial extended"),
+    "trial.extension_refused": gettext_lazy("Extension refused"),
+    "trial.expiry_warning_sent": gettext_lazy("Expiry warning sent"),
+    "trial.report_reminder_sent": gettext_lazy("Report reminder sent"),
+    "trial.report_overdue": gettext_lazy("Report overdue"),
+    "trial.overdue_report_followed_up": gettext_lazy("Overdue report followed up"),
+    "trial.ended": gettext_lazy("Trial ended"),
+    "trial.stopped": gettext_lazy("Trial stopped early"),
+    "trial.made_permanent": gettext_lazy("Arrangement made permanent"),
+    "timer.fired": gettext_lazy("Follow-up date reached"),
+}
+PUBLIC_TRIAL_EVENTS = {
+    "trial.created",
+    "trial.in_force",
+    "trial.report_submitted",
+    "trial.evaluation_recorded",
+    "trial.extension_applied",
+    "trial.extended",
+    "trial.extension_refused",
+    "trial.ended",
+    "trial.stopped",
+    "trial.made_permanent",
+}
+
+
+def trial_history(trial, *, public: bool = False) -> list[dict]:
+    """The trial's audit trail in words, newest first; ``public``: only the legal steps,
+    without names or internal reasons."""
+    events = AuditEvent.objects.filter(
+        content_type=ContentType.objects.get_for_model(Trial), object_id=str(trial.pk)
+    ).select_related("actor")
+    if public:
+        events = events.filter(action__in=PUBLIC_TRIAL_EVENTS)
+    return [
+        {
+            "at": event.created_at,
+            "label": TRIAL_EVENTS.get(event.action, event.action),
+            "actor": ""
+            if public
+            else (event.actor.get_full_name() or event.actor.username)
+            if event.actor
+            else "",
+            "reason": "" if public else event.reason,
+        }
+        for event in events.order_by("-created_at", "-id")[:100]
+    ]

@@ -26,6 +26,7 @@ from casework.models import CaseFile, JournalDocument
 from casework.selectors import case_for
 from casework.services import journal_entry_create
 from legal.models import Provision
+from tests import builders
 from tests.factories import member, ministry, municipality
 from tests.files import pdf_bytes, upload
 from trials import services
@@ -102,6 +103,13 @@ MARKERS = [
         "draft-summary",
         "draft-description",
         "withdrawn-draft-title",
+        # the trial after the decision: internal follow-up, screened reports and evaluations,
+        # and a draft that builds on the trial
+        "obligation-description",
+        "report-response",
+        "screened-report-text",
+        "screened-evaluation-conclusion",
+        "trial-draft-title",
     )
 ]
 
@@ -293,8 +301,43 @@ def world(settings, tmp_path, django_capture_on_commit_callbacks):
     decided = _fresh(decided)
     assert decided.status == ApplicationStatus.APPROVED
     today = timezone.localdate()
-    Trial.objects.filter(application=decided).update(
-        starts_on=today - datetime.timedelta(days=1), ends_on=today + datetime.timedelta(days=400)
+    trial = Trial.objects.get(application=decided)
+    builders.regulation(
+        trial,
+        officer=officer,
+        starts_on=today - datetime.timedelta(days=1),
+        in_force_to=today + datetime.timedelta(days=400),
+    )
+    obligation = services.obligation_add(
+        actor=officer,
+        trial=trial,
+        kind="annual_report",
+        due_on=today + datetime.timedelta(days=100),
+        description=marker("obligation-description"),
+    )
+    report = services.report_submit(
+        actor=applicant, trial=trial, title="Årsrapport", text="Open tekst.", obligation=obligation
+    )
+    services.report_acknowledge(actor=officer, report=report, response=marker("report-response"))
+    services.report_submit(
+        actor=applicant,
+        trial=trial,
+        title="Skjerma vedlegg til rapporten",
+        text=marker("screened-report-text"),
+        screening_basis=ScreeningBasis.OFFL_13,
+    )
+    services.evaluation_record(
+        actor=officer,
+        trial=trial,
+        evaluator="Forskingsinstituttet",
+        conclusion=marker("screened-evaluation-conclusion"),
+        screening_basis=ScreeningBasis.OFFL_26,
+    )
+    trial_draft = services.application_from_trial(
+        actor=bodo_applicant, trial=trial, lead_organisation=bodo
+    )
+    services.application_update(
+        actor=bodo_applicant, application=trial_draft, title=marker("trial-draft-title")
     )
 
     # Screened journal entry (words hidden) with a screened document, in the decided case.
@@ -394,7 +437,8 @@ def world(settings, tmp_path, django_capture_on_commit_callbacks):
 
     return {
         "public": [decided, _fresh(pending), _fresh(consulting), _fresh(withdrawn)],
-        "drafts": [draft, withdrawn_draft],
+        "drafts": [draft, withdrawn_draft, trial_draft],
+        "trials": [trial],
         "organisations": ["3405", "1804", "3440", "34", "18"],
     }
 
@@ -434,6 +478,11 @@ def public_addresses(world) -> tuple[list[str], list[str]]:
         *[("public_api:application-detail", [ref], [{}]) for ref in references],
         ("public_api:exemption-list", [], [{}, {"outcome": "pending"}]),
         ("public_api:journal-list", [], [{}, {"basis": "screened"}]),
+        ("public:trial_list", [], [*FORMATS, {"status": "in_force"}, {"q": "skole"}]),
+        *[("public:trial_detail", [t.pk], [{}]) for t in world["trials"]],
+        ("public:trial_feed", [], [{}]),
+        ("public_api:trial-list", [], [{}, {"status": "in_force"}]),
+        *[("public_api:trial-detail", [t.pk], [{}]) for t in world["trials"]],
         ("api-schema", [], [{}]),
     ]
     paths, missing = [], []
@@ -469,6 +518,11 @@ URL_NAMES = [
     ("public_api:application-list", []),
     ("public_api:exemption-list", []),
     ("public_api:journal-list", []),
+    ("public:trial_list", []),
+    ("public:trial_detail", [1]),
+    ("public:trial_feed", []),
+    ("public_api:trial-list", []),
+    ("public_api:trial-detail", [1]),
 ]
 
 
@@ -529,9 +583,11 @@ def test_the_markers_really_are_in_the_database(world):
         ConsultationAnswer,
         ContactPerson,
         DecisionProposal,
+        Evaluation,
         ExemptionRequest,
         InformationRequest,
         InterimReply,
+        Report,
     )
 
     found = {
@@ -570,5 +626,14 @@ def test_the_markers_really_are_in_the_database(world):
             title=marker("draft-title"), status=ApplicationStatus.DRAFT
         ).exists(),
         "case": CaseFile.objects.exists(),
+        "report": Report.objects.filter(
+            text=marker("screened-report-text"), screening_basis="offl_13"
+        ).exists(),
+        "evaluation": Evaluation.objects.filter(
+            conclusion=marker("screened-evaluation-conclusion")
+        ).exists(),
+        "trial draft": Application.objects.filter(
+            title=marker("trial-draft-title"), based_on_trial__isnull=False
+        ).exists(),
     }
     assert all(found.values()), [name for name, ok in found.items() if not ok]

@@ -102,7 +102,9 @@ def decide(staff):
                         application.exemption_requests.exclude(status=ExemptionStatus.REFUSED)
                     ),
                 )
-            Trial.objects.filter(pk=created.pk).update(starts_on=trial[0], ends_on=trial[1])
+            builders.regulation(
+                created, officer=staff.officer, starts_on=trial[0], in_force_to=trial[1]
+            )
         return application
 
     return apply

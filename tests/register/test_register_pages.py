@@ -265,6 +265,8 @@ def test_a_case_decided_through_the_real_workflow_shows_granted_and_its_trial(
     assert row.state == "granted_with_conditions"
     assert row.trials[0].starts_on == trial.starts_on and row.trials[0].upcoming
     assert not row.in_force
+    # In force once KDD has recorded its regulation, from the regulation's start date.
+    builders.regulation(trial, officer=case_officer, starts_on=trial.starts_on)
     with time_machine.travel(
         timezone.make_aware(datetime.datetime.combine(trial.starts_on, datetime.time(12)))
     ):

@@ -84,3 +84,22 @@ def test_running_it_again_changes_nothing(demo):
     call_command("seed_demo", stdout=out)
     assert counts() == before
     assert "(finnes)" in out.getvalue()
+
+
+def test_trials_in_every_status(demo):
+    from trials.choices import ExtensionStatus, TrialStatus
+    from trials.models import Trial
+
+    statuses = set(Trial.objects.values_list("status", flat=True))
+    assert statuses == {
+        TrialStatus.IN_FORCE,
+        TrialStatus.ENDED,
+        TrialStatus.MADE_PERMANENT,
+        TrialStatus.STOPPED,
+    }
+    in_force = Trial.objects.filter(status=TrialStatus.IN_FORCE)
+    assert in_force.filter(obligations__fulfilled_at__isnull=True).exists()  # a report due
+    assert in_force.filter(
+        extensions__status=ExtensionStatus.GRANTED, extensions__reform_date__isnull=False
+    ).exists()
+    assert Trial.objects.filter(status=TrialStatus.STOPPED, stopped_at_request=True).exists()

@@ -63,6 +63,8 @@ def test_expiry_warnings_12_and_6_months_before_the_end_are_sent_once(trial_in_f
         6,
     ]
     assert audit_events_for(trial_in_force).filter(action="trial.expiry_warning_sent").count() == 2
+    fired = audit_events_for(trial_in_force).filter(action="timer.fired")
+    assert fired.count() >= 2 and fired.first().data["timer"] == "wait"
 
 
 def test_the_trial_ends_by_itself_on_its_end_date(trial_in_force):
@@ -143,3 +145,14 @@ def test_two_dispatchers_do_not_send_a_warning_twice(trial_in_force):
         services.follow_up_run(trial=trial_in_force)
         services.follow_up_run(trial=trial_in_force)
     assert len(notices(trial_in_force, TrialNoticeKind.EXPIRY_WARNING)) == 1
+
+
+def test_the_expiry_warning_mails_the_municipality_and_the_officer(
+    trial_in_force, case_officer, django_capture_on_commit_callbacks, mailoutbox
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        timers(add_months(trial_in_force.ends_on, -6))
+    recipients = {address for message in mailoutbox for address in message.to}
+    contacts = {c.email for c in trial_in_force.application.contacts.all()}
+    assert contacts <= recipients and case_officer.email in recipients
+    assert all(str(trial_in_force.application.reference) in m.subject for m in mailoutbox)

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from trials.portal import views
+from trials.portal import trial_views, views
 
 app_name = "trials"
 
@@ -35,6 +35,11 @@ urlpatterns = [
     path("mine-soknader/<int:pk>/svar/", views.application_answer, name="application_answer"),
     path("mine-soknader/<int:pk>/trekk/", views.application_withdraw, name="application_withdraw"),
     path("mine-soknader/<int:pk>/kopier/", views.application_copy, name="application_copy"),
+    path("mine-forsok/", trial_views.trial_list, name="trial_list"),
+    path("mine-forsok/<int:pk>/", trial_views.trial_detail, name="trial_detail"),
+    path("mine-forsok/<int:pk>/rapport/", trial_views.trial_report, name="trial_report"),
+    path("mine-forsok/<int:pk>/forlengelse/", trial_views.trial_extension, name="trial_extension"),
+    path("mine-soknader/fra-forsok/<int:pk>/", trial_views.trial_build_on, name="trial_build_on"),
     path("vedlegg/<int:pk>/", views.attachment_download, name="attachment_download"),
     path("vedlegg/<int:pk>/slett/", views.attachment_delete, name="attachment_delete"),
 ]

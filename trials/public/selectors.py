@@ -46,6 +46,8 @@ from trials.choices import (
     ExemptionStatus,
     Outcome,
     PublicExemptionState,
+    Stage,
+    TrialStatus,
 )
 from trials.labels import public_event_text, status_label
 from trials.models import (
@@ -113,10 +115,12 @@ def public_exemption_state() -> Case:
 
 
 def trials_in_force(today: datetime.date | None = None) -> QuerySet[Trial]:
-    """Trials running on ``today``: started on or before it, ending after it."""
+    """Trials running on ``today``: in force (their regulation recorded, not ended, stopped
+    or made permanent), started on or before it, ending after it."""
     today = today or timezone.localdate()
     return Trial.objects.filter(
         application__status=ApplicationStatus.APPROVED,
+        status=TrialStatus.IN_FORCE,
         starts_on__lte=today,
         ends_on__gt=today,
     )

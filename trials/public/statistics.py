@@ -29,11 +29,19 @@ from casework.models import Organisation
 from trials.choices import (
     DECIDED_STATUSES,
     ApplicationStatus,
+    ExtensionStatus,
     Outcome,
     PublicExemptionState,
     Stage,
+    TrialStatus,
 )
-from trials.public.selectors import public_applications, public_exemptions
+from trials.models import ExemptionRequest
+from trials.public.selectors import (
+    public_applications,
+    public_exemptions,
+    public_trials,
+    trials_in_force,
+)
 
 PROCESSING_BUCKETS = [(0, 30), (31, 60), (61, 90), (91, 180), (181, 365), (366, None)]
 
@@ -271,6 +279,42 @@ def exemption_statistics(today: datetime.date | None = None) -> dict:
     }
 
 
+def trial_statistics(today: datetime.date | None = None) -> dict:
+    """Trials by their real status (in force today is the status and the period), extended
+    ones, and the trials in force today by the ministry owning an act they deviate from and
+    by act: a fixed number of grouped queries."""
+    today = today or timezone.localdate()
+    trials = public_trials().order_by()
+    in_force = trials_in_force(today)
+    by_status = {row["status"]: row["n"] for row in trials.values("status").annotate(n=Count("pk"))}
+    extended = trials.filter(extensions__status=ExtensionStatus.GRANTED).distinct().count()
+    status_figures = [
+        Figure(str(_("In force today")), in_force.count(), "in_force_today"),
+        Figure(str(_("Extended")), extended, "extended"),
+        *(
+            Figure(str(status.label), by_status.get(status.value, 0), status.value)
+            for status in TrialStatus
+        ),
+    ]
+    granted = ExemptionRequest.objects.filter(trials__in=in_force).order_by()
+
+    def grouped(key: str, label: str) -> list[Figure]:
+        rows = granted.values(key, label).annotate(n=Count("trials", distinct=True))
+        return sorted(
+            (Figure(row[label], row["n"], row[key]) for row in rows if row[key]),
+            key=lambda figure: (-figure.value, figure.label),
+        )
+
+    return {
+        "in_force": status_figures[0].value,
+        "by_status": status_figures,
+        "in_force_by_ministry": grouped(
+            "provision__act__ministry__code", "provision__act__ministry__name"
+        ),
+        "in_force_by_act": grouped("provision__act__lovdata_id", "provision__act__short_title"),
+    }
+
+
 # --- the tables of /statistikk/: one list drives the page, the CSV and the JSON --------------
 
 
@@ -297,7 +341,7 @@ TABLES = (
     TableSpec(
         "applications_by_status",
         gettext_lazy("Applications by status"),
-        lambda applications, exemptions: applications["by_status"],
+        lambda applications, exemptions, trials: applications["by_status"],
         chart="by_status",
         slug="status",
         category=gettext_lazy("Status"),
@@ -306,7 +350,7 @@ TABLES = (
     TableSpec(
         "applications_by_year",
         gettext_lazy("Applications by year of submission"),
-        lambda applications, exemptions: applications["by_year"],
+        lambda applications, exemptions, trials: applications["by_year"],
         chart="by_year",
         slug="year",
         category=gettext_lazy("Year"),
@@ -315,7 +359,7 @@ TABLES = (
     TableSpec(
         "applications_by_stage",
         gettext_lazy("Applications by stage"),
-        lambda applications, exemptions: applications["by_stage"],
+        lambda applications, exemptions, trials: applications["by_stage"],
         chart="by_stage",
         slug="stage",
         category=gettext_lazy("Stage"),
@@ -324,7 +368,7 @@ TABLES = (
     TableSpec(
         "applications_by_county",
         gettext_lazy("Applications by county of the lead applicant"),
-        lambda applications, exemptions: applications["by_county"],
+        lambda applications, exemptions, trials: applications["by_county"],
         chart="by_county",
         slug="county",
         category=gettext_lazy("County"),
@@ -337,7 +381,7 @@ TABLES = (
     TableSpec(
         "exemptions_by_ministry",
         gettext_lazy("Requested exemptions by the ministry owning the act"),
-        lambda applications, exemptions: exemptions["by_ministry"],
+        lambda applications, exemptions, trials: exemptions["by_ministry"],
         chart="by_ministry",
         slug="ministry",
         category=gettext_lazy("Ministry"),
@@ -346,7 +390,7 @@ TABLES = (
     TableSpec(
         "exemptions_by_act",
         gettext_lazy("Requested exemptions by act"),
-        lambda applications, exemptions: exemptions["by_act"],
+        lambda applications, exemptions, trials: exemptions["by_act"],
         chart="by_act",
         slug="act",
         category=gettext_lazy("Act or regulation"),
@@ -355,7 +399,7 @@ TABLES = (
     TableSpec(
         "exemption_outcomes",
         gettext_lazy("Decided exemptions by outcome"),
-        lambda applications, exemptions: exemptions["outcomes"],
+        lambda applications, exemptions, trials: exemptions["outcomes"],
         chart="exemption_outcomes",
         slug="exemption-outcomes",
         category=gettext_lazy("Outcome"),
@@ -364,12 +408,12 @@ TABLES = (
     TableSpec(
         "exemption_states",
         gettext_lazy("All requested exemptions by state"),
-        lambda applications, exemptions: exemptions["states"],
+        lambda applications, exemptions, trials: exemptions["states"],
     ),
     TableSpec(
         "application_outcomes",
         gettext_lazy("Decided applications by outcome"),
-        lambda applications, exemptions: applications["outcomes"],
+        lambda applications, exemptions, trials: applications["outcomes"],
         chart="application_outcomes",
         slug="application-outcomes",
         category=gettext_lazy("Outcome"),
@@ -381,9 +425,30 @@ TABLES = (
         ),
     ),
     TableSpec(
+        "trials_by_status",
+        gettext_lazy("Trials by status"),
+        lambda applications, exemptions, trials: trials["by_status"],
+        category=gettext_lazy("Status"),
+        unit=gettext_lazy("Trials"),
+    ),
+    TableSpec(
+        "trials_in_force_by_ministry",
+        gettext_lazy("Trials in force today by the ministry owning an act they deviate from"),
+        lambda applications, exemptions, trials: trials["in_force_by_ministry"],
+        category=gettext_lazy("Ministry"),
+        unit=gettext_lazy("Trials"),
+    ),
+    TableSpec(
+        "trials_in_force_by_act",
+        gettext_lazy("Trials in force today by act"),
+        lambda applications, exemptions, trials: trials["in_force_by_act"],
+        category=gettext_lazy("Act or regulation"),
+        unit=gettext_lazy("Trials"),
+    ),
+    TableSpec(
         "processing_time",
         gettext_lazy("Decided applications by processing time"),
-        lambda applications, exemptions: applications["processing"].buckets,
+        lambda applications, exemptions, trials: applications["processing"].buckets,
         chart="processing",
         slug="processing",
         category=gettext_lazy("Processing time"),
@@ -404,6 +469,7 @@ class Statistics:
 
     applications: dict
     exemptions: dict
+    trials: dict
     tables: list[Table]
 
     @property
@@ -416,6 +482,7 @@ class Statistics:
             "applications": self.applications["total"],
             "exemption_requests": self.exemptions["total"],
             "exemptions_in_force_today": self.exemptions["in_force"],
+            "trials_in_force_today": self.trials["in_force"],
             "decided_applications": self.processing.count,
             "processing_days_median": self.processing.median,
             "processing_days_p90": self.processing.p90,
@@ -453,5 +520,8 @@ CSV_COLUMNS = ["table", "key", "label", "value"]
 def public_statistics(today: datetime.date | None = None) -> Statistics:
     applications = application_statistics()
     exemptions = exemption_statistics(today)
-    tables = [Table(spec, spec.figures(applications, exemptions)) for spec in TABLES]
-    return Statistics(applications=applications, exemptions=exemptions, tables=tables)
+    trials = trial_statistics(today)
+    tables = [Table(spec, spec.figures(applications, exemptions, trials)) for spec in TABLES]
+    return Statistics(
+        applications=applications, exemptions=exemptions, trials=trials, tables=tables
+    )

@@ -8,6 +8,7 @@ from django.urls import path, re_path
 
 from trials.public import feeds
 from trials.public import views as public_views
+from trials.public.trials import views as trial_views
 
 app_name = "public"
 
@@ -21,4 +22,7 @@ urlpatterns = [
     re_path(rf"^kommuner/{NUMBER}/$", public_views.municipality, name="municipality"),
     re_path(rf"^kommuner/{NUMBER}/feed/$", feeds.organisation, name="feed_municipality"),
     path("lover/<str:lovdata_id>/feed/", feeds.act, name="feed_act"),
+    path("forsok/", trial_views.trial_list, name="trial_list"),
+    path("forsok/feed/", trial_views.trial_feed, name="trial_feed"),
+    path("forsok/<int:pk>/", trial_views.trial_detail, name="trial_detail"),
 ]

@@ -49,6 +49,7 @@ from trials.services.casehandling import (
     trial_create,
 )
 from trials.services.trials import (
+    application_from_trial,
     evaluation_record,
     extension_apply,
     extension_decide,
@@ -78,6 +79,7 @@ __all__ = [
     "application_continue_without_answer",
     "application_copy",
     "application_create",
+    "application_from_trial",
     "application_register",
     "application_request_information",
     "application_save_draft",

@@ -24,13 +24,17 @@ from trials.choices import (
     ExtensionStatus,
     ObligationKind,
     ReportStatus,
+    Stage,
     TrialNoticeKind,
     TrialStatus,
 )
 from trials.exceptions import ConflictError
 from trials.journal import application_case, journal_title, letter_entry
 from trials.models import (
+    Application,
+    ApplicationPurpose,
     Evaluation,
+    ExemptionRequest,
     Extension,
     FollowUpObligation,
     Regulation,
@@ -40,6 +44,7 @@ from trials.models import (
     TrialNotice,
 )
 from trials.selectors import is_ministry_officer, user_is_applicant_for
+from trials.services.applications import application_create
 from trials.uploads import check_upload
 
 
@@ -845,3 +850,50 @@ def follow_up_run(*, trial: Trial) -> list[FollowUpObligation]:
             _email_officer(trial, "trial_report_overdue", obligation_id=obligation.pk)
             overdue.append(obligation)
     return overdue
+
+
+# --- "do what they did" ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def application_from_trial(*, actor, trial: Trial, lead_organisation) -> Application:
+    """A new draft (a preliminary application, which needs no council decision yet) for
+    ``lead_organisation`` that builds on a public trial: its granted
+    exemptions with what applies instead and why, its purposes with their justifications,
+    and a reference to the trial (shown on the trial's public page once submitted)."""
+    source = trial.application
+    draft = application_create(
+        actor=actor,
+        lead_organisation=lead_organisation,
+        title=source.title,
+        stage=Stage.PRELIMINARY,
+        summary=source.summary,
+        description=source.description,
+        categories=list(source.categories),
+    )
+    draft.based_on_trial = trial
+    draft.save(update_fields=["based_on_trial", "updated_at"])
+    ApplicationPurpose.objects.bulk_create(
+        ApplicationPurpose(application=draft, purpose=p.purpose, justification=p.justification)
+        for p in source.purposes.all()
+    )
+    for order, exemption in enumerate(trial.exemptions.order_by("order", "pk")):
+        ExemptionRequest.objects.create(
+            application=draft,
+            provision=exemption.provision,
+            citation_text=exemption.citation_text,
+            subsection=exemption.subsection,
+            current_rule=exemption.current_rule,
+            proposed_arrangement=exemption.proposed_arrangement,
+            justification=exemption.justification,
+            consequences=exemption.consequences,
+            order=order,
+        )
+    audit_record(
+        actor=actor,
+        action="application.built_on_trial",
+        target=draft,
+        organisation=lead_organisation,
+        data={"trial": trial.pk, "source": source.reference},
+    )
+    return draft

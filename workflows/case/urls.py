@@ -1,6 +1,7 @@
 from django.urls import path
 
 from workflows.case import views
+from workflows.trial import views as trial_views
 
 app_name = "workflows"
 
@@ -19,6 +20,23 @@ urlpatterns = [
         name="task_reassign",
     ),
     path("saksbehandling/saker/<int:application_pk>/", views.case_detail, name="case"),
+    path("saksbehandling/forsok/", trial_views.trial_list, name="trials"),
+    path("saksbehandling/forsok/<int:pk>/", trial_views.trial_detail, name="trial"),
+    path(
+        "saksbehandling/forsok/<int:pk>/rapporter/<int:report_pk>/",
+        trial_views.report_answer,
+        name="trial_report",
+    ),
+    path(
+        "saksbehandling/forsok/<int:pk>/oppgaver/<int:task_pk>/",
+        trial_views.overdue_followed_up,
+        name="trial_task",
+    ),
+    path(
+        "saksbehandling/forsok/<int:pk>/<slug:action>/",
+        trial_views.trial_action,
+        name="trial_action",
+    ),
     path("saksbehandling/saker/<int:pk>/vedtak/", views.decision_letter, name="decision_letter"),
     path(
         "saksbehandling/journal/dokument/<int:pk>/",

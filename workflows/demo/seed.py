@@ -13,8 +13,17 @@ from casework.models import AccessRequest, Organisation
 from casework.selectors import case_for, organisations_for_user
 from casework.services import access_request_create, membership_grant, user_ensure
 from legal.models import Provision
-from trials.choices import Assessment, AttachmentKind, Outcome, Position, Stage
+from trials.choices import (
+    Assessment,
+    AttachmentKind,
+    ObligationKind,
+    Outcome,
+    Position,
+    Stage,
+    TrialStatus,
+)
 from trials.models import Application, Call, Consultation
+from trials.rules import add_months
 from trials.services import (
     application_create,
     application_set_co_applicants,
@@ -24,7 +33,16 @@ from trials.services import (
     attachment_add,
     call_create,
     contact_add,
+    evaluation_record,
     exemption_request_create,
+    obligation_add,
+    regulation_record,
+    report_acknowledge,
+    report_submit,
+    trial_end,
+    trial_extend,
+    trial_make_permanent,
+    trial_stop,
 )
 from workflows.access.flows import AccessRequestFlow
 from workflows.access.services import access_task_complete
@@ -703,6 +721,178 @@ def seed_applications(progress=lambda message: None) -> list[Application]:
     users = _demo_users()
     call = _demo_call(users["saksbehandler"])
     return [_seed_application(spec, users, call, progress) for spec in DEMO_APPLICATIONS]
+
+
+# --- trials after the decision: one in every status ------------------------------------------
+
+
+def _trial_spec(user, title, summary, key, arrangement, lifecycle, co_applicants=()) -> dict:
+    """A final application taken to its decision, whose trial then lives ``lifecycle``."""
+    return {
+        "user": user,
+        "title": title,
+        "stage": Stage.FINAL,
+        "in_call": False,
+        "submit": True,
+        "stop_at": "decided",
+        "summary": summary,
+        "description": summary + " Forsøket evalueres av et forskningsmiljø.",
+        "categories": ["a"],
+        "purposes": {"services": "Innbyggerne får bedre og raskere tjenester."},
+        "period_months": 36,
+        "co_applicants": list(co_applicants),
+        "exemptions": [
+            {
+                "key": key,
+                "current_rule": "Loven krever dagens ordning.",
+                "proposed_arrangement": arrangement,
+                "justification": "Ordningen er prøvd i mindre skala med gode resultater.",
+                "consequences": "Innbyggernes rettigheter står uendret.",
+            }
+        ],
+        "trial": lifecycle,
+    }
+
+
+DEMO_TRIAL_APPLICATIONS = [
+    _trial_spec(
+        "lillehammer",
+        "Felles barnehagemyndighet i Lillehammer-regionen",
+        "Lillehammer og Øyer lar én felles enhet være barnehagemyndighet.",
+        "LOV-2005-06-17-64/§10",
+        "Én felles enhet for kommunene godkjenner og fører tilsyn med barnehagene.",
+        "extended_reform",
+        co_applicants=["3440"],
+    ),
+    _trial_spec(
+        "bodo",
+        "Tilpasset skoledag i stedet for bortvisning",
+        "Bodø prøver tilpasset skoledag i stedet for bortvisning fra skolen.",
+        "LOV-2023-06-09-30/§13-1",
+        "Rektor kan vedta en tilpasset skoledag på skolen i stedet for bortvisning.",
+        "ended",
+    ),
+    _trial_spec(
+        "lillehammer",
+        "Lokal skolerute for ungdomsskolene",
+        "Lillehammer lar hver ungdomsskole fastsette sin egen skolerute.",
+        "LOV-2023-06-09-30/§14-1",
+        "Hver skole kan flytte inntil fem skoledager.",
+        "made_permanent",
+    ),
+    _trial_spec(
+        "bodo",
+        "Ett felles byggesakskontor med nabokommunene",
+        "Bodø behandler byggesøknader for nabokommunene i ett felles kontor.",
+        "LOV-2008-06-27-71/§21-7",
+        "Fristen for byggesaker regnes fra søknaden kom inn til det felles kontoret.",
+        "stopped",
+    ),
+]
+DEMO_APPLICATIONS += DEMO_TRIAL_APPLICATIONS
+# The approved final application of the list above it gets a trial in force, a report due.
+TRIAL_LIFECYCLES = {
+    "Helsestasjon og skolehelsetjeneste i én tjeneste": "in_force",
+    **{spec["title"]: spec["trial"] for spec in DEMO_TRIAL_APPLICATIONS},
+}
+
+
+def _months_ago(today: datetime.date, months: int) -> datetime.date:
+    return add_months(today, -months)
+
+
+def _regulation(trial, officer, *, starts_on, months, number):
+    regulation_record(
+        actor=officer,
+        trial=trial,
+        for_id=f"FOR-{starts_on:%Y-%m-%d}-{number:04d}",
+        title=f"Forskrift om forsøk med {trial.application.title.lower()}",
+        adopted_on=starts_on,
+        in_force_from=starts_on,
+        in_force_to=add_months(starts_on, months),
+        text=_demo_pdf(f"Forskrift om forsok {number}"),
+        lovdata_url=f"https://lovdata.no/dokument/LF/forskrift/{starts_on:%Y-%m-%d}-{number}",
+    )
+    trial.refresh_from_db()
+
+
+def _report(trial, officer, applicant, title, text):
+    report = report_submit(actor=applicant, trial=trial, title=title, text=text)
+    report_acknowledge(actor=officer, report=report, response="Takk for rapporten.")
+
+
+def _live(trial, lifecycle: str, officer, applicant, number: int) -> None:
+    """Take an approved trial where ``lifecycle`` says, through the services."""
+    today = timezone.localdate()
+    if lifecycle == "in_force":
+        _regulation(trial, officer, starts_on=_months_ago(today, 6), months=42, number=number)
+        obligation_add(
+            actor=officer,
+            trial=trial,
+            kind=ObligationKind.ANNUAL_REPORT,
+            due_on=today + datetime.timedelta(days=30),
+            description="Rapport om første driftsår.",
+        )
+        obligation_add(
+            actor=officer,
+            trial=trial,
+            kind=ObligationKind.EVALUATION,
+            due_on=add_months(trial.ends_on, -3),
+        )
+    elif lifecycle == "extended_reform":
+        _regulation(trial, officer, starts_on=_months_ago(today, 44), months=46, number=number)
+        _report(trial, officer, applicant, "Årsrapport 2", "Tilsynene er samordnet.")
+        trial_extend(
+            actor=officer,
+            trial=trial,
+            reform_reference="Ny barnehagelov, Prop. 45 L (2027–2028)",
+            reform_date=add_months(trial.ends_on, 30),
+            reasons="Forsøket videreføres til den nye barnehageloven trer i kraft.",
+        )
+    elif lifecycle in ("ended", "made_permanent"):
+        _regulation(trial, officer, starts_on=_months_ago(today, 40), months=36, number=number)
+        _report(trial, officer, applicant, "Sluttrapport", "Forsøket ga gode resultater.")
+        evaluation_record(
+            actor=officer,
+            trial=trial,
+            evaluator="NIBR, OsloMet",
+            conclusion="Ordningen ga bedre tjenester uten å svekke rettssikkerheten.",
+            document=_demo_pdf("Evalueringsrapport"),
+        )
+        trial_end(actor=None, trial=trial)
+        if lifecycle == "made_permanent":
+            trial_make_permanent(
+                actor=officer,
+                trial=trial,
+                law_reference="LOV-2026-06-20-55 (endring i opplæringslova § 14-1)",
+                law_date=add_months(trial.ends_on, 1),
+                reasons="Stortinget har gjort ordningen permanent for alle kommuner.",
+            )
+    elif lifecycle == "stopped":
+        _regulation(trial, officer, starts_on=_months_ago(today, 10), months=36, number=number)
+        trial_stop(
+            actor=officer,
+            trial=trial,
+            reasons="Kommunene ba om å avslutte forsøket fordi samarbeidet ble lagt ned.",
+            at_request=True,
+        )
+
+
+def seed_trials(progress=lambda message: None) -> list:
+    """The demo's approved trials, each in its status; a trial already moved is left."""
+    users = _demo_users()
+    officer = users["saksbehandler"]
+    trials = []
+    for number, (title, lifecycle) in enumerate(TRIAL_LIFECYCLES.items(), start=1):
+        application = Application.objects.select_related("trial").get(title=title)
+        trial = application.trial
+        if trial.status == TrialStatus.APPROVED:
+            applicant = application.created_by
+            _live(trial, lifecycle, officer, applicant, number)
+            trial.refresh_from_db()
+        progress(f"  {application.reference} {trial.status:<14} {title}")
+        trials.append(trial)
+    return trials
 
 
 DEMO_ACCESS_REQUESTS = [

@@ -29,7 +29,7 @@ class TrialProcess(Process):
         return str(self.trial)
 
     def audit_subject(self):
-        """Where the process's own events (a timer firing) go in the history."""
+        """Where the process's own events (a timer firing) go in the history: the trial."""
         return self.trial
 
     def is_running(self) -> bool:

@@ -7,6 +7,7 @@ from trials.public.api.views import (
     PublicExemptionViewSet,
     PublicJournalViewSet,
 )
+from trials.public.trials.api import PublicTrialViewSet
 
 app_name = "public_api"
 
@@ -14,5 +15,6 @@ router = SimpleRouter()
 router.register("applications", PublicApplicationViewSet, basename="application")
 router.register("exemptions", PublicExemptionViewSet, basename="exemption")
 router.register("journal", PublicJournalViewSet, basename="journal")
+router.register("trials", PublicTrialViewSet, basename="trial")
 
 urlpatterns = router.urls

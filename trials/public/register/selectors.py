@@ -21,7 +21,7 @@ from casework.choices import OrganisationKind
 from casework.models import Organisation
 from legal.citations import CitationError, parse_citation
 from legal.models import LegalAct, Provision
-from trials.choices import ApplicationStatus, PublicExemptionState, Stage
+from trials.choices import ApplicationStatus, PublicExemptionState, Stage, TrialStatus
 from trials.models import Application, Call, ExemptionRequest
 from trials.public.selectors import (
     YEARS,
@@ -195,6 +195,7 @@ class TrialPeriod:
     ends_on: datetime.date
     in_force: bool
     upcoming: bool
+    status_label: str = ""
 
 
 @dataclass
@@ -351,8 +352,10 @@ def register_row(exemption: ExemptionRequest, today: datetime.date) -> RegisterR
         TrialPeriod(
             starts_on=trial.starts_on,
             ends_on=trial.ends_on,
-            in_force=trial.starts_on <= today < trial.ends_on,
-            upcoming=today < trial.starts_on,
+            in_force=trial.in_force_on(today),
+            upcoming=trial.status in (TrialStatus.APPROVED, TrialStatus.IN_FORCE)
+            and today < trial.starts_on,
+            status_label=trial.get_status_display(),
         )
         for trial in getattr(exemption, "public_trials", [])
     ]

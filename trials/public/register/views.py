@@ -246,6 +246,8 @@ def statistics(request):
         "applications": found.applications,
         "exemptions": found.exemptions,
         "processing": found.processing,
+        "trials": found.trials,
+        "trial_tables": [table for table in found.tables if table.spec.name.startswith("trials_")],
         "charts": {table.spec.chart: _chart(table) for table in found.tables if table.spec.chart},
         "export": {fmt: f"{request.path}?{urlencode({'format': fmt})}" for fmt in EXPORT_FORMATS},
     }

@@ -3,7 +3,13 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from casework.models import Organisation
-from workflows.demo.seed import DEMO_PASSWORD, seed_access_requests, seed_applications, seed_users
+from workflows.demo.seed import (
+    DEMO_PASSWORD,
+    seed_access_requests,
+    seed_applications,
+    seed_trials,
+    seed_users,
+)
 
 
 class Command(BaseCommand):
@@ -17,6 +23,8 @@ class Command(BaseCommand):
         seed_users(progress=self.stdout.write)
         self.stdout.write("Søknader:")
         seed_applications(progress=self.stdout.write)
+        self.stdout.write("Forsøk:")
+        seed_trials(progress=self.stdout.write)
         self.stdout.write("Innsynskrav:")
         seed_access_requests(progress=self.stdout.write)
         self.stdout.write(self.style.SUCCESS("Demodata klare."))
