@@ -81,7 +81,7 @@ def test_the_text_search_uses_the_gin_index(dataset):
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         plan = queryset.explain()
-    assert "trials_application_public_fts" in plan
+    assert "trials_application_search_fts" in plan
 
 
 def test_each_filter_narrows_the_list(client, dataset, call):

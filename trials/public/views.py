@@ -14,7 +14,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casework.caching import Validator, conditional_page
+from casework.caching import Validator, conditional_page, request_version_cached
 from casework.choices import OrganisationKind
 from casework.models import Organisation
 from casework.selectors import journal_document_releasable
@@ -61,7 +61,7 @@ def _site_feeds() -> list[dict]:
 @public_page
 def home(request):
     context = {
-        "figures": public.public_figures(),
+        "figures": request_version_cached(request, "figures", public.public_figures),
         "latest_submitted": public.public_latest_submitted(),
         "latest_decisions": public.public_latest_decisions(),
         "municipality_count": Organisation.objects.active().municipalities().count(),
@@ -203,8 +203,12 @@ def municipality(request, number: str):
         "organisation": organisation,
         "is_county": is_county,
         "applications": applications[:ORGANISATION_LIST_SIZE],
-        "figures": public.public_figures(applications),
-        "trials": list(public.public_trials_of(applications)),
+        "figures": request_version_cached(
+            request, "figures", lambda: public.public_figures(applications)
+        ),
+        "trials": request_version_cached(
+            request, "trials", lambda: list(public.public_trials_of(applications))
+        ),
         "search_url": search_url,
         "today": timezone.localdate(),
         "feeds": _feeds(

@@ -50,6 +50,7 @@ from trials.selectors import (
     user_can_edit,
     user_is_applicant_for,
 )
+from trials.services.search import search_document_refresh
 from trials.uploads import check_upload
 
 APPLICATION_FIELDS = {
@@ -96,6 +97,13 @@ def _save_transition(application: Application, fields: list[str]) -> None:
         application.save(update_fields=[*fields, "status", "updated_at"])
     except ConcurrentTransition as exc:
         raise ConflictError() from exc
+
+
+def _search_refresh(application: Application) -> None:
+    """Keep the search document (``trials.services.search``) of a public application; a
+    draft gets its document when it is submitted."""
+    if application.submitted_at is not None:
+        search_document_refresh(application)
 
 
 def _check_applicant_fields(values: dict) -> None:
@@ -193,6 +201,7 @@ def application_update(*, actor, application: Application, **fields) -> Applicat
             organisation=application.lead_organisation,
             data={"fields": sorted(changed)},
         )
+        _search_refresh(application)
     return application
 
 
@@ -214,6 +223,7 @@ def application_set_co_applicants(
         organisation=application.lead_organisation,
         data={"co_applicants": [o.number for o in organisations]},
     )
+    _search_refresh(application)
 
 
 @transaction.atomic
@@ -335,6 +345,7 @@ def exemption_request_create(
         organisation=application.lead_organisation,
         data={"exemption_request": request.pk, "provision": request.provision_label},
     )
+    _search_refresh(application)
     return request
 
 
@@ -375,6 +386,7 @@ def exemption_request_update(
         organisation=application.lead_organisation,
         data={"exemption_request": request.pk, "fields": sorted(fields)},
     )
+    _search_refresh(application)
     return request
 
 
@@ -390,6 +402,7 @@ def exemption_request_delete(*, actor, request: ExemptionRequest) -> None:
         data={"exemption_request": request.pk, "provision": request.provision_label},
     )
     request.delete()
+    _search_refresh(application)
 
 
 @transaction.atomic
@@ -489,6 +502,7 @@ def application_submit(*, actor, application: Application) -> Application:
     from_state = application.status
     application.submit(at=timezone.now())
     _save_transition(application, ["submitted_at"])
+    search_document_refresh(application)
     audit_record(
         actor=actor,
         action="application.submitted",
