@@ -31,10 +31,11 @@ import hashlib
 from calendar import timegm
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
+from functools import cached_property, wraps
 from typing import Any
 
 from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date, quote_etag
 from django.utils.translation import get_language
@@ -114,3 +115,29 @@ def request_version_cached(request, key: str, compute: Callable[[], Any]) -> Any
     asked (path and query) and ``key``."""
     version = request.page_validator.version
     return version_cached(f"{request.get_full_path()}|{key}", version, compute)
+
+
+class RememberingPaginator(Paginator):
+    """A paginator whose count and whose pages' keys are computed once per version of the
+    data: ``remember(key, compute)`` (``version_cached`` under the data's version and the
+    filters asked). Sorting every row to find a page then happens once per version; a page
+    is read by its keys, in the queryset's order."""
+
+    def __init__(self, object_list, per_page, *, remember, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.remember = remember
+
+    @cached_property
+    def count(self) -> int:
+        return self.remember("count", self.object_list.count)
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = min(bottom + self.per_page, self.count)
+        queryset = self.object_list
+        keys = self.remember(
+            f"page-{number}-{self.per_page}",
+            lambda: list(queryset[bottom:top].values_list("pk", flat=True)),
+        )
+        return self._get_page(list(queryset.filter(pk__in=keys)), number, self)

@@ -108,6 +108,7 @@ def public_applications() -> QuerySet[Application]:
         Application.objects.filter(submitted_at__isnull=False)
         .select_related("lead_organisation__county", "call")
         .prefetch_related("co_applicants")
+        .defer("search_document")  # for the search only (trials.services.search)
     )
 
 

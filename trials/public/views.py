@@ -14,7 +14,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casework.caching import Validator, conditional_page, request_version_cached
+from casework.caching import (
+    Validator,
+    conditional_page,
+    request_version_cached,
+    version_cached,
+)
 from casework.choices import OrganisationKind
 from casework.models import Organisation
 from casework.selectors import journal_document_releasable
@@ -94,7 +99,11 @@ def application_list(request):
     if fmt:
         filters = {name: value for name, value in asdict(search).items() if value not in ("", None)}
         return export_applications(request, applications, fmt, filters=filters)
-    form.set_options(public.public_search_options())
+    # The options change only with the data: read once per version of it.
+    options = version_cached(
+        "search-options", request.page_validator.version, public.public_search_options
+    )
+    form.set_options(options)
     page = Paginator(applications, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "form": form,

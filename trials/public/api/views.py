@@ -6,6 +6,8 @@ What may be shown comes only from ``trials.public.selectors``; these views filte
 describe.
 """
 
+from functools import partial
+
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
@@ -22,6 +24,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle
 
+from casework.caching import RememberingPaginator, version_cached
 from casework.choices import EntryType
 from casework.journal.forms import BASIS_CHOICES, JournalNumberField, JournalPeriodCheck
 from casework.models import JournalEntry, Organisation
@@ -38,7 +41,7 @@ from trials.public.register.selectors import (
     register_exemptions,
     register_rows,
 )
-from trials.public.selectors import is_decided, public_outcome
+from trials.public.selectors import is_decided, public_outcome, public_version
 
 LICENSE_TEXT = (
     "Open data under the Norwegian Licence for Open Government Data (NLOD 2.0), "
@@ -543,6 +546,17 @@ class PublicExemptionViewSet(PublicAPIMixin, mixins.ListModelMixin, viewsets.Gen
         return register_exemptions(timezone.localdate())
 
     def paginate_queryset(self, queryset):
+        # The register's order sorts every request: which rows a page holds, and the count,
+        # are kept per version of the public data and filters (``version_cached``).
+        version = f"{public_version()}-{timezone.localdate().isoformat()}"
+        params = self.request.query_params.copy()
+        params.pop(self.paginator.page_query_param, None)
+        prefix = f"api-exemptions|{params.urlencode()}"
+
+        def remember(key, compute):
+            return version_cached(f"{prefix}|{key}", version, compute)
+
+        self.paginator.django_paginator_class = partial(RememberingPaginator, remember=remember)
         page = super().paginate_queryset(queryset)
         return register_rows(page) if page is not None else None
 

@@ -717,7 +717,14 @@ def api_applications(today: datetime.date | None = None) -> QuerySet[Application
         .prefetch_related(
             Prefetch(
                 "exemption_requests",
-                queryset=public_exemptions(today).order_by("order", "pk"),
+                # Each request's own row, provision and act: its application is the one
+                # prefetching it (no second copy of the application, applicant and call per
+                # request), and the long texts the list does not show stay in the database.
+                queryset=public_exemptions(today)
+                .select_related(None)
+                .select_related("provision__act")
+                .defer("current_rule", "justification", "consequences", "assessment_note")
+                .order_by("order", "pk"),
                 to_attr="public_exemptions",
             ),
             Prefetch(

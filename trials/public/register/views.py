@@ -26,6 +26,7 @@ from trials.public.opendata import (
     export_format,
     in_chunks,
     json_download,
+    prepared_download,
     unknown_format,
 )
 from trials.public.register.selectors import (
@@ -46,7 +47,14 @@ FILTER_NAMES = ("act", "ministry", "outcome", "in_force", "county", "citation")
 
 def _export_register(request, filterset, fmt: str, *, name: str, filters: dict) -> HttpResponse:
     """The register rows of ``filterset`` as a download (400 for invalid filters), with the
-    columns of the public API's exemptions (``PublicExemptionSerializer``)."""
+    columns of the public API's exemptions (``PublicExemptionSerializer``), prepared once
+    per version of the data (``prepared_download``)."""
+    return prepared_download(
+        request, lambda: _register_download(request, filterset, fmt, name=name, filters=filters)
+    )
+
+
+def _register_download(request, filterset, fmt: str, *, name: str, filters: dict) -> HttpResponse:
     if filterset.is_bound and not filterset.is_valid():
         return HttpResponseBadRequest(filterset.errors.as_json(), content_type="application/json")
     today = timezone.localdate()
