@@ -211,7 +211,9 @@ def municipality(request, number: str):
     context = {
         "organisation": organisation,
         "is_county": is_county,
-        "applications": applications[:ORGANISATION_LIST_SIZE],
+        "applications": request_version_cached(
+            request, "applications", lambda: list(applications[:ORGANISATION_LIST_SIZE])
+        ),
         "figures": request_version_cached(
             request, "figures", lambda: public.public_figures(applications)
         ),

@@ -127,6 +127,24 @@ class LicensedPagination(PageNumberPagination):
         return paginated
 
 
+class RememberingPagination(LicensedPagination):
+    """Which rows a page holds, and the count, kept per version of the public data and of
+    the filters asked (``casework.caching.RememberingPaginator``): a list sorts or counts
+    every matching row once per version, not once per request."""
+
+    def paginate_queryset(self, queryset, request, view=None):
+        version = f"{public_version()}-{timezone.localdate().isoformat()}"
+        params = request.query_params.copy()
+        params.pop(self.page_query_param, None)
+        prefix = f"api|{request.path}|{params.urlencode()}"
+
+        def remember(key, compute):
+            return version_cached(f"{prefix}|{key}", version, compute)
+
+        self.django_paginator_class = partial(RememberingPaginator, remember=remember)
+        return super().paginate_queryset(queryset, request, view)
+
+
 class PublicAPIMixin:
     authentication_classes: list = []
     permission_classes = [AllowAny]
@@ -513,6 +531,7 @@ JOURNAL_EXAMPLE = {
 )
 class PublicApplicationViewSet(PublicAPIMixin, viewsets.ReadOnlyModelViewSet):
     filterset_class = ApplicationFilter
+    pagination_class = RememberingPagination
     lookup_field = "reference"
     lookup_value_regex = r"[A-Za-z0-9-]+"
 
@@ -541,22 +560,13 @@ class PublicApplicationViewSet(PublicAPIMixin, viewsets.ReadOnlyModelViewSet):
 class PublicExemptionViewSet(PublicAPIMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     filterset_class = ExemptionFilter
     serializer_class = PublicExemptionSerializer
+    pagination_class = RememberingPagination
 
     def get_queryset(self):
         return register_exemptions(timezone.localdate())
 
     def paginate_queryset(self, queryset):
-        # The register's order sorts every request: which rows a page holds, and the count,
-        # are kept per version of the public data and filters (``version_cached``).
-        version = f"{public_version()}-{timezone.localdate().isoformat()}"
-        params = self.request.query_params.copy()
-        params.pop(self.paginator.page_query_param, None)
-        prefix = f"api-exemptions|{params.urlencode()}"
-
-        def remember(key, compute):
-            return version_cached(f"{prefix}|{key}", version, compute)
-
-        self.paginator.django_paginator_class = partial(RememberingPaginator, remember=remember)
+        # The register's order sorts every request: see ``RememberingPagination``.
         page = super().paginate_queryset(queryset)
         return register_rows(page) if page is not None else None
 
