@@ -59,9 +59,11 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "casework.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "casework.api.RejectNulInApiQueryMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "casework.identity.middleware.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -116,13 +118,94 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {
+            "min_length": env_int(
+                "PASSWORD_MIN_LENGTH", 12, "Shortest password a local account may get."
+            )
+        },
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Local accounts: failed password logins lock the account (and an address trying many
+# accounts) out for a while; counted in the shared cache.
+LOGIN_FAILURES_PER_ACCOUNT = env_int(
+    "LOGIN_FAILURES_PER_ACCOUNT", 5, "Failed password logins before an account is locked out."
+)
+LOGIN_FAILURES_PER_ADDRESS = env_int(
+    "LOGIN_FAILURES_PER_ADDRESS",
+    20,
+    "Failed password logins before a client address is locked out.",
+)
+LOGIN_LOCKOUT_SECONDS = env_int(
+    "LOGIN_LOCKOUT_SECONDS", 900, "Seconds a lockout lasts (counted from the first failure)."
+)
+# Sessions end after this long without use, and after this long in any case.
+SESSION_IDLE_TIMEOUT = env_int(
+    "SESSION_IDLE_TIMEOUT", 3600, "Seconds without a request before a login session ends."
+)
+SESSION_ABSOLUTE_TIMEOUT = env_int(
+    "SESSION_ABSOLUTE_TIMEOUT", 43200, "Seconds after login when a session ends in any case."
+)
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "casework.identity.backends.ProviderBackend",
+]
+
+# Login through OpenID Connect: ID-porten, Ansattporten (Digdir) and one generic provider for
+# KDD's and the ministries' own login. A provider is offered when its issuer and client id
+# are set; endpoints come from the issuer's discovery document unless given here. README,
+# "Logging in", says what to register with each provider.
+OIDC_PROVIDER_KEYS = ("idporten", "ansattporten", "generic")
+_OIDC_DEFAULTS = {
+    "idporten": ("ID-porten", "openid profile", "idporten-loa-substantial"),
+    "ansattporten": ("Ansattporten", "openid profile", "idporten-loa-substantial"),
+    "generic": ("", "openid profile email", ""),
+}
+OIDC_PROVIDERS: dict[str, dict[str, str]] = {}
+for _key in OIDC_PROVIDER_KEYS:
+    _name, _scopes, _acr = _OIDC_DEFAULTS[_key]
+    _prefix = f"OIDC_{_key.upper()}_"
+    OIDC_PROVIDERS[_key] = {
+        "name": env(_prefix + "NAME", _name, f"Name of the {_key} login on the login page."),
+        "issuer": env(
+            _prefix + "ISSUER", "", f"{_key}: issuer URL (its discovery document); empty: off."
+        ),
+        "client_id": env(_prefix + "CLIENT_ID", "", f"{_key}: client id registered with it."),
+        "client_secret": env(_prefix + "CLIENT_SECRET", "", f"{_key}: client secret."),
+        "scopes": env(_prefix + "SCOPES", _scopes, f"{_key}: scopes asked for."),
+        "acr": env(
+            _prefix + "ACR",
+            _acr,
+            f"{_key}: lowest accepted acr, also sent as acr_values; empty: not checked.",
+        ),
+        "authorization_endpoint": env(
+            _prefix + "AUTHORIZATION_ENDPOINT", "", f"{_key}: explicit authorization endpoint."
+        ),
+        "token_endpoint": env(_prefix + "TOKEN_ENDPOINT", "", f"{_key}: explicit token endpoint."),
+        "jwks_uri": env(_prefix + "JWKS_URI", "", f"{_key}: explicit JWKS (signing keys) URL."),
+        "userinfo_endpoint": env(
+            _prefix + "USERINFO_ENDPOINT", "", f"{_key}: explicit userinfo endpoint."
+        ),
+        "end_session_endpoint": env(
+            _prefix + "END_SESSION_ENDPOINT", "", f"{_key}: explicit end_session (logout) endpoint."
+        ),
+        "authorization_details": env(
+            _prefix + "AUTHORIZATION_DETAILS",
+            "",
+            f"{_key}: JSON sent as authorization_details (Ansattporten: the Altinn resource).",
+        ),
+    }
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT", 10, "Seconds to wait for an OIDC provider's answer.")
+# Digdir signs with RS256; never a shared-secret or unsigned token.
+OIDC_SIGNING_ALGORITHMS = ["RS256", "PS256", "ES256"]
 
 LANGUAGE_CODE = "nb"
 LANGUAGES = [
@@ -242,6 +325,11 @@ REST_FRAMEWORK = {
         "casework.authentication.ApiKeyAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": [
+        "casework.api.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
@@ -266,10 +354,17 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "LICENSE": {"name": "AGPL-3.0-or-later"},
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "casework.api.document_errors",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "ActKindEnum": "legal.choices.ActKind",
         "LimitKindEnum": "legal.choices.LimitKind",
         "OrganisationKindEnum": "casework.choices.OrganisationKind",
+        "ApplicationStatusEnum": "trials.choices.ApplicationStatus",
+        "TrialStatusEnum": "trials.choices.TrialStatus",
+        "RoleEnum": "casework.choices.Role",
     },
 }
 

@@ -20,7 +20,7 @@ from django_fsm import ConcurrentTransition, can_proceed
 from casework.choices import EntryType, Role
 from casework.models import Organisation
 from casework.selectors import user_has_role
-from casework.services import audit_record, journal_entry_create, sequence_next
+from casework.services import audit_changes, audit_record, journal_entry_create, sequence_next
 from legal.citations import CitationError, parse_citation
 from legal.models import Provision
 from trials import hooks, notifications
@@ -43,7 +43,12 @@ from trials.models import (
     ExemptionRequest,
     InformationRequest,
 )
-from trials.rules import submission_problems
+from trials.rules import (
+    co_applicants_problem,
+    period_range_message,
+    period_within_law,
+    submission_problems,
+)
 from trials.selectors import (
     applications_for_user,
     is_ministry_officer,
@@ -114,8 +119,8 @@ def _check_applicant_fields(values: dict) -> None:
         if not isinstance(categories, list) or not set(categories) <= valid:
             errors["categories"] = _("Choose one or more of the categories a, b, c and d.")
     period = values.get("period_months")
-    if period is not None and not (1 <= period <= 48):
-        errors["period_months"] = _("The period must be between 1 and 48 months.")
+    if period is not None and not period_within_law(period):
+        errors["period_months"] = period_range_message()
     call = values.get("call")
     if call is not None:
         if not call.is_open():
@@ -143,9 +148,14 @@ def application_create(
     title: str,
     stage: str = Stage.PRELIMINARY,
     call: Call | None = None,
+    purposes: dict[str, str] | None = None,
+    co_applicants: Iterable[Organisation] | None = None,
     **fields,
 ) -> Application:
-    """Start a draft for ``lead_organisation``; the actor must be one of its applicants."""
+    """Start a draft for ``lead_organisation``; the actor must be one of its applicants.
+
+    ``purposes`` and ``co_applicants`` may be given at once (see ``application_save_draft``).
+    """
     if not user_has_role(actor, Role.APPLICANT, organisation=lead_organisation):
         raise PermissionDenied(_("You cannot apply on behalf of this organisation."))
     unknown = set(fields) - APPLICATION_FIELDS
@@ -172,7 +182,50 @@ def application_create(
         organisation=lead_organisation,
         to_state=application.status,
     )
+    _save_draft_lists(
+        actor=actor, application=application, purposes=purposes, co_applicants=co_applicants
+    )
     return application
+
+
+@transaction.atomic
+def application_save_draft(
+    *,
+    actor,
+    application: Application,
+    purposes: dict[str, str] | None = None,
+    co_applicants: Iterable[Organisation] | None = None,
+    **fields,
+) -> Application:
+    """Save what one portal step or one API request gives for a draft, all or nothing: its
+    fields, its § 1 purposes ({purpose: justification}) and its co-applicants. A list given
+    replaces the old one; only what changed is written and audited.
+    """
+    application_update(actor=actor, application=application, **fields)
+    _save_draft_lists(
+        actor=actor, application=application, purposes=purposes, co_applicants=co_applicants
+    )
+    return application
+
+
+def _save_draft_lists(
+    *,
+    actor,
+    application: Application,
+    purposes: dict[str, str] | None,
+    co_applicants: Iterable[Organisation] | None,
+) -> None:
+    if purposes is not None:
+        current = {p.purpose: p.justification for p in application.purposes.all()}
+        if purposes != current:
+            application_set_purposes(actor=actor, application=application, purposes=purposes)
+    if co_applicants is not None:
+        co_applicants = list(co_applicants)
+        chosen = {o.pk for o in co_applicants} - {application.lead_organisation_id}
+        if chosen != set(application.co_applicants.values_list("pk", flat=True)):
+            application_set_co_applicants(
+                actor=actor, application=application, organisations=co_applicants
+            )
 
 
 @transaction.atomic
@@ -190,6 +243,7 @@ def application_update(*, actor, application: Application, **fields) -> Applicat
             **{name: fields[name] for name in changed},
         }
     )
+    before = {name: getattr(application, name) for name in changed}
     for name in changed:
         setattr(application, name, fields[name])
     if changed:
@@ -199,7 +253,11 @@ def application_update(*, actor, application: Application, **fields) -> Applicat
             action="application.updated",
             target=application,
             organisation=application.lead_organisation,
-            data={"fields": sorted(changed)},
+            data={
+                "model": Application._meta.label_lower,
+                "fields": sorted(changed),
+                "changes": audit_changes(before, {name: fields[name] for name in changed}),
+            },
         )
         _search_refresh(application)
     return application
@@ -210,18 +268,28 @@ def application_set_co_applicants(
     *, actor, application: Application, organisations: Iterable[Organisation]
 ) -> None:
     _require_editor(actor, application)
-    organisations = [o for o in organisations if o.pk != application.lead_organisation_id]
+    organisations = list(
+        {o.pk: o for o in organisations if o.pk != application.lead_organisation_id}.values()
+    )
     if any(not o.is_local_government for o in organisations):
         raise ValidationError(
             {"co_applicants": _("Co-applicants must be municipalities or counties.")}
         )
+    too_many = co_applicants_problem(len(organisations))
+    if too_many:
+        raise ValidationError({"co_applicants": too_many})
+    before = sorted(application.co_applicants.values_list("number", flat=True))
     application.co_applicants.set(organisations)
+    after = sorted(o.number for o in organisations)
     audit_record(
         actor=actor,
         action="application.co_applicants_set",
         target=application,
         organisation=application.lead_organisation,
-        data={"co_applicants": [o.number for o in organisations]},
+        data={
+            "co_applicants": after,
+            "changes": audit_changes({"co_applicants": before}, {"co_applicants": after}),
+        },
     )
     _search_refresh(application)
 
@@ -238,6 +306,7 @@ def application_set_purposes(*, actor, application: Application, purposes: dict[
             errors[purpose] = _("Say how the trial serves this purpose.")
     if errors:
         raise ValidationError(errors)
+    before = dict(application.purposes.values_list("purpose", "justification"))
     application.purposes.all().delete()
     ApplicationPurpose.objects.bulk_create(
         ApplicationPurpose(application=application, purpose=p, justification=j.strip())
@@ -248,7 +317,13 @@ def application_set_purposes(*, actor, application: Application, purposes: dict[
         action="application.purposes_set",
         target=application,
         organisation=application.lead_organisation,
-        data={"purposes": sorted(purposes)},
+        data={
+            "purposes": sorted(purposes),
+            "changes": audit_changes(
+                {"purposes": before},
+                {"purposes": {p: (j or "").strip() for p, j in purposes.items()}},
+            ),
+        },
     )
 
 
@@ -376,6 +451,7 @@ def exemption_request_update(
             fields.get("subsection", request.subsection),
             exclude=request,
         )
+    before = {name: getattr(request, name) for name in fields}
     for name, value in fields.items():
         setattr(request, name, value)
     request.save()
@@ -384,7 +460,13 @@ def exemption_request_update(
         action="exemption_request.updated",
         target=application,
         organisation=application.lead_organisation,
-        data={"exemption_request": request.pk, "fields": sorted(fields)},
+        data={
+            "model": ExemptionRequest._meta.label_lower,
+            "exemption_request": request.pk,
+            "provision": request.provision_label,
+            "fields": sorted(fields),
+            "changes": audit_changes(before, fields),
+        },
     )
     _search_refresh(application)
     return request
@@ -458,7 +540,12 @@ def attachment_add(
         action="attachment.added",
         target=application,
         organisation=application.lead_organisation,
-        data={"attachment": attachment.pk, "kind": kind, "sha256": checked.sha256},
+        data={
+            "attachment": attachment.pk,
+            "kind": kind,
+            "name": checked.original_name,
+            "sha256": checked.sha256,
+        },
     )
     return attachment
 
@@ -472,7 +559,11 @@ def attachment_delete(*, actor, attachment: Attachment) -> None:
         action="attachment.deleted",
         target=application,
         organisation=application.lead_organisation,
-        data={"attachment": attachment.pk, "name": attachment.original_name},
+        data={
+            "attachment": attachment.pk,
+            "name": attachment.original_name,
+            "sha256": attachment.sha256,
+        },
     )
     transaction.on_commit(partial(attachment.file.storage.delete, attachment.file.name))
     attachment.delete()
