@@ -19,6 +19,11 @@ may have changed (and whose ``last_modified``, when known, is the time of that c
 
 The validator runs before the view; it should be cheap (an indexed read or two). What it
 read is kept as ``request.page_validator`` so the view need not read it again.
+
+What costs work in proportion to the data (figures, summaries, prepared downloads) is
+computed once per version: ``version_cached`` keeps it in the shared cache (Redis in
+production, so every worker and host shares it) under the validator's version, which every
+write changes when it commits. A stale value is never served; an old one simply expires.
 """
 
 import datetime
@@ -26,15 +31,21 @@ import hashlib
 from calendar import timegm
 from collections.abc import Callable
 from dataclasses import dataclass
-from functools import wraps
+from functools import cached_property, wraps
 from typing import Any
 
+from django.core.cache import cache
+from django.core.paginator import Paginator
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date, quote_etag
 from django.utils.translation import get_language
 from django.views.decorators.http import require_safe
 
 PUBLIC_MAX_AGE = 60
+# How long a value computed for one version stays in the cache (a newer version replaces it
+# in use at once; this only bounds the memory old versions hold).
+VERSION_CACHE_SECONDS = 60 * 60
+_MISSING = object()
 # Part of every ETag: change it when the pages' markup changes, so caches fetch them anew.
 PAGES_VERSION = "public-2"
 
@@ -86,3 +97,47 @@ def conditional_page(validator: Callable[..., Validator]):
         return require_safe(wrapped)
 
     return decorator
+
+
+def version_cached(key: str, version: str, compute: Callable[[], Any]) -> Any:
+    """``compute()``, once per ``version`` of the data, kept in the shared cache."""
+    digest = hashlib.sha256(f"{PAGES_VERSION}|{key}|{version}".encode()).hexdigest()[:40]
+    name = f"version-cached:{digest}"
+    value = cache.get(name, _MISSING)
+    if value is _MISSING:
+        value = compute()
+        cache.set(name, value, VERSION_CACHE_SECONDS)
+    return value
+
+
+def request_version_cached(request, key: str, compute: Callable[[], Any]) -> Any:
+    """``version_cached`` under the page's validator (``conditional_page``), for the address
+    asked (path and query) and ``key``."""
+    version = request.page_validator.version
+    return version_cached(f"{request.get_full_path()}|{key}", version, compute)
+
+
+class RememberingPaginator(Paginator):
+    """A paginator whose count and whose pages' keys are computed once per version of the
+    data: ``remember(key, compute)`` (``version_cached`` under the data's version and the
+    filters asked). Sorting every row to find a page then happens once per version; a page
+    is read by its keys, in the queryset's order."""
+
+    def __init__(self, object_list, per_page, *, remember, **kwargs):
+        super().__init__(object_list, per_page, **kwargs)
+        self.remember = remember
+
+    @cached_property
+    def count(self) -> int:
+        return self.remember("count", self.object_list.count)
+
+    def page(self, number):
+        number = self.validate_number(number)
+        bottom = (number - 1) * self.per_page
+        top = min(bottom + self.per_page, self.count)
+        queryset = self.object_list
+        keys = self.remember(
+            f"page-{number}-{self.per_page}",
+            lambda: list(queryset[bottom:top].values_list("pk", flat=True)),
+        )
+        return self._get_page(list(queryset.filter(pk__in=keys)), number, self)

@@ -10,7 +10,7 @@ from pathlib import PurePath
 
 from django.apps import apps as django_apps
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Count, Max, Prefetch, QuerySet
+from django.db.models import Max, Prefetch, QuerySet
 from django.db.models.fields.files import FieldFile
 from django.http import Http404
 from django.utils import timezone
@@ -303,12 +303,11 @@ def _start_of_day(day: datetime.date) -> datetime.datetime:
 
 
 def public_journal_stamp(entries: QuerySet[JournalEntry]) -> dict:
-    """Count, newest id and newest registration time of ``entries`` in one query: the page's
-    validators (ETag, Last-Modified) and the paginator's count. Journal entries are only
-    ever added, so a new entry is what changes a page."""
-    return entries.order_by().aggregate(
-        count=Count("pk"), last_pk=Max("pk"), last_registered=Max("registered_at")
-    )
+    """Newest id and newest registration time of ``entries`` in one query (index reads):
+    the page's validators (ETag, Last-Modified). Journal entries are only ever added, so a
+    new entry is what changes a page; the count is counted once per stamp
+    (``casework.caching.version_cached``)."""
+    return entries.order_by().aggregate(last_pk=Max("pk"), last_registered=Max("registered_at"))
 
 
 def public_journal_page(entries: QuerySet[JournalEntry]) -> QuerySet[JournalEntry]:

@@ -334,7 +334,10 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_RATES": {"anon": "120/minute", "user": "600/minute"},
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("PUBLIC_API_RATE", "120/minute", "Public API requests per client address."),
+        "user": "600/minute",
+    },
     "NUM_PROXIES": TRUSTED_PROXY_COUNT,
     "EXCEPTION_HANDLER": "trials.api.exceptions.exception_handler",
 }

@@ -11,6 +11,11 @@ from collections.abc import Callable
 # in one query for the whole act.
 provision_usage_providers: list[Callable] = []
 
+# Called without arguments after the reference data (organisations, acts, provisions) has
+# been loaded, in the same transaction: trials re-writes the search documents that quote
+# names, headings and titles.
+reference_data_loaded: list[Callable] = []
+
 
 def provision_usage(act) -> dict[int, tuple[int, int]] | None:
     """The registered providers' counts summed per provision; None when none is registered."""

@@ -10,6 +10,7 @@ from django.db import transaction
 from casework.importing import SyncResult, sync_rows
 from casework.models import Organisation
 from casework.services import organisations_import
+from legal import hooks
 from legal.choices import LimitKind
 from legal.models import LegalAct, Provision, ScopeLimit, section_number
 
@@ -101,6 +102,9 @@ def reference_data_load(
         result = load(data_dir)
         results.append(result)
         progress(f"  {result}")
+    if any(r.created or r.updated for r in results):
+        for callback in hooks.reference_data_loaded:
+            callback()
     return results
 
 

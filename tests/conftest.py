@@ -44,6 +44,15 @@ def django_db_setup(django_db_setup, django_db_blocker):
             connection.close()
 
 
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: throttles, and figures cached per version of the
+    data (a rolled-back test may leave the same version with other data behind)."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _fast_settings():
     with override_settings(

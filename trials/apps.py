@@ -9,7 +9,11 @@ class TrialsConfig(AppConfig):
     def ready(self):
         from legal import hooks as legal_hooks
         from trials.public.register import selectors as register
+        from trials.services import search
 
         # legal knows no application: the exemption register lends it its counts.
         if register.provision_usage not in legal_hooks.provision_usage_providers:
             legal_hooks.provision_usage_providers.append(register.provision_usage)
+        # The search documents quote organisations' names and provisions' headings.
+        if search.search_documents_rebuild not in legal_hooks.reference_data_loaded:
+            legal_hooks.reference_data_loaded.append(search.search_documents_rebuild)

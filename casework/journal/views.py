@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 
 from casework import selectors, services
-from casework.caching import Validator, conditional_page
+from casework.caching import Validator, conditional_page, version_cached
 from casework.downloads import file_response
 from casework.journal.forms import AccessRequestForm, JournalFilterForm
 from casework.ratelimit import client_address, count_hit
@@ -43,12 +43,12 @@ def _journal_entries(request):
 
 
 def journal_version(request) -> Validator:
-    """The journal page's validator: count, newest id and newest registration time of the
-    entries asked for (one query; the count is the paginator's too)."""
+    """The journal page's validator: newest id and newest registration time of the entries
+    asked for (one query of index reads)."""
     _form, entries = _journal_entries(request)
     stamp = selectors.public_journal_stamp(entries)
     moment = stamp["last_registered"]
-    version = f"{stamp['count']}-{stamp['last_pk'] or 0}-{moment.isoformat() if moment else ''}"
+    version = f"{stamp['last_pk'] or 0}-{moment.isoformat() if moment else ''}"
     return Validator(version, last_modified=moment, data=stamp)
 
 
@@ -69,7 +69,12 @@ def _rows(entries) -> list[dict]:
 @conditional_page(journal_version)
 def journal_list(request):
     form, entries = _journal_entries(request)
-    count = request.page_validator.data["count"]
+    # Counted once per version of the entries asked for (a new entry changes the version).
+    params = request.GET.copy()
+    params.pop("page", None)
+    count = version_cached(
+        f"journal-count|{params.urlencode()}", request.page_validator.version, entries.count
+    )
     paginator = CountedPaginator(selectors.public_journal_page(entries), PAGE_SIZE, count=count)
     page = paginator.get_page(request.GET.get("page"))
     context = {

@@ -83,3 +83,27 @@ def test_public_pages_answer_get_and_head_only(client, db):
     for url in ("/soknader/", "/unntak/", "/statistikk/", "/journal/"):
         assert client.post(url).status_code == 405, url
         assert client.head(url).status_code == 200, url
+
+
+def test_figures_and_prepared_downloads_follow_the_data(client, publish):
+    """Figures, search options and downloads are kept per version of the data: a reader sees
+    the new application as soon as it is submitted, never a stale copy."""
+    first = publish(title="Første forsøk")
+    statistics = client.get("/statistikk/?format=json")
+    assert _json(statistics)["key_figures"]["applications"] == 1
+    csv = _read(client.get("/soknader/?format=csv")).decode("utf-8-sig")
+    assert first.reference in csv
+    assert _read(client.get("/soknader/?format=csv")).decode("utf-8-sig") == csv  # prepared
+
+    second = publish(title="Andre forsøk")
+    assert _json(client.get("/statistikk/?format=json"))["key_figures"]["applications"] == 2
+    csv = _read(client.get("/soknader/?format=csv")).decode("utf-8-sig")
+    assert first.reference in csv and second.reference in csv
+    home = client.get("/").content.decode()
+    assert second.reference in home
+
+
+def _json(response) -> dict:
+    import json
+
+    return json.loads(_read(response))

@@ -81,7 +81,7 @@ def test_the_text_search_uses_the_gin_index(dataset):
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
         plan = queryset.explain()
-    assert "trials_application_public_fts" in plan
+    assert "trials_application_search_fts" in plan
 
 
 def test_each_filter_narrows_the_list(client, dataset, call):
@@ -179,3 +179,15 @@ def test_result_count_says_how_many_match(client, dataset):
     assert re.match(r"^2 \D", result_count(response))
     response = client.get("/soknader/", {"q": "finst ikkje"})
     assert re.match(r"^0 \D", result_count(response))
+
+
+def test_the_services_keep_each_applications_search_document(publish):
+    """What the words are looked for in: written on submission by trials.services.search."""
+    application = publish(title="Ny Ordning for Øyer", summary="", description="Vi prøver.")
+    application.refresh_from_db()
+    document = application.search_document
+    assert "ny ordning for øyer" in document  # lower-cased, æøå included
+    assert application.lead_organisation.name.lower() in document
+    exemption = application.exemption_requests.select_related("provision__act").first()
+    assert exemption.provision.act.short_title.lower() in document
+    assert exemption.provision.act.title.lower() in document

@@ -157,6 +157,8 @@ class Application(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     registered_at = models.DateTimeField(_("registered at"), null=True, blank=True)
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     decision_summary = models.TextField(_("decision and reasons"), blank=True)
+    # Kept by trials.services.search: the text /soknader/'s words are looked for in.
+    search_document = models.TextField(_("search document"), blank=True, editable=False)
 
     class Meta:
         verbose_name = _("application")

@@ -9,6 +9,8 @@ import re
 
 from django import forms
 from django.core.validators import RegexValidator
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
@@ -30,7 +32,43 @@ STATUS_CHOICES = [
 STAGE_CHOICES = [("", pgettext_lazy("stage", "All")), *Stage.choices]
 
 
-class FilterSelect(forms.Select):
+def _attributes(attrs: dict) -> str:
+    """HTML attributes as django/forms/widgets/attrs.html writes them."""
+    return "".join(
+        format_html(" {}", name) if value is True else format_html(' {}="{}"', name, value)
+        for name, value in attrs.items()
+        if value is not False and value is not None
+    )
+
+
+class QuickSelect(forms.Select):
+    """``forms.Select`` with the markup of Django's select and option templates written in
+    Python: a filter with hundreds of options (every municipality) costs one string join,
+    not a template rendering per option."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        widget = self.get_context(name, value, attrs)["widget"]
+        parts = [format_html('<select name="{}"', widget["name"]), _attributes(widget["attrs"])]
+        parts.append(">")
+        for group_name, options, _index in widget["optgroups"]:
+            if group_name:
+                parts.append(format_html('\n  <optgroup label="{}">', group_name))
+            for option in options:
+                parts.append(
+                    format_html(
+                        '\n  <option value="{}"{}>{}</option>\n',
+                        str(option["value"]),
+                        mark_safe(_attributes(option["attrs"])),
+                        option["label"],
+                    )
+                )
+            if group_name:
+                parts.append("\n  </optgroup>")
+        parts.append("\n</select>")
+        return mark_safe("".join(parts))
+
+
+class FilterSelect(QuickSelect):
     """A select whose options come from the data; a requested value missing among them (a
     shared link) is still shown as chosen."""
 
@@ -66,8 +104,12 @@ class PublicSearchForm(forms.Form):
         widget=FilterSelect,
         help_text=_("Lead applicant or co-applicant."),
     )
-    status = forms.ChoiceField(label=_("Status"), choices=STATUS_CHOICES, required=False)
-    stage = forms.ChoiceField(label=_("Stage"), choices=STAGE_CHOICES, required=False)
+    status = forms.ChoiceField(
+        label=_("Status"), choices=STATUS_CHOICES, required=False, widget=QuickSelect
+    )
+    stage = forms.ChoiceField(
+        label=_("Stage"), choices=STAGE_CHOICES, required=False, widget=QuickSelect
+    )
     call = forms.CharField(
         label=_("Call for applications"),
         required=False,
@@ -96,7 +138,9 @@ class PublicSearchForm(forms.Form):
         max_value=YEARS.stop - 1,
         widget=FilterSelect,
     )
-    sort = forms.ChoiceField(label=_("Sort by"), choices=SORT_CHOICES, required=False)
+    sort = forms.ChoiceField(
+        label=_("Sort by"), choices=SORT_CHOICES, required=False, widget=QuickSelect
+    )
 
     FILTERS = ("county", "municipality", "status", "stage", "call", "ministry", "act", "year")
 

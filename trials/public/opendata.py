@@ -10,19 +10,22 @@ and answer through this module, so they cannot drift apart:
   ``LIST_SEPARATOR``, booleans ``true``/``false``, nothing an empty cell, and a text a
   spreadsheet would run as a formula prefixed with an apostrophe (``csv_cell``);
 - JSON: one object ``{"license", "source", "generated_at", …, "results": [...]}``;
-- both streamed, rows read from the database in chunks, so a download of every row costs
-  the memory of one chunk.
+- both written from rows read in chunks (or a few ``values()`` queries), and kept as a
+  prepared file per version of the data (``prepared_download``): the full export is read
+  from the cache until something public changes.
 """
 
 import csv
 import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import QuerySet
 from django.http import HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+
+from casework.caching import version_cached
 
 LICENSE = {
     "name": "Norsk lisens for offentlige data (NLOD) 2.0",
@@ -61,6 +64,32 @@ def licensed(response: HttpResponse) -> HttpResponse:
 def in_chunks(queryset: QuerySet) -> Iterator:
     """The rows of ``queryset`` read ``CHUNK_SIZE`` at a time (prefetches per chunk)."""
     return queryset.iterator(chunk_size=CHUNK_SIZE)
+
+
+PREPARED_CHUNK = 64 * 1024
+PREPARED_HEADERS = ("Content-Type", "Content-Disposition", "Link", "Access-Control-Allow-Origin")
+
+
+def prepared_download(request, build: Callable[[], HttpResponse]) -> StreamingHttpResponse:
+    """The download ``build()`` answers, prepared once per version of the data and kept in
+    the shared cache (``casework.caching.version_cached``): while nothing public changes,
+    every request for the same address is served the same file, at the cost of reading it.
+
+    Used by views under ``conditional_page`` (``request.page_validator``)."""
+
+    def prepare() -> tuple[int, bytes, dict]:
+        response = build()
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        headers = {name: response[name] for name in PREPARED_HEADERS if name in response}
+        return response.status_code, body, headers
+
+    key = f"download|{request.get_host()}|{request.get_full_path()}"
+    status, body, headers = version_cached(key, request.page_validator.version, prepare)
+    chunks = (body[start : start + PREPARED_CHUNK] for start in range(0, len(body), PREPARED_CHUNK))
+    response = StreamingHttpResponse(chunks, status=status)
+    for name, value in headers.items():
+        response[name] = value
+    return response
 
 
 def csv_cell(value) -> str:

@@ -10,7 +10,7 @@ import datetime
 import re
 from dataclasses import dataclass
 
-from django.contrib.postgres.search import SearchQuery, SearchVector, SearchVectorField
+from django.contrib.postgres.search import SearchQuery, SearchVectorExact, SearchVectorField
 from django.db import connection
 from django.db.models import (
     Case,
@@ -21,6 +21,7 @@ from django.db.models import (
     Func,
     IntegerField,
     Max,
+    Min,
     OuterRef,
     Prefetch,
     Q,
@@ -46,7 +47,6 @@ from trials.choices import (
     ExemptionStatus,
     Outcome,
     PublicExemptionState,
-    Stage,
     TrialStatus,
 )
 from trials.labels import public_event_text, status_label
@@ -69,6 +69,7 @@ def public_applications() -> QuerySet[Application]:
         Application.objects.filter(submitted_at__isnull=False)
         .select_related("lead_organisation__county", "call")
         .prefetch_related("co_applicants")
+        .defer("search_document")  # for the search only (trials.services.search)
     )
 
 
@@ -166,26 +167,22 @@ SORT_ORDERS = {
 }
 
 
-class ApplicationText(Func):
-    """``to_tsvector`` of an application's title, summary and description (PostgreSQL).
+class SearchDocument(Func):
+    """``to_tsvector`` of the application's search document (PostgreSQL).
 
-    Renders exactly the expression of the GIN index in migration ``0003_public_search``, so
-    that the planner can use the index: change the two together.
+    Renders exactly the expression of the GIN index in migration
+    ``0007_application_search_document``, so that the planner can use the index: change the
+    two together. The document is kept by ``trials.services.search``.
     """
 
     output_field = SearchVectorField()
 
     def __init__(self):
-        super().__init__(F("title"), F("summary"), F("description"))
+        super().__init__(F("search_document"))
 
     def as_sql(self, compiler, connection, **extra_context):
-        parts, params = [], []
-        for expression in self.get_source_expressions():
-            sql, expression_params = compiler.compile(expression)
-            parts.append(f"COALESCE({sql}, '')")
-            params.extend(expression_params)
-        joined = " || ' ' || ".join(parts)
-        return f"to_tsvector('{SEARCH_CONFIG}'::regconfig, {joined})", params
+        sql, params = compiler.compile(self.get_source_expressions()[0])
+        return f"to_tsvector('{SEARCH_CONFIG}'::regconfig, COALESCE({sql}, ''))", params
 
 
 @dataclass(frozen=True)
@@ -228,66 +225,36 @@ def search_words(text: str) -> list[str]:
     return list(words)[:SEARCH_MAX_WORDS]
 
 
-def _word_match_postgres(word: str) -> Q:
-    """The word (stemmed by the Norwegian dictionary) occurs in the application's text, in a
-    requested provision's heading or act title, or in an applicant's name. A stop word
-    ("og", "i") matches everything instead of nothing."""
-    query = SearchQuery(word, config=SEARCH_CONFIG, search_type="plain")
-    texts = Application.objects.alias(document=ApplicationText()).filter(document=query)
-    exemptions = ExemptionRequest.objects.alias(
-        document=SearchVector(
-            "provision__heading",
-            "provision__act__short_title",
-            "provision__act__title",
-            "citation_text",
-            config=SEARCH_CONFIG,
-        )
-    ).filter(document=query)
-    organisations = Organisation.objects.alias(
-        document=SearchVector("name", "name_nn", "name_en", config=SEARCH_CONFIG)
-    ).filter(document=query)
+def _words_match_postgres(words: list[str]) -> Q:
+    """Every word (stemmed by the Norwegian dictionary) occurs in the application's search
+    document: its text, a requested provision's heading or act title, or an applicant's
+    name (``trials.services.search``). One ``plainto_tsquery`` ANDs the words and leaves
+    out stop words ("og", "i"); words that are all stop words match everything instead of
+    nothing. The document's GIN index answers the query."""
+    query = SearchQuery(" ".join(words), config=SEARCH_CONFIG, search_type="plain")
+    found = Application.objects.filter(SearchVectorExact(SearchDocument(), query))
     only_stop_words = Exact(Func(query, function="numnode", output_field=IntegerField()), 0)
-    return (
-        Q(pk__in=texts.values("pk"))
-        | _requesting(exemptions)
-        | _applicant_in(organisations)
-        | Q(only_stop_words)
-    )
+    return Q(pk__in=found.values("pk")) | Q(only_stop_words)
 
 
-def _word_match_simple(word: str) -> Q:
-    """The fallback without a text-search engine (SQLite): the word as a substring. SQLite
-    folds the case of ASCII letters only, so "øyer" is also tried as "Øyer" and "ØYER"."""
+def _words_match_simple(words: list[str]) -> Q:
+    """The fallback without a text-search engine (SQLite): each word a substring of the
+    lower-cased search document (lower-cased in Python, so "Øyer" finds "øyer")."""
     match = Q()
-    for form in {word, word.lower(), word.capitalize(), word.upper()}:
-        exemptions = ExemptionRequest.objects.filter(
-            Q(provision__heading__icontains=form)
-            | Q(provision__act__short_title__icontains=form)
-            | Q(provision__act__title__icontains=form)
-            | Q(citation_text__icontains=form)
-        )
-        organisations = Organisation.objects.filter(
-            Q(name__icontains=form) | Q(name_nn__icontains=form) | Q(name_en__icontains=form)
-        )
-        match |= (
-            Q(title__icontains=form)
-            | Q(summary__icontains=form)
-            | Q(description__icontains=form)
-            | _requesting(exemptions)
-            | _applicant_in(organisations)
-        )
+    for word in words:
+        match &= Q(search_document__icontains=word.lower())
     return match
 
 
 def text_match(text: str) -> Q:
     """Every word found somewhere (AND of words), or the exact reference number."""
-    word_match = _word_match_postgres if connection.vendor == "postgresql" else _word_match_simple
     words = search_words(text)
     if not words:
         return Q()
-    match = Q()
-    for word in words:
-        match &= word_match(word)
+    if connection.vendor == "postgresql":
+        match = _words_match_postgres(words)
+    else:
+        match = _words_match_simple(words)
     return match | Q(reference__iexact=text.strip())
 
 
@@ -355,28 +322,65 @@ def _involved(applications: QuerySet[Application]) -> Q:
 
 def public_search_options() -> dict[str, list]:
     """What the filters offer: all counties; the municipalities, calls, ministries, acts and
-    years that occur among public applications (a filter never offers an empty result)."""
-    public = public_applications()
-    requested = ExemptionRequest.objects.filter(application__in=public)
+    years that occur among public applications (a filter never offers an empty result).
+
+    Read from the small reference tables, each row asking whether one public application
+    (or request) exists for it: index probes that stop at the first match, so the cost does
+    not grow with the number of applications.
+    """
+    public = Application.objects.filter(submitted_at__isnull=False)
+    through = Application.co_applicants.through
+    leads = Exists(public.filter(lead_organisation=OuterRef("pk")))
+    joins = Exists(
+        through.objects.filter(organisation=OuterRef("pk"), application__submitted_at__isnull=False)
+    )
+    requested = ExemptionRequest.objects.filter(application__submitted_at__isnull=False)
+    act_requested = Exists(requested.filter(provision__act=OuterRef("pk")))
+    ministry_requested = Exists(
+        LegalAct.objects.filter(ministry=OuterRef("pk")).filter(
+            Exists(requested.filter(provision__act=OuterRef("pk")))
+        )
+    )
     return {
         "counties": list(Organisation.objects.active().counties().order_by("number")),
         "municipalities": list(
-            Organisation.objects.municipalities().filter(_involved(public)).order_by("name")
+            Organisation.objects.municipalities().filter(leads | joins).order_by("name")
         ),
         "calls": list(Call.objects.order_by("-opens_on", "-pk")),
         "ministries": list(
-            Organisation.objects.ministries()
-            .filter(legal_acts__provisions__exemption_requests__in=requested)
-            .distinct()
-            .order_by("name")
+            Organisation.objects.ministries().filter(ministry_requested).order_by("name")
         ),
-        "acts": list(
-            LegalAct.objects.filter(provisions__exemption_requests__in=requested)
-            .distinct()
-            .order_by("short_title")
-        ),
-        "years": [moment.year for moment in public.datetimes("submitted_at", "year", "DESC")],
+        "acts": list(LegalAct.objects.filter(act_requested).order_by("short_title")),
+        "years": public_submission_years(),
     }
+
+
+def public_submission_years() -> list[int]:
+    """The years with a public submission, newest first, in two queries whatever the data:
+    the first and last submission (index reads), then one index probe per year between."""
+    public = Application.objects.filter(submitted_at__isnull=False).order_by()
+    bounds = public.aggregate(first=Min("submitted_at"), last=Max("submitted_at"))
+    if bounds["first"] is None:
+        return []
+    first = timezone.localtime(bounds["first"]).year
+    last = timezone.localtime(bounds["last"]).year
+    table = Application._meta.db_table
+    parts, params = [], []
+    for year in range(last, first - 1, -1):
+        starts, ends = (
+            connection.ops.adapt_datetimefield_value(
+                datetime.datetime(y, 1, 1, tzinfo=timezone.get_current_timezone())
+            )
+            for y in (year, year + 1)
+        )
+        parts.append(
+            f"SELECT {int(year)} WHERE EXISTS (SELECT 1 FROM {table} "  # noqa: S608
+            "WHERE submitted_at >= %s AND submitted_at < %s)"
+        )
+        params += [starts, ends]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        return sorted((row[0] for row in cursor.fetchall()), reverse=True)
 
 
 def public_latest_submitted(limit: int = 5) -> QuerySet[Application]:
@@ -714,12 +718,19 @@ def public_feed_events(
 
 
 def public_version() -> str:
-    """Changes whenever something the public pages show may have changed: the pages' ETag.
+    """Changes whenever something the public pages show may have changed: the pages' ETag,
+    and the version their figures are cached under (``casework.caching.version_cached``).
 
-    Two index lookups: the last change to a public application and the last audit event
-    (every service writes one: journal entries, consultations, decisions, trials).
+    One query of two index reads: the last change to a public application (the partial
+    index on ``updated_at``) and the last audit event (every service writes one: journal
+    entries, consultations, decisions, trials), both committed together with the change.
     """
-    last_change = public_applications().order_by().aggregate(at=Max("updated_at"))["at"]
-    last_event = AuditEvent.objects.aggregate(pk=Max("pk"))["pk"]
-    stamp = last_change.timestamp() if last_change else 0
-    return f"{stamp:.6f}-{last_event or 0}"
+    applications = Application._meta.db_table
+    events = AuditEvent._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT (SELECT updated_at FROM {applications} WHERE submitted_at IS NOT NULL "  # noqa: S608
+            f"ORDER BY updated_at DESC LIMIT 1), (SELECT id FROM {events} ORDER BY id DESC LIMIT 1)"
+        )
+        last_change, last_event = cursor.fetchone()
+    return f"{last_change or 0}-{last_event or 0}"

@@ -517,10 +517,16 @@ class Statistics:
 CSV_COLUMNS = ["table", "key", "label", "value"]
 
 
-def public_statistics(today: datetime.date | None = None) -> Statistics:
-    applications = application_statistics()
-    exemptions = exemption_statistics(today)
-    trials = trial_statistics(today)
+def statistics_figures(today: datetime.date | None = None) -> tuple[dict, dict, dict]:
+    """The counted figures (of applications, of exemptions, of trials) every table is made
+    from: what may be kept per version of the data (``casework.caching.version_cached``)."""
+    return application_statistics(), exemption_statistics(today), trial_statistics(today)
+
+
+def public_statistics(
+    today: datetime.date | None = None, figures: tuple[dict, dict, dict] | None = None
+) -> Statistics:
+    applications, exemptions, trials = figures if figures is not None else statistics_figures(today)
     tables = [Table(spec, spec.figures(applications, exemptions, trials)) for spec in TABLES]
     return Statistics(
         applications=applications, exemptions=exemptions, trials=trials, tables=tables

@@ -14,7 +14,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from casework.caching import Validator, conditional_page
+from casework.caching import (
+    Validator,
+    conditional_page,
+    request_version_cached,
+    version_cached,
+)
 from casework.choices import OrganisationKind
 from casework.models import Organisation
 from casework.selectors import journal_document_releasable
@@ -62,7 +67,7 @@ def _site_feeds() -> list[dict]:
 @public_page
 def home(request):
     context = {
-        "figures": public.public_figures(),
+        "figures": request_version_cached(request, "figures", public.public_figures),
         "latest_submitted": public.public_latest_submitted(),
         "latest_decisions": public.public_latest_decisions(),
         "municipality_count": Organisation.objects.active().municipalities().count(),
@@ -95,7 +100,11 @@ def application_list(request):
     if fmt:
         filters = {name: value for name, value in asdict(search).items() if value not in ("", None)}
         return export_applications(request, applications, fmt, filters=filters)
-    form.set_options(public.public_search_options())
+    # The options change only with the data: read once per version of it.
+    options = version_cached(
+        "search-options", request.page_validator.version, public.public_search_options
+    )
+    form.set_options(options)
     page = Paginator(applications, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "form": form,
@@ -203,9 +212,15 @@ def municipality(request, number: str):
     context = {
         "organisation": organisation,
         "is_county": is_county,
-        "applications": applications[:ORGANISATION_LIST_SIZE],
-        "figures": public.public_figures(applications),
-        "trials": list(public.public_trials_of(applications)),
+        "applications": request_version_cached(
+            request, "applications", lambda: list(applications[:ORGANISATION_LIST_SIZE])
+        ),
+        "figures": request_version_cached(
+            request, "figures", lambda: public.public_figures(applications)
+        ),
+        "trials": request_version_cached(
+            request, "trials", lambda: list(public.public_trials_of(applications))
+        ),
         "search_url": search_url,
         "today": timezone.localdate(),
         "feeds": _feeds(

@@ -55,6 +55,7 @@ from trials.selectors import (
     user_can_edit,
     user_is_applicant_for,
 )
+from trials.services.search import search_document_refresh
 from trials.uploads import check_upload
 
 APPLICATION_FIELDS = {
@@ -101,6 +102,13 @@ def _save_transition(application: Application, fields: list[str]) -> None:
         application.save(update_fields=[*fields, "status", "updated_at"])
     except ConcurrentTransition as exc:
         raise ConflictError() from exc
+
+
+def _search_refresh(application: Application) -> None:
+    """Keep the search document (``trials.services.search``) of a public application; a
+    draft gets its document when it is submitted."""
+    if application.submitted_at is not None:
+        search_document_refresh(application)
 
 
 def _check_applicant_fields(values: dict) -> None:
@@ -251,6 +259,7 @@ def application_update(*, actor, application: Application, **fields) -> Applicat
                 "changes": audit_changes(before, {name: fields[name] for name in changed}),
             },
         )
+        _search_refresh(application)
     return application
 
 
@@ -282,6 +291,7 @@ def application_set_co_applicants(
             "changes": audit_changes({"co_applicants": before}, {"co_applicants": after}),
         },
     )
+    _search_refresh(application)
 
 
 @transaction.atomic
@@ -410,6 +420,7 @@ def exemption_request_create(
         organisation=application.lead_organisation,
         data={"exemption_request": request.pk, "provision": request.provision_label},
     )
+    _search_refresh(application)
     return request
 
 
@@ -457,6 +468,7 @@ def exemption_request_update(
             "changes": audit_changes(before, fields),
         },
     )
+    _search_refresh(application)
     return request
 
 
@@ -472,6 +484,7 @@ def exemption_request_delete(*, actor, request: ExemptionRequest) -> None:
         data={"exemption_request": request.pk, "provision": request.provision_label},
     )
     request.delete()
+    _search_refresh(application)
 
 
 @transaction.atomic
@@ -580,6 +593,7 @@ def application_submit(*, actor, application: Application) -> Application:
     from_state = application.status
     application.submit(at=timezone.now())
     _save_transition(application, ["submitted_at"])
+    search_document_refresh(application)
     audit_record(
         actor=actor,
         action="application.submitted",

@@ -54,6 +54,7 @@ from trials.models import (
 from trials.rules import MAX_PERIOD_MONTHS
 from trials.selectors import DECIDING_MINISTRY, is_ministry_officer
 from trials.services.applications import _save_transition
+from trials.services.search import search_document_refresh
 from trials.uploads import check_upload
 
 DEFAULT_CONSULTATION_DAYS = 21
@@ -296,6 +297,8 @@ def exemption_assess(
     exemption.assessed_at = timezone.now()
     exemption.status = ExemptionStatus.ASSESSED
     exemption.save()
+    if provision is not None:  # the document names the provision now resolved
+        search_document_refresh(application)
     audit_record(
         actor=actor,
         action="exemption.assessed",

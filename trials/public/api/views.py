@@ -6,6 +6,8 @@ What may be shown comes only from ``trials.public.selectors``; these views filte
 describe.
 """
 
+from functools import partial
+
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
@@ -22,6 +24,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle
 
+from casework.caching import RememberingPaginator, version_cached
 from casework.choices import EntryType
 from casework.journal.forms import BASIS_CHOICES, JournalNumberField, JournalPeriodCheck
 from casework.models import JournalEntry, Organisation
@@ -39,7 +42,7 @@ from trials.public.register.selectors import (
     register_exemptions,
     register_rows,
 )
-from trials.public.selectors import is_decided, public_outcome
+from trials.public.selectors import is_decided, public_outcome, public_version
 
 LICENSE_TEXT = (
     "Open data under the Norwegian Licence for Open Government Data (NLOD 2.0), "
@@ -123,6 +126,24 @@ class LicensedPagination(PageNumberPagination):
         }
         paginated["required"] = [*paginated.get("required", []), "license"]
         return paginated
+
+
+class RememberingPagination(LicensedPagination):
+    """Which rows a page holds, and the count, kept per version of the public data and of
+    the filters asked (``casework.caching.RememberingPaginator``): a list sorts or counts
+    every matching row once per version, not once per request."""
+
+    def paginate_queryset(self, queryset, request, view=None):
+        version = f"{public_version()}-{timezone.localdate().isoformat()}"
+        params = request.query_params.copy()
+        params.pop(self.page_query_param, None)
+        prefix = f"api|{request.path}|{params.urlencode()}"
+
+        def remember(key, compute):
+            return version_cached(f"{prefix}|{key}", version, compute)
+
+        self.django_paginator_class = partial(RememberingPaginator, remember=remember)
+        return super().paginate_queryset(queryset, request, view)
 
 
 class PublicAPIMixin:
@@ -519,6 +540,7 @@ JOURNAL_EXAMPLE = {
 )
 class PublicApplicationViewSet(PublicAPIMixin, viewsets.ReadOnlyModelViewSet):
     filterset_class = ApplicationFilter
+    pagination_class = RememberingPagination
     lookup_field = "reference"
     lookup_value_regex = r"[A-Za-z0-9-]+"
 
@@ -547,11 +569,13 @@ class PublicApplicationViewSet(PublicAPIMixin, viewsets.ReadOnlyModelViewSet):
 class PublicExemptionViewSet(PublicAPIMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
     filterset_class = ExemptionFilter
     serializer_class = PublicExemptionSerializer
+    pagination_class = RememberingPagination
 
     def get_queryset(self):
         return register_exemptions(timezone.localdate())
 
     def paginate_queryset(self, queryset):
+        # The register's order sorts every request: see ``RememberingPagination``.
         page = super().paginate_queryset(queryset)
         return register_rows(page) if page is not None else None
 

@@ -536,6 +536,22 @@ def register_summary(queryset: QuerySet[ExemptionRequest]) -> Register:
     return Register(ministries=ministries, unresolved=unresolved, summary=total)
 
 
+class _CountedPaginator(Paginator):
+    """A paginator told the count (the register's figures already hold it)."""
+
+    def __init__(self, object_list, per_page, *, count: int):
+        super().__init__(object_list, per_page)
+        self._known_count = count
+
+    @property
+    def count(self) -> int:
+        return self._known_count
+
+
+def _computed(key: str, compute):
+    return compute()
+
+
 def register_page(
     queryset: QuerySet[ExemptionRequest],
     register: Register,
@@ -543,6 +559,7 @@ def register_page(
     number,
     section: Provision | None = None,
     today: datetime.date | None = None,
+    remember=_computed,
 ) -> tuple[Page, Register]:
     """One page of the register's requests (``register_exemptions`` order), grouped, with the
     figures of the whole result from ``register`` (``register_summary``).
@@ -550,12 +567,22 @@ def register_page(
     The page is ``number``; without one, the page where ``section`` starts (on one act's
     register), so that a link to a section lands on it. A section split over two pages keeps
     its full figures on both and is marked ``partial``.
+
+    ``remember(key, compute)`` may keep what costs work in proportion to the register (which
+    requests a page holds: sorting every request) for as long as the data is unchanged
+    (``casework.caching.version_cached``); the rows themselves are then read by key.
     """
-    paginator = Paginator(queryset, REGISTER_PAGE_SIZE)
+    paginator = _CountedPaginator(queryset, REGISTER_PAGE_SIZE, count=register.summary.requests)
     if not number and section is not None:
-        before = queryset.filter(provision__order__lt=section.order).count()
+        before = remember(
+            f"before-{section.pk}",
+            lambda: queryset.filter(provision__order__lt=section.order).count(),
+        )
         number = before // REGISTER_PAGE_SIZE + 1
     page = paginator.get_page(number)
+    listed = page.object_list
+    pks = remember(f"page-{page.number}", lambda: list(listed.values_list("pk", flat=True)))
+    page.object_list = list(queryset.filter(pk__in=pks))
     shown = register_group(register_rows(page.object_list, today))
     totals = {group.provision.pk: group.summary for act in register.acts for group in act.sections}
     for act in shown.acts:
@@ -696,7 +723,14 @@ def api_applications(today: datetime.date | None = None) -> QuerySet[Application
         .prefetch_related(
             Prefetch(
                 "exemption_requests",
-                queryset=public_exemptions(today).order_by("order", "pk"),
+                # Each request's own row, provision and act: its application is the one
+                # prefetching it (no second copy of the application, applicant and call per
+                # request), and the long texts the list does not show stay in the database.
+                queryset=public_exemptions(today)
+                .select_related(None)
+                .select_related("provision__act")
+                .defer("current_rule", "justification", "consequences", "assessment_note")
+                .order_by("order", "pk"),
                 to_attr="public_exemptions",
             ),
             Prefetch(

@@ -13,6 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
 
+from casework.caching import version_cached
 from casework.models import Organisation
 from legal.citations import CitationError
 from legal.models import LegalAct
@@ -25,6 +26,7 @@ from trials.public.opendata import (
     export_format,
     in_chunks,
     json_download,
+    prepared_download,
     unknown_format,
 )
 from trials.public.register.selectors import (
@@ -37,7 +39,7 @@ from trials.public.register.selectors import (
     register_row,
     register_summary,
 )
-from trials.public.statistics import CSV_COLUMNS, Table, public_statistics
+from trials.public.statistics import CSV_COLUMNS, Table, public_statistics, statistics_figures
 from trials.public.views import page_numbers, public_page
 
 FILTER_NAMES = ("act", "ministry", "outcome", "in_force", "county", "citation")
@@ -45,7 +47,14 @@ FILTER_NAMES = ("act", "ministry", "outcome", "in_force", "county", "citation")
 
 def _export_register(request, filterset, fmt: str, *, name: str, filters: dict) -> HttpResponse:
     """The register rows of ``filterset`` as a download (400 for invalid filters), with the
-    columns of the public API's exemptions (``PublicExemptionSerializer``)."""
+    columns of the public API's exemptions (``PublicExemptionSerializer``), prepared once
+    per version of the data (``prepared_download``)."""
+    return prepared_download(
+        request, lambda: _register_download(request, filterset, fmt, name=name, filters=filters)
+    )
+
+
+def _register_download(request, filterset, fmt: str, *, name: str, filters: dict) -> HttpResponse:
     if filterset.is_bound and not filterset.is_valid():
         return HttpResponseBadRequest(filterset.errors.as_json(), content_type="application/json")
     today = timezone.localdate()
@@ -59,6 +68,20 @@ def _export_register(request, filterset, fmt: str, *, name: str, filters: dict) 
     columns = list(serializer.fields)
     rows = ([record[column] for column in columns] for record in records)
     return csv_download(columns, rows, name=name)
+
+
+def _remember(request):
+    """``remember(key, compute)`` for ``register_summary`` and ``register_page``: computed
+    once per version of the data and filter (the page number and section aside)."""
+    params = request.GET.copy()
+    for name in ("page", "section"):
+        params.pop(name, None)
+    prefix = f"register|{request.path}|{params.urlencode()}"
+
+    def remember(key, compute):
+        return version_cached(f"{prefix}|{key}", request.page_validator.version, compute)
+
+    return remember
 
 
 def _choices():
@@ -154,8 +177,11 @@ def register_overview(request):
         return _export_register(
             request, filterset, fmt, name="unntaksregister", filters=_used_filters(filterset)
         )
-    register = register_summary(filterset.qs)
-    page, shown = register_page(filterset.qs, register, number=request.GET.get("page"), today=today)
+    remember = _remember(request)
+    register = remember("summary", lambda: register_summary(filterset.qs))
+    page, shown = register_page(
+        filterset.qs, register, number=request.GET.get("page"), today=today, remember=remember
+    )
     context = {
         "register": register,
         "shown": shown,
@@ -195,12 +221,18 @@ def register_act(request, lovdata_id: str):
         filters = {"act": act.lovdata_id, **_used_filters(filterset)}
         name = f"unntaksregister-{act.lovdata_id}"
         return _export_register(request, filterset, fmt, name=name, filters=filters)
-    register = register_summary(filterset.qs)
+    remember = _remember(request)
+    register = remember("summary", lambda: register_summary(filterset.qs))
     act_group = register.acts[0] if register.acts else None
     section = request.GET.get("section", "").strip()[:20]
     sought = act.provisions.filter(section_number=section).first() if section else None
     page, shown = register_page(
-        filterset.qs, register, number=request.GET.get("page"), section=sought, today=today
+        filterset.qs,
+        register,
+        number=request.GET.get("page"),
+        section=sought,
+        today=today,
+        remember=remember,
     )
     listed = {group.provision.pk for group in act_group.sections} if act_group else set()
     context = {
@@ -237,7 +269,12 @@ def statistics(request):
     fmt = export_format(request)
     if bad := unknown_format(fmt):
         return bad
-    found = public_statistics(timezone.localdate())
+    # Counted once per version of the data (the page, CSV and JSON alike).
+    today = timezone.localdate()
+    figures = version_cached(
+        "statistics", request.page_validator.version, lambda: statistics_figures(today)
+    )
+    found = public_statistics(today, figures)
     if fmt == "json":
         return json_download(request, **found.as_json())
     if fmt == "csv":
