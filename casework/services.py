@@ -11,17 +11,19 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
 from django.core.validators import validate_email
 from django.db import IntegrityError, models, transaction
 from django.utils import timezone
 from django.utils.translation import get_language, gettext
 
-from casework import hooks, notifications
+from casework import background, hooks
 from casework.choices import (
     AccessRequestStatus,
     CaseStatus,
     EntryStatus,
     EntryType,
+    MailStatus,
     OrganisationKind,
     Role,
     ScreeningBasis,
@@ -38,6 +40,7 @@ from casework.models import (
     JournalEntry,
     Membership,
     Organisation,
+    OutgoingMail,
     Sequence,
 )
 from casework.roles import ROLE_GROUP_NAMES, ROLE_PERMISSIONS
@@ -330,6 +333,7 @@ def journal_entry_create(
         status=status,
         created_by=actor if actor is not None and actor.is_authenticated else None,
     )
+    entry.created_documents = []
     for index, spec in enumerate(documents):
         document = JournalDocument(
             entry=entry,
@@ -344,6 +348,7 @@ def journal_entry_create(
         if spec.get("file") is not None:
             document.file.save(spec.get("filename", "dokument.pdf"), spec["file"], save=False)
         document.save()
+        entry.created_documents.append(document)
     audit_record(
         actor=actor,
         action="journal.entry_created",
@@ -352,6 +357,27 @@ def journal_entry_create(
         data={"entry": entry.journal_number, "type": entry.entry_type, "title": entry.public_title},
     )
     return entry
+
+
+@transaction.atomic
+def journal_document_store(
+    *, document: JournalDocument, content: File, filename: str, title: str = ""
+) -> JournalDocument:
+    """Give a journal document registered without its file (a letter a task renders) the
+    file; once only, so a task run twice stores one file. A failed row update removes the
+    stored file again."""
+    document = JournalDocument.objects.select_for_update().get(pk=document.pk)
+    if document.file:
+        return document
+    document.file.save(filename, content, save=False)
+    if title:
+        document.title = title[:300]
+    try:
+        document.save(update_fields=["file", "title"])
+    except Exception:
+        document.file.storage.delete(document.file.name)
+        raise
+    return document
 
 
 @transaction.atomic
@@ -506,8 +532,12 @@ def access_request_create(
         },
     )
     hooks.run(hooks.on_access_request, access_request, actor)
-    pk = access_request.pk
-    transaction.on_commit(lambda: notifications.access_request_receipt(pk))
+    mail_enqueue(
+        key=f"access_request/{access_request.pk}/receipt",
+        renderer="casework.notifications.access_request_receipt",
+        params={"access_request_id": access_request.pk},
+        target=access_request,
+    )
     return access_request
 
 
@@ -521,7 +551,7 @@ def access_request_decide(
     reason: str = "",
     documents: Iterable[JournalDocument] | None = None,
 ) -> AccessRequest:
-    """Grant or refuse an access request and tell the requester (after commit).
+    """Grant or refuse an access request and tell the requester (a mail task).
 
     A refusal names its legal basis in offentleglova (§ 31). A grant sends ``documents``
     (by default every document of the entry that is not screened on its own) to the
@@ -584,6 +614,147 @@ def access_request_decide(
             "documents": document_ids,
         },
     )
-    pk = access_request.pk
-    transaction.on_commit(lambda: notifications.access_request_decision(pk, document_ids))
+    mail_enqueue(
+        key=f"access_request/{access_request.pk}/decision",
+        renderer="casework.notifications.access_request_decision",
+        params={"access_request_id": access_request.pk, "document_ids": document_ids},
+        target=access_request,
+    )
     return access_request
+
+
+# --- the outbox: mail sent by tasks ------------------------------------------------------------
+
+
+def mail_enqueue(
+    *,
+    key: str,
+    renderer: str,
+    params: dict[str, Any],
+    target: models.Model | None = None,
+    organisation: Organisation | None = None,
+) -> OutgoingMail:
+    """Queue one mail in the caller's transaction: its outbox row and the task that sends it.
+
+    ``renderer`` is the dotted path of a function that takes ``params`` and returns the
+    ``EmailMessage`` (or None when there is nobody to send it to); it runs in the task, so
+    nothing is rendered or sent in the request. ``key`` names the event (unique): queuing the
+    same key again returns the row already queued.
+    """
+    from casework.tasks import mail_deliver
+
+    mail, created = OutgoingMail.objects.get_or_create(
+        key=key[:200],
+        defaults={
+            "renderer": renderer,
+            "params": params,
+            "organisation": organisation,
+            "target_type": (
+                ContentType.objects.get_for_model(target, for_concrete_model=False)
+                if target is not None
+                else None
+            ),
+            "target_id": str(target.pk) if target is not None else "",
+        },
+    )
+    if created:
+        background.enqueue(mail_deliver, mail.pk)
+    return mail
+
+
+def _mail_audit(mail: OutgoingMail, action: str, *, actor=None, reason: str = "") -> None:
+    """The mail in the history of its object (addresses stay out: personal data)."""
+    event = AuditEvent(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        organisation=mail.organisation,
+        action=action,
+        reason=reason,
+        data={
+            "mail": mail.pk,
+            "subject": mail.subject,
+            "recipients": len(mail.recipients),
+            "attempts": mail.attempts,
+        },
+        request_id=current_request_id(),
+        content_type_id=mail.target_type_id,
+        object_id=mail.target_id,
+        object_repr=mail.key[:300],
+    )
+    event.save()
+
+
+@transaction.atomic
+def mail_mark_sent(*, mail: OutgoingMail, subject: str, recipients: list[str]) -> OutgoingMail:
+    mail = OutgoingMail.objects.select_for_update().get(pk=mail.pk)
+    mail.status = MailStatus.SENT
+    mail.subject = subject[:300]
+    mail.recipients = recipients
+    mail.attempts += 1
+    mail.sent_at = timezone.now()
+    mail.last_error = ""
+    mail.save(
+        update_fields=["status", "subject", "recipients", "attempts", "sent_at", "last_error"]
+    )
+    _mail_audit(mail, "mail.sent")
+    return mail
+
+
+@transaction.atomic
+def mail_mark_skipped(*, mail: OutgoingMail) -> OutgoingMail:
+    """Nobody to send it to (no contact address): recorded, not retried."""
+    mail = OutgoingMail.objects.select_for_update().get(pk=mail.pk)
+    mail.status = MailStatus.SKIPPED
+    mail.save(update_fields=["status"])
+    _mail_audit(mail, "mail.skipped")
+    return mail
+
+
+@transaction.atomic
+def mail_mark_failed(
+    *, mail: OutgoingMail, error: BaseException, final: bool, subject: str = ""
+) -> OutgoingMail:
+    """One attempt failed; after the last one the mail is failed, in its object's history
+    and in the admin (outgoing mail, and the failed task) to be sent again."""
+    mail = OutgoingMail.objects.select_for_update().get(pk=mail.pk)
+    mail.attempts += 1
+    mail.last_error = f"{type(error).__name__}: {error}"[:2000]
+    mail.subject = subject[:300] or mail.subject
+    fields = ["attempts", "last_error", "subject"]
+    if final:
+        mail.status = MailStatus.FAILED
+        fields.append("status")
+    mail.save(update_fields=fields)
+    if final:
+        _mail_audit(mail, "mail.failed", reason=mail.last_error)
+    return mail
+
+
+@transaction.atomic
+def mail_resend(*, actor, mail: OutgoingMail) -> OutgoingMail:
+    """An administrator sends a failed mail again: back in the queue with fresh attempts."""
+    from casework.tasks import mail_deliver
+
+    mail = OutgoingMail.objects.select_for_update().get(pk=mail.pk)
+    if mail.status == MailStatus.SENT:
+        return mail
+    mail.status = MailStatus.QUEUED
+    mail.attempts = 0
+    mail.save(update_fields=["status", "attempts"])
+    _mail_audit(mail, "mail.resent", actor=actor)
+    background.enqueue(mail_deliver, mail.pk)
+    return mail
+
+
+def mail_requeue_queued(*, older_than: datetime.timedelta) -> int:
+    """Enqueue again every mail still queued after ``older_than`` (for a broker backend,
+    where a task can be lost between the commit and the broker). Sending is idempotent."""
+    from casework.tasks import mail_deliver
+
+    cutoff = timezone.now() - older_than
+    count = 0
+    for pk in OutgoingMail.objects.filter(
+        status=MailStatus.QUEUED, created_at__lt=cutoff
+    ).values_list("pk", flat=True):
+        background.enqueue(mail_deliver, pk)
+        count += 1
+    return count

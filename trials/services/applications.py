@@ -1,11 +1,12 @@
 """Every write to applications goes through these functions (STYLE.md: services).
 
 Each checks that the acting user may do it, runs in one transaction, writes its audit event
-there, and schedules email with ``transaction.on_commit`` so nothing is announced that was
-rolled back.
+there, and queues email as tasks in the same transaction (``applicant_email_queue``) so nothing
+is announced that was rolled back and nothing is lost that was committed.
 """
 
 import datetime
+import uuid
 from collections.abc import Iterable
 from functools import partial
 
@@ -20,10 +21,10 @@ from django_fsm import ConcurrentTransition, can_proceed
 from casework.choices import EntryType, Role
 from casework.models import Organisation
 from casework.selectors import user_has_role
-from casework.services import audit_record, journal_entry_create, sequence_next
+from casework.services import audit_record, journal_entry_create, mail_enqueue, sequence_next
 from legal.citations import CitationError, parse_citation
 from legal.models import Provision
-from trials import hooks, notifications
+from trials import hooks
 from trials.choices import (
     DECIDED_STATUSES,
     ApplicationStatus,
@@ -78,9 +79,16 @@ EXEMPTION_FIELDS = {
 DEFAULT_ANSWER_DAYS = 14
 
 
-def _email_on_commit(application: Application, template: str, **extra) -> None:
-    transaction.on_commit(
-        partial(notifications.send_applicant_email, application.pk, template, extra)
+def applicant_email_queue(application: Application, template: str, **extra) -> None:
+    """Queue ``trials/email/<template>.txt`` to the applicant's contacts, in this transaction
+    (rendered and sent by the mail task, recorded in the application's history)."""
+    event = "-".join(str(value) for value in extra.values()) or uuid.uuid4().hex
+    mail_enqueue(
+        key=f"application/{application.pk}/{template}/{event}",
+        renderer="trials.notifications.applicant_email",
+        params={"application_id": application.pk, "template": template, "extra": extra},
+        target=application,
+        organisation=application.lead_organisation,
     )
 
 
@@ -498,7 +506,7 @@ def application_submit(*, actor, application: Application) -> Application:
         to_state=application.status,
     )
     hooks.run(hooks.on_submitted, application, actor)
-    _email_on_commit(application, "submitted")
+    applicant_email_queue(application, "submitted")
     return application
 
 
@@ -525,7 +533,7 @@ def application_withdraw(*, actor, application: Application, reason: str) -> App
         reason=reason.strip(),
     )
     hooks.run(hooks.on_withdrawn, application, actor)
-    _email_on_commit(application, "withdrawn")
+    applicant_email_queue(application, "withdrawn")
     return application
 
 
@@ -570,7 +578,7 @@ def application_request_information(
         reason=message.strip(),
         data={"due_date": due_date.isoformat(), "information_request": request.pk},
     )
-    _email_on_commit(application, "information_requested", information_request_id=request.pk)
+    applicant_email_queue(application, "information_requested", information_request_id=request.pk)
     return request
 
 
@@ -628,7 +636,7 @@ def application_answer(
         data={"information_request": request.pk},
     )
     hooks.run(hooks.on_answered, application, actor)
-    _email_on_commit(application, "answered")
+    applicant_email_queue(application, "answered")
     return request
 
 

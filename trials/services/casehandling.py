@@ -8,7 +8,6 @@ transaction, and send email after commit.
 
 import datetime
 from collections import defaultdict
-from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -29,7 +28,6 @@ from casework.services import (
 )
 from legal.models import Provision
 from legal.selectors import limits_for_provision
-from trials import notifications
 from trials.choices import (
     ApplicationStatus,
     Assessment,
@@ -52,7 +50,7 @@ from trials.models import (
     Trial,
 )
 from trials.selectors import DECIDING_MINISTRY, is_ministry_officer
-from trials.services.applications import _save_transition
+from trials.services.applications import _save_transition, applicant_email_queue
 from trials.uploads import check_upload
 
 DEFAULT_CONSULTATION_DAYS = 21
@@ -108,9 +106,7 @@ def _case(application: Application) -> CaseFile:
 
 
 def _email(application: Application, template: str, **extra) -> None:
-    transaction.on_commit(
-        partial(notifications.send_applicant_email, application.pk, template, extra)
-    )
+    applicant_email_queue(application, template, **extra)
 
 
 @transaction.atomic
