@@ -185,7 +185,7 @@ _TASKS_BACKEND = env(
 )
 TASKS = {"default": {"BACKEND": _TASKS_BACKEND, "QUEUES": ["default"]}}
 if _TASKS_BACKEND == "django_tasks_rq.RQBackend":
-    INSTALLED_APPS.append("django_tasks_rq")
+    INSTALLED_APPS.append("django_rq")
 RQ_QUEUES = {
     "default": {
         "URL": env("TASKS_REDIS_URL", "redis://127.0.0.1:6379/0", "Redis for the RQ backend.")
