@@ -45,6 +45,7 @@ from casework.models import (
 )
 from casework.roles import ROLE_GROUP_NAMES, ROLE_PERMISSIONS
 from casework.selectors import journal_document_releasable, user_has_role
+from casework.storage import removed_on_error, store
 from casework.workdays import add_working_days
 
 
@@ -289,6 +290,7 @@ def casefile_open(
 
 
 @transaction.atomic
+@removed_on_error()
 def journal_entry_create(
     *,
     actor,
@@ -346,7 +348,7 @@ def journal_entry_create(
             document.source_type = ContentType.objects.get_for_model(source)
             document.source_id = str(source.pk)
         if spec.get("file") is not None:
-            document.file.save(spec.get("filename", "dokument.pdf"), spec["file"], save=False)
+            store(document.file, spec.get("filename", "dokument.pdf"), spec["file"])
         document.save()
         entry.created_documents.append(document)
     audit_record(
@@ -369,7 +371,7 @@ def journal_document_store(
     document = JournalDocument.objects.select_for_update().get(pk=document.pk)
     if document.file:
         return document
-    document.file.save(filename, content, save=False)
+    store(document.file, filename, content)
     if title:
         document.title = title[:300]
     try:

@@ -104,6 +104,9 @@ DATABASES = {
             "Database; SQLite file in the project by default, postgres://... in production.",
         ),
         conn_max_age=env_int("DB_CONN_MAX_AGE", 0, "Seconds to keep database connections open."),
+        # A kept connection the server has dropped (restart, failover, a proxy's idle
+        # timeout) is found at the start of the next request and opened again.
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":

@@ -6,6 +6,7 @@ from django_tasks import task
 from casework.background import retry_later
 from casework.models import JournalDocument
 from casework.services import journal_document_store
+from casework.storage import DocumentNotStored
 from trials.letters import context_load, render_letter
 
 
@@ -29,7 +30,7 @@ def letter_render(
             filename=f"{template}.pdf",
             title=letter.title,
         )
-    except OSError as error:
+    except (OSError, DocumentNotStored) as error:
         args = (document_id, template, context, language)
         if retry_later(letter_render, *args, attempt=attempt) is None:
             raise LetterNotStored(f"journal document {document_id}: {error}") from error

@@ -22,6 +22,7 @@ from casework.choices import EntryType, Role
 from casework.models import Organisation
 from casework.selectors import user_has_role
 from casework.services import audit_record, journal_entry_create, mail_enqueue, sequence_next
+from casework.storage import DocumentNotStored, removed_on_error, store
 from legal.citations import CitationError, parse_citation
 from legal.models import Provision
 from trials import hooks
@@ -446,15 +447,19 @@ def attachment_add(
         screening_basis=screening_basis,
         answer=answer,
     )
-    attachment.file.save(checked.original_name, uploaded_file, save=False)
-    attachment.save()
-    audit_record(
-        actor=actor,
-        action="attachment.added",
-        target=application,
-        organisation=application.lead_organisation,
-        data={"attachment": attachment.pk, "kind": kind, "sha256": checked.sha256},
-    )
+    with removed_on_error():
+        try:
+            store(attachment.file, checked.original_name, uploaded_file)
+        except DocumentNotStored as exc:
+            raise ValidationError({"file": exc.messages}) from exc
+        attachment.save()
+        audit_record(
+            actor=actor,
+            action="attachment.added",
+            target=application,
+            organisation=application.lead_organisation,
+            data={"attachment": attachment.pk, "kind": kind, "sha256": checked.sha256},
+        )
     return attachment
 
 
@@ -583,6 +588,7 @@ def application_request_information(
 
 
 @transaction.atomic
+@removed_on_error()
 def application_answer(
     *, actor, application: Application, text: str, files: Iterable = ()
 ) -> InformationRequest:

@@ -26,6 +26,7 @@ from casework.services import (
     casefile_open,
     journal_entry_create,
 )
+from casework.storage import removed_on_error
 from legal.models import Provision
 from legal.selectors import limits_for_provision
 from trials.choices import (
@@ -391,6 +392,7 @@ def _lock_consultation(consultation: Consultation) -> Consultation:
 
 
 @transaction.atomic
+@removed_on_error()
 def consultation_answer(
     *,
     actor,
