@@ -48,8 +48,19 @@ class ContentSecurityPolicyMiddleware:
         response = self.get_response(request)
         policy = settings.CONTENT_SECURITY_POLICY
         if policy and "Content-Security-Policy" not in response:
-            response["Content-Security-Policy"] = policy
+            response["Content-Security-Policy"] = _allow_logout_redirects(policy)
         return response
+
+
+def _allow_logout_redirects(policy: str) -> str:
+    """The logout button's answer redirects to the login provider's end_session endpoint;
+    ``form-action`` must allow that origin or the browser stops the redirect."""
+    from casework.identity.providers import form_action_origins
+
+    origins = form_action_origins()
+    if not origins or "form-action 'self'" not in policy:
+        return policy
+    return policy.replace("form-action 'self'", "form-action 'self' " + " ".join(origins), 1)
 
 
 class RequestIdLogFilter(logging.Filter):

@@ -94,6 +94,16 @@ class Organisation(models.Model):
         help_text=_("Målform: letters to this organisation are written in it."),
     )
     email = models.EmailField(_("official email address"), blank=True)
+    ansattporten_role = models.CharField(
+        _("role given by Ansattporten"),
+        max_length=20,
+        choices=Role.choices,
+        blank=True,
+        help_text=_(
+            "When set, a person Ansattporten says acts for this organisation (by its "
+            "organisation number) gets this role on login. Empty: only by invitation."
+        ),
+    )
     active = models.BooleanField(_("active"), default=True)
     valid_from = models.DateField(_("valid from"), null=True, blank=True)
     valid_to = models.DateField(_("valid to"), null=True, blank=True)
@@ -380,6 +390,15 @@ class JournalEntry(models.Model):
         choices=EntryStatus.choices,
         default=EntryStatus.JOURNALED,
     )
+    access_postponed = models.BooleanField(
+        _("access postponed until the case is closed"),
+        default=False,
+        help_text=_(
+            "Listed in the public journal, but the document is released only when the case "
+            "is decided and closed (offentleglova § 5), e.g. a line ministry's consultation "
+            "answer."
+        ),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("registered by"),
@@ -417,8 +436,14 @@ class JournalEntry(models.Model):
         return f"{self.case.number}-{self.number_in_case}"
 
     @property
+    def is_postponed(self) -> bool:
+        """Access is postponed and the case is not yet closed."""
+        return self.access_postponed and self.case.status != CaseStatus.CLOSED
+
+    @property
     def is_public(self) -> bool:
-        return not self.screening_basis
+        """Anyone may read the document now: not screened, and not postponed."""
+        return not self.screening_basis and not self.is_postponed
 
 
 class JournalDocument(models.Model):
@@ -582,6 +607,114 @@ class ApiKey(models.Model):
         return hashlib.sha256(key.encode()).hexdigest()
 
 
+class ExternalIdentity(models.Model):
+    """A login at an OIDC provider, linked to one account by the provider's subject (sub).
+
+    A national identity number (pid) is never stored: at most its keyed digest
+    (``casework.identity.providers.pid_digest``), so the same person coming through
+    ID-porten and Ansattporten reaches one account.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="external_identities",
+    )
+    provider = models.CharField(_("login provider"), max_length=20)
+    subject = models.CharField(_("subject identifier"), max_length=255)
+    pid_digest = models.CharField(
+        _("identity number digest"),
+        max_length=64,
+        blank=True,
+        db_index=True,
+        help_text=_("Keyed digest of the national identity number; the number is not stored."),
+    )
+    created_at = models.DateTimeField(_("first login"), default=timezone.now)
+    last_login_at = models.DateTimeField(_("last login"), default=timezone.now)
+    last_acr = models.CharField(_("last level of assurance"), max_length=60, blank=True)
+
+    class Meta:
+        verbose_name = _("external login")
+        verbose_name_plural = _("external logins")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["provider", "subject"], name="externalidentity_unique_subject"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider}: {self.user}"
+
+
+class InvitationQuerySet(models.QuerySet):
+    def pending(self, now=None):
+        return self.filter(
+            accepted_at__isnull=True,
+            revoked_at__isnull=True,
+            expires_at__gt=now or timezone.now(),
+        )
+
+
+class Invitation(models.Model):
+    """An organisation's administrator invites someone by email to a role.
+
+    The link in the email carries a random token of which only the SHA-256 digest is
+    stored; whoever opens it and logs in accepts it, once, before it expires.
+    """
+
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        related_name="invitations",
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    email = models.EmailField(_("email address"))
+    digest = models.CharField(_("digest"), max_length=64, unique=True)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("invited by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires at"))
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("accepted by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    revoked_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+
+    objects = InvitationQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.email} – {self.organisation} ({self.get_role_display()})"
+
+    @staticmethod
+    def digest_for(token: str) -> str:
+        return hashlib.sha256(token.encode()).hexdigest()
+
+    def is_pending(self, now=None) -> bool:
+        return (
+            self.accepted_at is None
+            and self.revoked_at is None
+            and self.expires_at > (now or timezone.now())
+        )
+
+
 class OutgoingMail(models.Model):
     """One mail the system has to send: the outbox row written in the same transaction as
     the change that causes it, next to the task that sends it.
@@ -595,6 +728,11 @@ class OutgoingMail(models.Model):
     key = models.CharField(_("key"), max_length=200, unique=True)
     renderer = models.CharField(_("renderer"), max_length=200)
     params = models.JSONField(_("parameters"), default=dict, blank=True)
+    secret_params = models.BooleanField(
+        _("secret parameters"),
+        default=False,
+        help_text=_("The parameters hold a secret (an invitation's link): emptied once sent."),
+    )
     target_type = models.ForeignKey(
         ContentType,
         verbose_name=_("object type"),

@@ -1,4 +1,5 @@
-"""Emails to people who asked for access (innsynskrav). The services queue them
+"""Emails to people who asked for access (innsynskrav) and to people invited to a role. The
+services queue them
 (``casework.services.mail_enqueue``); the mail task calls these renderers and sends."""
 
 from django.conf import settings
@@ -69,3 +70,25 @@ def access_request_decision(access_request_id: int, document_ids: list[int]) -> 
                 attached = True
         listed.append({"title": document.title, "link": link, "attached": attached})
     return _message(access_request, "access_request_granted", {"documents": listed}, attachments)
+
+
+def invitation_mail(invitation_id: int, token: str, language: str = "nb") -> EmailMessage:
+    """The invitation, with the link that accepts it (its token exists only here and in the
+    link: the database keeps a digest)."""
+    from casework.models import Invitation
+
+    invitation = Invitation.objects.select_related("organisation", "invited_by").get(
+        pk=invitation_id
+    )
+    with translation.override(language or "nb"):
+        context = {
+            "invitation": invitation,
+            "organisation": invitation.organisation,
+            "role": invitation.get_role_display(),
+            "link": settings.SITE_URL.rstrip("/") + reverse("people:invitation", args=[token]),
+        }
+        subject = render_to_string("casework/email/invitation_subject.txt", context, using="text")
+        body = render_to_string("casework/email/invitation.txt", context, using="text")
+    return EmailMessage(
+        " ".join(subject.split()), body, settings.DEFAULT_FROM_EMAIL, [invitation.email]
+    )

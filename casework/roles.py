@@ -4,7 +4,7 @@ Later parts add the permissions of their own models here. Codenames that do not 
 (yet) are skipped, so the table can name permissions of apps migrated later.
 """
 
-from casework.choices import Role
+from casework.choices import OrganisationKind, Role
 
 ROLE_GROUP_NAMES = {
     Role.APPLICANT: "Søker",
@@ -67,3 +67,18 @@ ROLE_PERMISSIONS: dict[str, list[str]] = {
         "trials.view_call",
     ],
 }
+
+# The coordinating ministry (KDD): forsøksloven's powers are delegated to it
+# (FOR-1992-12-11-1050), so only it has case officers and approvers.
+COORDINATING_MINISTRY_CODE = "KDD"
+
+
+def roles_allowed_in(organisation) -> list[Role]:
+    """The roles people of ``organisation`` may have: a municipality cannot appoint a case
+    officer, a line ministry cannot approve. Every organisation has administrators."""
+    if organisation.kind == OrganisationKind.DEPARTEMENT:
+        if organisation.code == COORDINATING_MINISTRY_CODE:
+            return [Role.CASE_OFFICER, Role.APPROVER, Role.ADMINISTRATOR]
+        return [Role.CONSULTEE, Role.ADMINISTRATOR]
+    # Municipalities, counties and other bodies (an inter-municipal company) apply.
+    return [Role.APPLICANT, Role.ADMINISTRATOR]

@@ -12,7 +12,13 @@ from django.db.models import Count, Max, Prefetch, QuerySet
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
 
-from casework.choices import AccessRequestStatus, OrganisationKind, Role, ScreeningBasis
+from casework.choices import (
+    AccessRequestStatus,
+    CaseStatus,
+    OrganisationKind,
+    Role,
+    ScreeningBasis,
+)
 from casework.models import (
     AccessRequest,
     AuditEvent,
@@ -248,7 +254,9 @@ def public_journal(
     if entry_type:
         entries = entries.filter(entry_type=entry_type)
     if basis == PUBLIC_ONLY:
-        entries = entries.filter(screening_basis=ScreeningBasis.NONE)
+        entries = entries.filter(screening_basis=ScreeningBasis.NONE).exclude(
+            access_postponed=True, case__status=CaseStatus.UNDER_TREATMENT
+        )
     elif basis == SCREENED_ONLY:
         entries = entries.exclude(screening_basis=ScreeningBasis.NONE)
     elif basis:
@@ -277,6 +285,7 @@ def public_journal_page(entries: QuerySet[JournalEntry]) -> QuerySet[JournalEntr
     # make the database sort every document of every listed entry's case.
     public_documents = (
         JournalDocument.objects.filter(entry__screening_basis=ScreeningBasis.NONE)
+        .exclude(entry__access_postponed=True, entry__case__status=CaseStatus.UNDER_TREATMENT)
         .order_by("-is_main", "pk")
         .prefetch_related("source")
     )
@@ -289,7 +298,7 @@ def public_journal_document(pk) -> JournalDocument | None:
     """A document anyone may download, or None (screened, no file, or unknown)."""
     document = (
         JournalDocument.objects.filter(pk=pk, entry__screening_basis=ScreeningBasis.NONE)
-        .select_related("entry")
+        .select_related("entry__case")
         .first()
     )
     if document is None or not journal_document_is_public(document):
@@ -329,3 +338,51 @@ def access_requests_open() -> QuerySet[AccessRequest]:
         .select_related("entry__case", "entry__correspondent")
         .order_by("due_date", "created_at")
     )
+
+
+# --- who manages whose people --------------------------------------------------------------
+
+
+def _is_coordinating_administrator(user) -> bool:
+    from casework.roles import COORDINATING_MINISTRY_CODE
+
+    return user_has_role_in(user, Role.ADMINISTRATOR, organisation_code=COORDINATING_MINISTRY_CODE)
+
+
+def roles_manageable_by(user, organisation: Organisation) -> list[Role]:
+    """The roles ``user`` may give and take in ``organisation``: all its kind allows for its
+    own administrators, the administrator role anywhere for KDD's (who appoint the first
+    one), everything for a superuser; nothing for anyone else."""
+    from casework.roles import roles_allowed_in
+
+    if user is None or not user.is_authenticated or not user.is_active:
+        return []
+    allowed = roles_allowed_in(organisation)
+    if user.is_superuser or user_has_role(user, Role.ADMINISTRATOR, organisation=organisation):
+        return allowed
+    if Role.ADMINISTRATOR in allowed and _is_coordinating_administrator(user):
+        return [Role.ADMINISTRATOR]
+    return []
+
+
+def organisations_managed_by(user) -> QuerySet[Organisation]:
+    """Organisations whose people ``user`` may see and manage (some roles at least)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        return Organisation.objects.none()
+    if user.is_superuser or _is_coordinating_administrator(user):
+        return Organisation.objects.active()
+    return organisations_for_user(user, role=Role.ADMINISTRATOR).filter(active=True)
+
+
+def organisation_people(organisation: Organisation) -> list[dict]:
+    """Everyone with a role in ``organisation``: the user and their memberships there."""
+    people: dict[int, dict] = {}
+    memberships = (
+        Membership.objects.filter(organisation=organisation)
+        .select_related("user")
+        .order_by("user__last_name", "user__first_name", "user__username", "role")
+    )
+    for membership in memberships:
+        entry = people.setdefault(membership.user_id, {"user": membership.user, "memberships": []})
+        entry["memberships"].append(membership)
+    return list(people.values())

@@ -1,6 +1,7 @@
 """Every write to casework's models goes through these functions."""
 
 import datetime
+import hashlib
 import re
 import secrets
 from collections.abc import Iterable
@@ -36,6 +37,8 @@ from casework.models import (
     ApiKey,
     AuditEvent,
     CaseFile,
+    ExternalIdentity,
+    Invitation,
     JournalDocument,
     JournalEntry,
     Membership,
@@ -43,8 +46,8 @@ from casework.models import (
     OutgoingMail,
     Sequence,
 )
-from casework.roles import ROLE_GROUP_NAMES, ROLE_PERMISSIONS
-from casework.selectors import journal_document_releasable, user_has_role
+from casework.roles import ROLE_GROUP_NAMES, ROLE_PERMISSIONS, roles_allowed_in
+from casework.selectors import journal_document_releasable, roles_manageable_by, user_has_role
 from casework.storage import removed_on_error, store
 from casework.workdays import add_working_days
 
@@ -98,7 +101,9 @@ def role_groups_sync() -> dict[str, Group]:
 
 
 @transaction.atomic
-def membership_grant(*, actor, user, organisation: Organisation, role: Role | str) -> Membership:
+def membership_grant(
+    *, actor, user, organisation: Organisation, role: Role | str, reason: str = ""
+) -> Membership:
     """Give ``user`` a role in ``organisation`` (idempotent) and put them in the role's group."""
     role = Role(role)
     membership, created = Membership.objects.get_or_create(
@@ -112,13 +117,15 @@ def membership_grant(*, actor, user, organisation: Organisation, role: Role | st
             action="membership.granted",
             target=membership,
             organisation=organisation,
+            to_state=role.value,
+            reason=reason,
             data={"user": user.get_username(), "role": role.value},
         )
     return membership
 
 
 @transaction.atomic
-def membership_revoke(*, actor, membership: Membership) -> None:
+def membership_revoke(*, actor, membership: Membership, reason: str = "") -> None:
     """Remove a role; the user leaves the group when no other membership needs it."""
     user, role, organisation = membership.user, membership.role, membership.organisation
     audit_record(
@@ -126,6 +133,8 @@ def membership_revoke(*, actor, membership: Membership) -> None:
         action="membership.revoked",
         target=membership,
         organisation=organisation,
+        from_state=role,
+        reason=reason,
         data={"user": user.get_username(), "role": role},
     )
     membership.delete()
@@ -304,8 +313,12 @@ def journal_entry_create(
     screened_words: Iterable[str] = (),
     documents: Iterable[dict] = (),
     status: str = EntryStatus.JOURNALED,
+    access_postponed: bool = False,
 ) -> JournalEntry:
     """Register a document in ``case``; journal numbers are gapless per year.
+
+    ``access_postponed`` lists the entry publicly at once but releases its documents only
+    when the case is closed (offentleglova § 5).
 
     ``documents`` are dicts with ``title`` and either ``file`` (a Django File) or ``source``
     (a stored object such as an application's attachment), and optionally ``is_main``.
@@ -332,6 +345,7 @@ def journal_entry_create(
         correspondent=correspondent,
         correspondent_name=correspondent_name,
         screening_basis=screening_basis,
+        access_postponed=access_postponed,
         status=status,
         created_by=actor if actor is not None and actor.is_authenticated else None,
     )
@@ -625,6 +639,330 @@ def access_request_decide(
     return access_request
 
 
+# --- logins through OIDC providers ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ExternalLogin:
+    user: Any
+    created: bool
+    granted: list[Membership]
+
+
+@transaction.atomic
+def external_login_record(
+    *,
+    provider: str,
+    subject: str,
+    claims: dict[str, Any],
+    pid_digest: str = "",
+    link_by_pid: bool = False,
+    organisation_numbers: Iterable[str] = (),
+) -> ExternalLogin:
+    """The account of a person a provider has just vouched for; a new one, without any
+    role, the first time. Linked by (provider, subject); by the keyed digest of the
+    national identity number only between providers that both vouch for it (Digdir's).
+
+    Nothing is granted by logging in, except the role an organisation has chosen to give
+    to everyone Ansattporten says acts for it (``Organisation.ansattporten_role``).
+    """
+    now = timezone.now()
+    identity = (
+        ExternalIdentity.objects.select_for_update()
+        .select_related("user")
+        .filter(provider=provider, subject=subject)
+        .first()
+    )
+    created = False
+    if identity is None:
+        user = None
+        if pid_digest and link_by_pid:
+            linked = (
+                ExternalIdentity.objects.filter(pid_digest=pid_digest)
+                .select_related("user")
+                .first()
+            )
+            user = linked.user if linked else None
+        if user is None:
+            user = _user_create_for_login(provider=provider, subject=subject, claims=claims)
+            created = True
+        identity = ExternalIdentity.objects.create(
+            user=user,
+            provider=provider,
+            subject=subject,
+            pid_digest=pid_digest,
+            created_at=now,
+            last_login_at=now,
+            last_acr=str(claims.get("acr") or "")[:60],
+        )
+        audit_record(
+            actor=user,
+            action="identity.linked",
+            target=identity,
+            data={"provider": provider, "new_account": created},
+        )
+    else:
+        identity.last_login_at = now
+        identity.last_acr = str(claims.get("acr") or "")[:60]
+        if pid_digest and not identity.pid_digest:
+            identity.pid_digest = pid_digest
+        identity.save(update_fields=["last_login_at", "last_acr", "pid_digest"])
+        user = identity.user
+    granted = []
+    numbers = {number for number in organisation_numbers if number}
+    if numbers and provider == "ansattporten":
+        for organisation in (
+            Organisation.objects.active()
+            .filter(organisation_number__in=numbers)
+            .exclude(ansattporten_role="")
+        ):
+            if Role(organisation.ansattporten_role) not in roles_allowed_in(organisation):
+                continue
+            if not Membership.objects.filter(
+                user=user, organisation=organisation, role=organisation.ansattporten_role
+            ).exists():
+                granted.append(
+                    membership_grant(
+                        actor=None,
+                        user=user,
+                        organisation=organisation,
+                        role=organisation.ansattporten_role,
+                        reason=gettext(
+                            "Ansattporten: acts for the organisation, which gives this role "
+                            "on login."
+                        ),
+                    )
+                )
+    return ExternalLogin(user=user, created=created, granted=granted)
+
+
+def _user_create_for_login(*, provider: str, subject: str, claims: dict[str, Any]):
+    user_model = get_user_model()
+    username = f"{provider}-{hashlib.sha256(subject.encode()).hexdigest()[:20]}"
+    email = str(claims.get("email") or "") if claims.get("email_verified", True) else ""
+    user = user_model(
+        username=username,
+        email=email[:254],
+        first_name=str(claims.get("given_name") or "")[:150],
+        last_name=str(claims.get("family_name") or "")[:150],
+    )
+    if not (user.first_name or user.last_name) and claims.get("name"):
+        user.first_name = str(claims["name"])[:150]
+    user.set_unusable_password()
+    user.save()
+    audit_record(
+        actor=None,
+        action="user.created",
+        target=user,
+        reason=gettext("First login through %(provider)s.") % {"provider": provider},
+        data={"provider": provider},
+    )
+    return user
+
+
+# --- organisations manage their own people -------------------------------------------------
+
+INVITATION_VALID_DAYS = 14
+
+
+def _require_manageable(actor, organisation: Organisation, role: Role | str) -> Role:
+    """The one check of every change to an organisation's people: ``actor`` may give or
+    take ``role`` there (``casework.selectors.roles_manageable_by``), else PermissionDenied."""
+    role = Role(role)
+    if role not in roles_manageable_by(actor, organisation):
+        raise PermissionDenied(
+            gettext("You may not give or take the role %(role)s in %(organisation)s.")
+            % {"role": role.label, "organisation": organisation}
+        )
+    return role
+
+
+@dataclass(frozen=True)
+class IssuedInvitation:
+    """An invitation just made, with the token of its link (stored only as a digest)."""
+
+    invitation: Invitation
+    token: str
+
+
+@transaction.atomic
+def invitation_create(
+    *, actor, organisation: Organisation, email: str, role: Role | str, language: str = "nb"
+) -> IssuedInvitation:
+    """Invite ``email`` to ``role`` in ``organisation``; the link goes out by email once the
+    invitation is committed. Accepted by logging in, before it expires."""
+    role = _require_manageable(actor, organisation, role)
+    email = (email or "").strip()
+    validate_email(email)
+    token = secrets.token_urlsafe(32)
+    now = timezone.now()
+    invitation = Invitation.objects.create(
+        organisation=organisation,
+        role=role,
+        email=email,
+        digest=Invitation.digest_for(token),
+        invited_by=actor if actor is not None and actor.is_authenticated else None,
+        created_at=now,
+        expires_at=now + datetime.timedelta(days=INVITATION_VALID_DAYS),
+    )
+    audit_record(
+        actor=actor,
+        action="invitation.created",
+        target=invitation,
+        organisation=organisation,
+        to_state=role.value,
+        data={"email": email, "role": role.value, "expires_at": invitation.expires_at.isoformat()},
+    )
+    pk = invitation.pk
+    # The token travels in the outbox row only until the mail is sent (then emptied).
+    mail_enqueue(
+        key=f"invitation/{pk}",
+        renderer="casework.notifications.invitation_mail",
+        params={"invitation_id": pk, "token": token, "language": language},
+        target=invitation,
+        organisation=organisation,
+        secret=True,
+    )
+    return IssuedInvitation(invitation=invitation, token=token)
+
+
+@transaction.atomic
+def invitation_revoke(*, actor, invitation: Invitation) -> Invitation:
+    invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    _require_manageable(actor, invitation.organisation, invitation.role)
+    if not invitation.is_pending():
+        raise ValidationError(gettext("This invitation is no longer open."), code="closed")
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    audit_record(
+        actor=actor,
+        action="invitation.revoked",
+        target=invitation,
+        organisation=invitation.organisation,
+        from_state="pending",
+        to_state="revoked",
+    )
+    return invitation
+
+
+def invitation_find(token: str) -> Invitation | None:
+    if not token:
+        return None
+    return (
+        Invitation.objects.select_related("organisation", "invited_by")
+        .filter(digest=Invitation.digest_for(token))
+        .first()
+    )
+
+
+@transaction.atomic
+def invitation_accept(*, user, token: str) -> Membership:
+    """The logged-in ``user`` takes up the invitation of ``token``: the role is theirs."""
+    found = invitation_find(token)
+    if found is None:
+        raise ValidationError(gettext("This invitation does not exist."), code="unknown")
+    invitation = Invitation.objects.select_for_update().get(pk=found.pk)
+    now = timezone.now()
+    if invitation.accepted_at is not None:
+        raise ValidationError(gettext("This invitation has already been used."), code="used")
+    if invitation.revoked_at is not None:
+        raise ValidationError(gettext("This invitation has been withdrawn."), code="revoked")
+    if invitation.expires_at <= now:
+        raise ValidationError(
+            gettext("This invitation has expired. Ask for a new one."), code="expired"
+        )
+    if Role(invitation.role) not in roles_allowed_in(invitation.organisation):
+        raise ValidationError(gettext("This role cannot be given here."), code="role")
+    membership = membership_grant(
+        actor=user,
+        user=user,
+        organisation=invitation.organisation,
+        role=invitation.role,
+        reason=gettext("Accepted an invitation by %(inviter)s.")
+        % {"inviter": invitation.invited_by or gettext("the system")},
+    )
+    invitation.accepted_at, invitation.accepted_by = now, user
+    invitation.save(update_fields=["accepted_at", "accepted_by"])
+    audit_record(
+        actor=user,
+        action="invitation.accepted",
+        target=invitation,
+        organisation=invitation.organisation,
+        from_state="pending",
+        to_state="accepted",
+        data={"user": user.get_username(), "role": invitation.role},
+    )
+    return membership
+
+
+@transaction.atomic
+def membership_give(*, actor, organisation: Organisation, user, role: Role | str) -> Membership:
+    """An administrator gives one of their organisation's people another role. Newcomers
+    are invited instead, so an administrator cannot reach into accounts of other bodies."""
+    role = _require_manageable(actor, organisation, role)
+    is_member = Membership.objects.filter(user=user, organisation=organisation).exists()
+    if not (is_member or getattr(actor, "is_superuser", False)):
+        raise ValidationError(
+            gettext("Only people of the organisation can be given a role; invite others."),
+            code="not_member",
+        )
+    return membership_grant(actor=actor, user=user, organisation=organisation, role=role)
+
+
+@transaction.atomic
+def membership_take(*, actor, membership: Membership) -> None:
+    """An administrator takes a role away; never the organisation's last administrator's
+    own (someone must be left to manage its people)."""
+    membership = (
+        Membership.objects.select_for_update()
+        .select_related("organisation", "user")
+        .get(pk=membership.pk)
+    )
+    _require_manageable(actor, membership.organisation, membership.role)
+    if (
+        membership.role == Role.ADMINISTRATOR
+        and membership.user_id == getattr(actor, "pk", None)
+        and not Membership.objects.filter(
+            organisation=membership.organisation, role=Role.ADMINISTRATOR
+        )
+        .exclude(pk=membership.pk)
+        .exists()
+    ):
+        raise ValidationError(
+            gettext("You are the organisation's last administrator: appoint another first."),
+            code="last_administrator",
+        )
+    membership_revoke(actor=actor, membership=membership)
+
+
+@transaction.atomic
+def organisation_ansattporten_role_set(*, actor, organisation: Organisation, role: str) -> None:
+    """Whether (and with which role) a login through Ansattporten on behalf of the
+    organisation gives access by itself. Never the administrator role."""
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    if role:
+        role = _require_manageable(actor, organisation, role)
+        if role == Role.ADMINISTRATOR:
+            raise ValidationError(
+                gettext("Logging in never makes anyone an administrator."), code="role"
+            )
+    elif Role.ADMINISTRATOR not in roles_manageable_by(actor, organisation):
+        raise PermissionDenied(gettext("Only the organisation's administrators may change this."))
+    previous = organisation.ansattporten_role
+    if previous == role:
+        return
+    organisation.ansattporten_role = role
+    organisation.save(update_fields=["ansattporten_role"])
+    audit_record(
+        actor=actor,
+        action="organisation.ansattporten_role",
+        target=organisation,
+        organisation=organisation,
+        from_state=previous,
+        to_state=str(role),
+    )
+
+
 # --- the outbox: mail sent by tasks ------------------------------------------------------------
 
 
@@ -635,13 +973,15 @@ def mail_enqueue(
     params: dict[str, Any],
     target: models.Model | None = None,
     organisation: Organisation | None = None,
+    secret: bool = False,
 ) -> OutgoingMail:
     """Queue one mail in the caller's transaction: its outbox row and the task that sends it.
 
     ``renderer`` is the dotted path of a function that takes ``params`` and returns the
     ``EmailMessage`` (or None when there is nobody to send it to); it runs in the task, so
     nothing is rendered or sent in the request. ``key`` names the event (unique): queuing the
-    same key again returns the row already queued.
+    same key again returns the row already queued. ``secret`` params (a link's token) are
+    emptied once the mail is sent.
     """
     from casework.tasks import mail_deliver
 
@@ -650,6 +990,7 @@ def mail_enqueue(
         defaults={
             "renderer": renderer,
             "params": params,
+            "secret_params": secret,
             "organisation": organisation,
             "target_type": (
                 ContentType.objects.get_for_model(target, for_concrete_model=False)
@@ -694,8 +1035,18 @@ def mail_mark_sent(*, mail: OutgoingMail, subject: str, recipients: list[str]) -
     mail.attempts += 1
     mail.sent_at = timezone.now()
     mail.last_error = ""
+    if mail.secret_params:
+        mail.params = {}
     mail.save(
-        update_fields=["status", "subject", "recipients", "attempts", "sent_at", "last_error"]
+        update_fields=[
+            "status",
+            "subject",
+            "recipients",
+            "attempts",
+            "sent_at",
+            "last_error",
+            "params",
+        ]
     )
     _mail_audit(mail, "mail.sent")
     return mail

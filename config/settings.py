@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "casework.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
+    "casework.api.RejectNulInApiQueryMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -128,6 +129,54 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+
+AUTHENTICATION_BACKENDS = [
+    "django.contrib.auth.backends.ModelBackend",
+    "casework.identity.backends.ProviderBackend",
+]
+
+# Login through OpenID Connect: ID-porten, Ansattporten (Digdir) and one generic provider for
+# KDD's and the ministries' own login. A provider is offered when its issuer and client id
+# are set; endpoints come from the issuer's discovery document unless given here. README,
+# "Logging in", says what to register with each provider.
+OIDC_PROVIDER_KEYS = ("idporten", "ansattporten", "generic")
+_OIDC_DEFAULTS = {
+    "idporten": ("ID-porten", "openid profile", "idporten-loa-substantial"),
+    "ansattporten": ("Ansattporten", "openid profile", "idporten-loa-substantial"),
+    "generic": ("", "openid profile email", ""),
+}
+OIDC_PROVIDERS: dict[str, dict[str, str]] = {}
+for _key in OIDC_PROVIDER_KEYS:
+    _name, _scopes, _acr = _OIDC_DEFAULTS[_key]
+    _prefix = f"OIDC_{_key.upper()}_"
+    OIDC_PROVIDERS[_key] = {
+        "name": env(_prefix + "NAME", _name, f"Name of the {_key} login on the login page."),
+        "issuer": env(
+            _prefix + "ISSUER", "", f"{_key}: issuer URL (its discovery document); empty: off."
+        ),
+        "client_id": env(_prefix + "CLIENT_ID", "", f"{_key}: client id registered with it."),
+        "client_secret": env(_prefix + "CLIENT_SECRET", "", f"{_key}: client secret."),
+        "scopes": env(_prefix + "SCOPES", _scopes, f"{_key}: scopes asked for."),
+        "acr": env(
+            _prefix + "ACR",
+            _acr,
+            f"{_key}: lowest accepted acr, also sent as acr_values; empty: not checked.",
+        ),
+        "authorization_endpoint": env(
+            _prefix + "AUTHORIZATION_ENDPOINT", "", f"{_key}: explicit authorization endpoint."
+        ),
+        "token_endpoint": env(_prefix + "TOKEN_ENDPOINT", "", f"{_key}: explicit token endpoint."),
+        "jwks_uri": env(_prefix + "JWKS_URI", "", f"{_key}: explicit JWKS (signing keys) URL."),
+        "userinfo_endpoint": env(
+            _prefix + "USERINFO_ENDPOINT", "", f"{_key}: explicit userinfo endpoint."
+        ),
+        "end_session_endpoint": env(
+            _prefix + "END_SESSION_ENDPOINT", "", f"{_key}: explicit end_session (logout) endpoint."
+        ),
+    }
+OIDC_TIMEOUT = env_int("OIDC_TIMEOUT", 10, "Seconds to wait for an OIDC provider's answer.")
+# Digdir signs with RS256; never a shared-secret or unsigned token.
+OIDC_SIGNING_ALGORITHMS = ["RS256", "PS256", "ES256"]
 
 LANGUAGE_CODE = "nb"
 LANGUAGES = [
@@ -278,6 +327,11 @@ REST_FRAMEWORK = {
         "casework.authentication.ApiKeyAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": [
+        "casework.api.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
@@ -299,10 +353,15 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "LICENSE": {"name": "AGPL-3.0-or-later"},
     "COMPONENT_SPLIT_REQUEST": True,
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "casework.api.document_errors",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "ActKindEnum": "legal.choices.ActKind",
         "LimitKindEnum": "legal.choices.LimitKind",
         "OrganisationKindEnum": "casework.choices.OrganisationKind",
+        "RoleEnum": "casework.choices.Role",
     },
 }
 

@@ -1,5 +1,4 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
@@ -10,6 +9,7 @@ api_v1 = [
     path("public/", include("trials.public.api.urls")),
     path("", include("trials.api.urls")),
     path("", include("workflows.case.api.urls")),
+    path("", include("casework.people.api_urls")),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("docs/", views.ApiDocsView.as_view(url_name="api-schema"), name="api-docs"),
 ]
@@ -26,9 +26,11 @@ urlpatterns = [
     path("", include("trials.public.urls")),
     path("", include("workflows.case.urls")),
     path("", include("workflows.access.urls")),
-    path("logg-inn/", auth_views.LoginView.as_view(), name="login"),
-    path("logg-ut/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", include("casework.identity.urls")),
+    path("", include("casework.people.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),
 ]
+
+handler404 = "casework.api.not_found"

@@ -418,3 +418,44 @@ def _clock(moment: datetime.datetime | None):
     import time_machine  # a test dependency: only needed when a moment is given
 
     return time_machine.travel(moment, tick=False)
+
+
+# --- the trial after the decision ----------------------------------------------------------
+
+_regulation_numbers = iter(range(1, 10_000))
+
+
+def regulation(
+    trial, *, officer, starts_on: datetime.date | None = None, months: int = 24, **fields
+):
+    """Record the regulation on ``trial`` (it comes into force): adopted today, in force
+    from ``starts_on`` (default: today) for ``months`` months, with a Lovdata id numbered
+    per test run."""
+    from trials.rules import add_months
+
+    adopted = timezone.localdate()
+    starts_on = starts_on or adopted
+    number = next(_regulation_numbers)
+    values = {
+        "for_id": f"FOR-{adopted:%Y-%m-%d}-{number:04d}",
+        "title": f"Forskrift om forsøk med {trial.application.title.lower()}",
+        "adopted_on": adopted,
+        "in_force_from": starts_on,
+        "in_force_to": add_months(starts_on, months),
+        "text": upload("forskrift.pdf", pdf_bytes("Forskrift"), "application/pdf"),
+        "lovdata_url": f"https://lovdata.no/dokument/LF/forskrift/{adopted:%Y-%m-%d}-{number}",
+        **fields,
+    }
+    return services.regulation_record(actor=officer, trial=trial, **values)
+
+
+def trial(*, actor, organisation, staff: Staff, **fields):
+    """An approved final application by ``actor`` for ``organisation``: its trial (approved,
+    not yet in force)."""
+    application = reach(
+        ready(actor=actor, organisation=organisation, stage=Stage.FINAL, **fields),
+        ApplicationStatus.APPROVED,
+        actor=actor,
+        staff=staff,
+    )
+    return application.trial

@@ -327,3 +327,20 @@ def expect_audit():
         assert AuditEvent.objects.count() - before == len(actions)
 
     return check
+
+
+# --- trials after the decision ---------------------------------------------------------------
+
+
+@pytest.fixture
+def approved_trial(applicant, lillehammer, staff, media_root):
+    """Lillehammer's approved final application: its trial, approved and not yet in force."""
+    return builders.trial(actor=applicant, organisation=lillehammer, staff=staff)
+
+
+@pytest.fixture
+def trial_in_force(approved_trial, case_officer):
+    """``approved_trial`` with its regulation recorded: in force from today for 24 months."""
+    builders.regulation(approved_trial, officer=case_officer)
+    approved_trial.refresh_from_db()
+    return approved_trial

@@ -135,3 +135,45 @@ class PublicExemptionState(models.TextChoices):
     REFUSED = "refused", _("Refused")
     CLOSED = "closed", _("Closed without a decision on the exemption")
     WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+class TrialStatus(models.TextChoices):
+    """The legal status of a trial (DESIGN.md § 4); django-fsm-2 owns it."""
+
+    APPROVED = "approved", pgettext_lazy("trial status", "Approved, not yet in force")
+    IN_FORCE = "in_force", pgettext_lazy("trial status", "In force")
+    ENDED = "ended", pgettext_lazy("trial status", "Ended")
+    MADE_PERMANENT = "made_permanent", pgettext_lazy("trial status", "Made permanent")
+    STOPPED = "stopped", pgettext_lazy("trial status", "Stopped early")
+
+
+CLOSED_TRIAL_STATUSES = [TrialStatus.ENDED, TrialStatus.MADE_PERMANENT, TrialStatus.STOPPED]
+
+
+class ObligationKind(models.TextChoices):
+    """What the municipality must deliver while the trial runs."""
+
+    ANNUAL_REPORT = "annual_report", _("Annual report")
+    FINAL_REPORT = "final_report", _("Final report")
+    EVALUATION = "evaluation", _("Final evaluation")
+    OTHER = "other", _("Other report")
+
+
+class ReportStatus(models.TextChoices):
+    SUBMITTED = "submitted", _("Awaiting acknowledgement")
+    ACKNOWLEDGED = "acknowledged", _("Acknowledged")
+    MORE_REQUESTED = "more_requested", _("More information requested")
+
+
+class ExtensionStatus(models.TextChoices):
+    REQUESTED = "requested", _("Applied for")
+    GRANTED = "granted", _("Granted")
+    REFUSED = "refused", _("Refused")
+
+
+class TrialNoticeKind(models.TextChoices):
+    """What the follow-up timers have sent, so each is sent once."""
+
+    EXPIRY_WARNING = "expiry_warning", _("Expiry warning")
+    REPORT_REMINDER = "report_reminder", _("Report reminder")
+    REPORT_OVERDUE = "report_overdue", _("Report overdue")

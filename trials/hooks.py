@@ -19,3 +19,9 @@ on_withdrawn: list[Callable] = []
 def run(callbacks: list[Callable], *args) -> None:
     for callback in callbacks:
         callback(*args)
+
+
+# callback(trial, actor): the trial came into force (its regulation was recorded)
+on_trial_in_force: list[Callable] = []
+# callback(trial, actor): a date the follow-up timers watch changed (end date, obligations)
+on_trial_changed: list[Callable] = []

@@ -34,3 +34,37 @@ def applicant_email(
         ).strip()
         body = render_to_string(f"trials/email/{template}.txt", context, using="text")
     return EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+
+
+def trial_email(
+    trial_id: int, template: str, extra: dict | None = None, officer: bool = False
+) -> EmailMessage | None:
+    """Mail about a trial: to the municipality's contacts, or (``officer``) to the case
+    officer following the trial up. Rendered from ``trials/email/<template>.txt``."""
+    from trials.models import Trial
+
+    trial = Trial.objects.select_related(
+        "application__lead_organisation", "application__created_by", "officer"
+    ).get(pk=trial_id)
+    application = trial.application
+    if officer:
+        recipients = [trial.officer.email] if trial.officer and trial.officer.email else []
+        language = "nb"
+    else:
+        recipients = applicant_recipients(application)
+        language = application.lead_organisation.letter_language
+    if not recipients:
+        return None
+    with translation.override(language):
+        context = {
+            "trial": trial,
+            "application": application,
+            "officer": officer,
+            "site_url": settings.SITE_URL,
+            **(extra or {}),
+        }
+        subject = render_to_string(
+            f"trials/email/{template}_subject.txt", context, using="text"
+        ).strip()
+        body = render_to_string(f"trials/email/{template}.txt", context, using="text")
+    return EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)

@@ -6,13 +6,19 @@ Every page and every API view gets applications through ``applications_for_user`
 
 from django.db.models import Prefetch, Q, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from casework.choices import Role
 from casework.models import Membership
 from casework.selectors import organisations_for_user, user_has_role_in
 from legal.selectors import provision_warnings
-from trials.choices import WITHDRAWABLE_STATUSES, ApplicationStatus
-from trials.models import Application, Attachment, ExemptionRequest
+from trials.choices import (
+    WITHDRAWABLE_STATUSES,
+    ApplicationStatus,
+    ExtensionStatus,
+    TrialStatus,
+)
+from trials.models import Application, Attachment, ExemptionRequest, Extension, Report, Trial
 
 KDD_ROLES = (Role.CASE_OFFICER, Role.APPROVER)
 DECIDING_MINISTRY = "KDD"  # forsøksloven §§ 3, 5-7 are delegated to KDD (FOR-1992-12-11-1050)
@@ -126,3 +132,76 @@ def decided_public_applications() -> QuerySet[Application]:
     return Application.objects.filter(
         status__in=[ApplicationStatus.APPROVED, ApplicationStatus.REJECTED]
     ).select_related("lead_organisation")
+
+
+# --- trials after the decision ------------------------------------------------------------------
+
+
+def trials_for_user(user) -> QuerySet:
+    """Trials ``user`` may see and act on: applicants their organisations' trials (lead or
+    co-applicant), KDD's case officers and approvers every trial."""
+    if not user.is_authenticated:
+        return Trial.objects.none()
+    if Membership.objects.filter(user=user, role__in=KDD_ROLES).exists():
+        visible = Q()
+    else:
+        orgs = _applicant_org_ids(user)
+        visible = Q(application__lead_organisation__in=orgs) | Q(
+            application__co_applicants__in=orgs
+        )
+    ids = Trial.objects.filter(visible).values("pk")
+    return (
+        Trial.objects.filter(pk__in=ids)
+        .select_related("application__lead_organisation", "officer")
+        .order_by("-starts_on", "-pk")
+    )
+
+
+def trial_get_for_user(user, pk):
+    """One trial ``user`` may see, with what its pages need; 404 otherwise."""
+    try:
+        return (
+            trials_for_user(user)
+            .prefetch_related(
+                "application__co_applicants",
+                "regulations",
+                "obligations",
+                Prefetch(
+                    "reports",
+                    queryset=Report.objects.select_related(
+                        "submitted_by", "obligation"
+                    ).prefetch_related("attachments"),
+                ),
+                "evaluations",
+                Prefetch("extensions", queryset=Extension.objects.select_related("letter__case")),
+                Prefetch(
+                    "exemptions", queryset=ExemptionRequest.objects.select_related("provision__act")
+                ),
+            )
+            .get(pk=pk)
+        )
+    except (Trial.DoesNotExist, ValueError, TypeError) as exc:
+        raise Http404 from exc
+
+
+def trial_actions(user, trial) -> list[str]:
+    """What ``user`` may do with ``trial`` now (pages and the API show the same)."""
+    actions = []
+    open_extension = any(e.status == ExtensionStatus.REQUESTED for e in trial.extensions.all())
+    if is_ministry_officer(user):
+        if trial.status == TrialStatus.APPROVED:
+            actions += ["regulation", "stop"]
+        if trial.status == TrialStatus.IN_FORCE:
+            actions += ["obligation", "evaluation", "stop", "make_permanent"]
+            actions += ["decide_extension"] if open_extension else ["extend"]
+            if trial.ends_on <= timezone.localdate():
+                actions.append("end")
+        if trial.status == TrialStatus.ENDED:
+            actions += ["evaluation", "make_permanent"]
+        if trial.status in (TrialStatus.STOPPED, TrialStatus.MADE_PERMANENT):
+            actions.append("evaluation")
+    elif trial.status == TrialStatus.IN_FORCE and user_is_applicant_for(user, trial.application):
+        actions.append("report")
+        if not open_extension:
+            actions.append("apply_extension")
+    return actions

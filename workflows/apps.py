@@ -11,6 +11,7 @@ class WorkflowsConfig(AppConfig):
         from trials import hooks
         from workflows.access import services as access_services
         from workflows.case import services
+        from workflows.trial import services as trial_services
 
         # trials and casework know nothing of workflows; the processes plug in here.
         for registry, callback in (
@@ -18,6 +19,8 @@ class WorkflowsConfig(AppConfig):
             (hooks.on_answered, services.answer_received),
             (hooks.on_withdrawn, services.case_cancel),
             (casework_hooks.on_access_request, access_services.access_process_start),
+            (hooks.on_trial_in_force, trial_services.follow_up_start),
+            (hooks.on_trial_changed, trial_services.follow_up_reschedule),
         ):
             if callback not in registry:
                 registry.append(callback)

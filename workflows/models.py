@@ -6,5 +6,6 @@ Django finds an app's models through this module; each process keeps its own in 
 
 from workflows.access.models import AccessRequestProcess
 from workflows.case.models import CaseProcess
+from workflows.trial.models import TrialProcess
 
-__all__ = ["AccessRequestProcess", "CaseProcess"]
+__all__ = ["AccessRequestProcess", "CaseProcess", "TrialProcess"]

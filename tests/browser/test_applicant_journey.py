@@ -20,6 +20,7 @@ from tests.files import pdf_bytes
 from trials import services
 from trials.choices import ApplicationStatus, AttachmentKind
 from trials.models import Application
+from trials.rules import MAX_PERIOD_MONTHS
 
 pytestmark = pytest.mark.browser
 
@@ -80,12 +81,16 @@ def test_applicant_prepares_and_submits_an_application(site, page, settings, tmp
     page.get_by_label("Period (months)").fill("99")
     main.get_by_role("button", name="Save and continue").click()
     summary = page.get_by_role("alert")
-    assert summary.get_by_role("link", name=re.compile("between 1 and 48 months")).is_visible()
+    assert summary.get_by_role(
+        "link", name=re.compile(f"between 1 and {MAX_PERIOD_MONTHS} months")
+    ).is_visible()
     assert page.get_by_label("Period (months)").get_attribute("aria-invalid") == "true"
     assert page.get_by_label("Summary").input_value() == "Skulane prøver ein tilpassa skuledag."
     assert page.title().startswith("Error:")
     assert_accessible(page)
-    summary.get_by_role("link", name=re.compile("between 1 and 48 months")).click()
+    summary.get_by_role(
+        "link", name=re.compile(f"between 1 and {MAX_PERIOD_MONTHS} months")
+    ).click()
     page.get_by_label("Period (months)").fill("24")
     continue_to("formal")
 

@@ -169,3 +169,22 @@ def test_a_letter_whose_storage_fails_is_retried(
     run_tasks()
     letter = case_for(application).entries.get(entry_type=EntryType.OUTGOING).documents.get()
     assert letter.file.read().startswith(b"%PDF")
+
+
+def test_an_invitations_link_token_leaves_the_outbox_once_sent(superuser, run_tasks):
+    from casework.services import invitation_create
+    from tests.factories import municipality
+
+    issued = invitation_create(
+        actor=superuser,
+        organisation=municipality("3405"),
+        email="ny@lillehammer.kommune.example",
+        role="applicant",
+    )
+    queued = OutgoingMail.objects.get()
+    assert queued.params["token"] == issued.token  # needed until the mail is out
+    run_tasks()
+    [message] = mail.outbox
+    assert issued.token in message.body
+    queued.refresh_from_db()
+    assert queued.status == MailStatus.SENT and queued.params == {}

@@ -10,7 +10,7 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from casework.choices import Role
-from casework.models import ApiKey, AuditEvent
+from casework.models import ApiKey, AuditEvent, Organisation
 from casework.services import api_token_create
 from tests.builders import OPPL_13_1
 from tests.factories import municipality, person
@@ -18,6 +18,7 @@ from tests.files import pdf_bytes, upload
 from trials import selectors, services
 from trials.choices import ApplicationStatus, AttachmentKind, Stage
 from trials.models import Application, ExemptionRequest
+from trials.rules import MAX_CO_APPLICANTS, MAX_PERIOD_MONTHS
 
 pytestmark = pytest.mark.django_db
 
@@ -161,10 +162,20 @@ def test_create_refuses_unknown_organisation_numbers(api):
     assert set(response.json()) == {"lead_organisation", "co_applicants"}
 
 
-def test_service_field_errors_become_400_and_nothing_is_created(api):
-    response = api.post(APPLICATIONS, new_draft_payload(period_months=60), format="json")
+@pytest.mark.parametrize("months", [0, MAX_PERIOD_MONTHS + 1])
+def test_a_period_outside_the_law_is_a_400_and_nothing_is_created(api, months):
+    response = api.post(APPLICATIONS, new_draft_payload(period_months=months), format="json")
     assert response.status_code == 400
-    assert response.json() == {"period_months": ["The period must be between 1 and 48 months."]}
+    assert response.json() == {
+        "period_months": [f"The period must be between 1 and {MAX_PERIOD_MONTHS} months."]
+    }
+    assert not Application.objects.exists()
+
+
+def test_service_field_errors_become_400_and_nothing_is_created(api):
+    response = api.post(APPLICATIONS, new_draft_payload(categories=["a", "e"]), format="json")
+    assert response.status_code == 400
+    assert list(response.json()) == ["categories"]
     assert not Application.objects.exists()
 
 
@@ -328,9 +339,75 @@ def test_put_needs_the_title(api, draft):
 
 
 def test_patch_refuses_an_invalid_period(api, draft):
-    response = api.patch(detail(draft), {"period_months": 49}, format="json")
+    response = api.patch(detail(draft), {"period_months": MAX_PERIOD_MONTHS + 1}, format="json")
     assert response.status_code == 400
     assert list(response.json()) == ["period_months"]
+    response = api.patch(detail(draft), {"period_months": MAX_PERIOD_MONTHS}, format="json")
+    assert response.status_code == 200
+
+
+def _numbers(count: int) -> list[str]:
+    local = Organisation.objects.active().local_governments().exclude(number="3405")
+    return list(local.values_list("number", flat=True)[:count])
+
+
+def test_the_co_applicant_cap_holds_in_the_api(api, draft):
+    message = f"A joint application can have at most {MAX_CO_APPLICANTS} co-applicants."
+    response = api.post(
+        APPLICATIONS,
+        new_draft_payload(co_applicants=_numbers(MAX_CO_APPLICANTS + 1)),
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json() == {"co_applicants": [message]}
+    assert list(Application.objects.all()) == [draft]
+    response = api.patch(
+        detail(draft),
+        {"summary": "Changed", "co_applicants": _numbers(MAX_CO_APPLICANTS + 1)},
+        format="json",
+    )
+    assert response.status_code == 400
+    assert response.json() == {"co_applicants": [message]}
+    draft.refresh_from_db()
+    assert draft.summary == "" and not draft.co_applicants.exists()
+    response = api.patch(
+        detail(draft), {"co_applicants": _numbers(MAX_CO_APPLICANTS)}, format="json"
+    )
+    assert response.status_code == 200
+    assert len(response.json()["co_applicants"]) == MAX_CO_APPLICANTS
+
+
+@pytest.mark.parametrize(
+    "purposes",
+    [
+        "democracy",
+        {"purpose": "democracy", "justification": "More local say."},
+        [{"purpose": "democracy"}],
+        [{"justification": "More local say."}],
+        [{"purpose": "democracy", "justification": " "}],
+        [{"purpose": "nonsense", "justification": "More local say."}],
+        [["democracy", "More local say."]],
+        [
+            {"purpose": "democracy", "justification": "More local say."},
+            {"purpose": "democracy", "justification": "Twice."},
+        ],
+        None,
+    ],
+)
+@pytest.mark.parametrize("method", ["post", "patch"])
+def test_malformed_purposes_are_a_400_and_change_nothing(api, draft, method, purposes):
+    if method == "post":
+        response = api.post(APPLICATIONS, new_draft_payload(purposes=purposes), format="json")
+    else:
+        response = api.patch(
+            detail(draft), {"title": "Changed", "purposes": purposes}, format="json"
+        )
+    assert response.status_code == 400
+    assert list(response.json()) == ["purposes"]
+    assert list(Application.objects.all()) == [draft]
+    draft.refresh_from_db()
+    assert draft.title == "Team leaders decide on bortvising"
+    assert not draft.purposes.exists()
 
 
 def test_patch_after_submit_is_forbidden(api, applicant, make_ready):

@@ -16,11 +16,13 @@ from django.urls import reverse
 from django.utils import timezone
 
 from casework.choices import Role
+from casework.models import Organisation
 from tests.factories import person
 from tests.files import pdf_bytes, png_bytes, upload
 from trials import services
 from trials.choices import ApplicationStatus, AttachmentKind, Purpose, Stage
 from trials.models import Application, Attachment, ExemptionRequest
+from trials.rules import MAX_CO_APPLICANTS, MAX_PERIOD_MONTHS
 
 pytestmark = pytest.mark.django_db
 
@@ -204,7 +206,10 @@ def test_step_about_validation_error_keeps_every_typed_value(as_applicant, make_
     assert re.search(r'value="final"[^>]*id="id_stage_1" checked', html)
     # Error summary at the top, linking to the fields; fields marked invalid.
     summary = html[html.index('class="alert alert-error error-summary" role="alert"') :]
-    assert 'href="#id_period_months">The period must be between 1 and 48 months.' in summary
+    assert (
+        f'href="#id_period_months">The period must be between 1 and {MAX_PERIOD_MONTHS} months.'
+        in summary
+    )
     assert 'href="#id_requested_start">Write the date as year-month-day' in summary
     assert re.search(r'id="id_period_months"[^>]*aria-invalid="true"', html) or re.search(
         r'aria-invalid="true"[^>]*id="id_period_months"', html
@@ -346,6 +351,26 @@ def test_step_contacts_unknown_organisation_and_bad_email_keep_what_was_typed(
     assert 'href="#id_contact_email"' in html
     assert not application.co_applicants.exists()
     assert not application.contacts.exists()
+
+
+def test_step_contacts_refuses_more_co_applicants_than_the_cap(
+    as_applicant, make_draft, lillehammer
+):
+    application = make_draft()
+    local = Organisation.objects.active().local_governments().exclude(pk=lillehammer.pk)
+    numbers = list(local.values_list("number", flat=True)[: MAX_CO_APPLICANTS + 1])
+    response = as_applicant.post(
+        step_url(application, "kontakter"),
+        {"co_applicants": ", ".join(numbers), "action": "continue"},
+    )
+    assert response.status_code == 200
+    summary = html_of(response)
+    summary = summary[summary.index('class="alert alert-error error-summary" role="alert"') :]
+    assert (
+        'href="#id_co_applicants">A joint application can have at most '
+        f"{MAX_CO_APPLICANTS} co-applicants." in summary
+    )
+    assert not application.co_applicants.exists()
 
 
 # --- Exemption requests ---------------------------------------------------------------------

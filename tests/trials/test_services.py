@@ -14,7 +14,13 @@ from django.utils.translation import gettext
 from django_fsm import ConcurrentTransition
 
 from casework.choices import MailStatus
-from casework.models import AuditEvent, AuditTrailImmutable, OutgoingMail, Sequence
+from casework.models import (
+    AuditEvent,
+    AuditTrailImmutable,
+    Organisation,
+    OutgoingMail,
+    Sequence,
+)
 from casework.selectors import audit_events_for
 from tests.builders import OPPL_13_1
 from tests.factories import municipality
@@ -22,6 +28,7 @@ from tests.files import pdf_bytes, png_bytes, upload
 from trials import services
 from trials.choices import ApplicationStatus, AttachmentKind, ExemptionStatus, Stage
 from trials.models import Application, ExemptionRequest, InformationRequest
+from trials.rules import MAX_CO_APPLICANTS, MAX_PERIOD_MONTHS, MIN_PERIOD_MONTHS
 from trials.selectors import applications_for_user
 
 OSLO = zoneinfo.ZoneInfo("Europe/Oslo")
@@ -103,11 +110,105 @@ def test_only_an_applicant_of_the_lead_organisation_can_create(
     assert not Sequence.objects.filter(name="application", last_value__gt=0).exists()
 
 
-def test_create_refuses_a_period_over_48_months(make_draft):
+def test_the_period_rule_is_the_one_of_forsoksloven():
+    """forsøksloven § 3: a trial runs for at most four years; every check reads these."""
+    assert (MIN_PERIOD_MONTHS, MAX_PERIOD_MONTHS) == (1, 48)
+
+
+@pytest.mark.parametrize("months", [0, MAX_PERIOD_MONTHS + 1])
+def test_create_and_update_refuse_a_period_outside_the_law(make_draft, applicant, months):
     with pytest.raises(ValidationError) as exc:
-        make_draft(period_months=49)
-    assert "period_months" in exc.value.message_dict
-    assert make_draft(period_months=48).period_months == 48
+        make_draft(period_months=months)
+    assert exc.value.message_dict == {
+        "period_months": [f"The period must be between 1 and {MAX_PERIOD_MONTHS} months."]
+    }
+    application = make_draft(period_months=MAX_PERIOD_MONTHS)
+    assert application.period_months == MAX_PERIOD_MONTHS
+    with pytest.raises(ValidationError):
+        services.application_update(actor=applicant, application=application, period_months=months)
+    assert reload(application).period_months == MAX_PERIOD_MONTHS
+
+
+@pytest.mark.parametrize("months", [0, MAX_PERIOD_MONTHS + 1])
+def test_the_database_refuses_a_period_outside_the_law(make_draft, months):
+    application = make_draft(period_months=MIN_PERIOD_MONTHS)
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Application.objects.filter(pk=application.pk).update(period_months=months)
+    assert reload(application).period_months == MIN_PERIOD_MONTHS
+
+
+def _local_governments(count: int, *, besides) -> list:
+    return list(Organisation.objects.active().local_governments().exclude(pk=besides.pk)[:count])
+
+
+def test_a_joint_application_has_at_most_the_cap_of_co_applicants(
+    make_draft, applicant, lillehammer
+):
+    application = make_draft()
+    too_many = _local_governments(MAX_CO_APPLICANTS + 1, besides=lillehammer)
+    with pytest.raises(ValidationError) as exc:
+        services.application_set_co_applicants(
+            actor=applicant, application=application, organisations=too_many
+        )
+    assert exc.value.message_dict == {
+        "co_applicants": [
+            f"A joint application can have at most {MAX_CO_APPLICANTS} co-applicants."
+        ]
+    }
+    assert not application.co_applicants.exists()
+    # Neither the lead applicant nor a repeated organisation counts.
+    allowed = too_many[:MAX_CO_APPLICANTS]
+    services.application_set_co_applicants(
+        actor=applicant, application=application, organisations=[lillehammer, *allowed, allowed[0]]
+    )
+    assert application.co_applicants.count() == MAX_CO_APPLICANTS
+
+
+def test_saving_a_draft_is_all_or_nothing(make_draft, applicant, lillehammer):
+    application = make_draft(summary="Before")
+    with pytest.raises(ValidationError) as exc:
+        services.application_save_draft(
+            actor=applicant,
+            application=application,
+            summary="After",
+            purposes={"democracy": "More local say."},
+            co_applicants=_local_governments(MAX_CO_APPLICANTS + 1, besides=lillehammer),
+        )
+    assert list(exc.value.message_dict) == ["co_applicants"]
+    application = reload(application)
+    assert application.summary == "Before"
+    assert not application.purposes.exists()
+    assert not application.co_applicants.exists()
+
+
+def test_saving_a_draft_writes_and_audits_only_what_changed(
+    make_draft, applicant, bodo, expect_audit
+):
+    application = make_draft()
+    with expect_audit(
+        "application.updated", "application.purposes_set", "application.co_applicants_set"
+    ):
+        services.application_save_draft(
+            actor=applicant,
+            application=application,
+            summary="Kort",
+            purposes={"democracy": "More local say."},
+            co_applicants=[bodo],
+        )
+    with expect_audit():
+        services.application_save_draft(
+            actor=applicant,
+            application=reload(application),
+            summary="Kort",
+            purposes={"democracy": "More local say."},
+            co_applicants=[bodo],
+        )
+    application = reload(application)
+    assert application.summary == "Kort"
+    assert {p.purpose: p.justification for p in application.purposes.all()} == {
+        "democracy": "More local say."
+    }
+    assert list(application.co_applicants.all()) == [bodo]
 
 
 # --- submit --------------------------------------------------------------------------------
@@ -255,11 +356,6 @@ def _guard_no_justification(application, actor, **_):
     services.exemption_request_update(actor=actor, request=request, justification="")
 
 
-def _guard_long_period(application, **_):
-    # The services refuse more than 48 months; the rule at submission is the last line.
-    Application.objects.filter(pk=application.pk).update(period_months=60)
-
-
 def _guard_no_period(application, actor, **_):
     services.application_update(actor=actor, application=application, period_months=None)
 
@@ -300,11 +396,6 @@ OPPL = "opplæringslova § 13-1"
             _guard_no_justification,
             f"Exemption from {OPPL}: give a justification.",
             id="no-justification",
-        ),
-        pytest.param(
-            _guard_long_period,
-            "The period can be at most 48 months (forsøksloven § 3).",
-            id="period-over-48",
         ),
         pytest.param(
             _guard_no_period, "Give the period of the trial in months.", id="period-missing"
@@ -351,9 +442,10 @@ def test_a_refusal_carries_the_not_ready_code(make_draft, applicant):
     assert {error.code for error in exc.value.error_list} == {"not_ready"}
 
 
-def test_a_period_of_exactly_48_months_and_a_start_tomorrow_are_accepted(make_ready, applicant):
+def test_the_longest_period_and_a_start_tomorrow_are_accepted(make_ready, applicant):
     application = make_ready(
-        period_months=48, requested_start=timezone.localdate() + datetime.timedelta(days=1)
+        period_months=MAX_PERIOD_MONTHS,
+        requested_start=timezone.localdate() + datetime.timedelta(days=1),
     )
     services.application_submit(actor=applicant, application=application)
     assert reload(application).status == ApplicationStatus.SUBMITTED

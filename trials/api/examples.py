@@ -2,6 +2,8 @@
 
 from drf_spectacular.utils import OpenApiExample
 
+from trials.rules import PERIOD_RANGE_EXAMPLE
+
 LILLEHAMMER = {"number": "3405", "name": "Lillehammer"}
 HAMAR = {"number": "3403", "name": "Hamar"}
 
@@ -268,7 +270,7 @@ BAD_FILE = OpenApiExample(
 
 FIELD_ERRORS = OpenApiExample(
     "Field errors",
-    value={"period_months": ["The period must be between 1 and 48 months."]},
+    value={"period_months": [PERIOD_RANGE_EXAMPLE]},
     response_only=True,
     status_codes=["400"],
 )

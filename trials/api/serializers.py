@@ -24,6 +24,12 @@ from trials.models import (
     ExemptionRequest,
     InformationRequest,
 )
+from trials.rules import (
+    MAX_CO_APPLICANTS,
+    MAX_PERIOD_MONTHS,
+    MIN_PERIOD_MONTHS,
+    period_range_message_lazy,
+)
 
 
 class LocalGovernmentField(serializers.SlugRelatedField):
@@ -306,20 +312,35 @@ class ApplicationWriteSerializer(serializers.Serializer):
     involvement = serializers.CharField(required=False, allow_blank=True)
     requested_start = serializers.DateField(required=False, allow_null=True)
     period_months = serializers.IntegerField(
-        required=False, allow_null=True, help_text="1 to 48 months."
+        required=False,
+        allow_null=True,
+        min_value=MIN_PERIOD_MONTHS,
+        max_value=MAX_PERIOD_MONTHS,
+        error_messages={
+            "min_value": period_range_message_lazy(),
+            "max_value": period_range_message_lazy(),
+        },
+        help_text=f"{MIN_PERIOD_MONTHS} to {MAX_PERIOD_MONTHS} months (forsøksloven § 3).",
     )
     co_applicants = serializers.ListField(
         child=LocalGovernmentField(),
         required=False,
-        help_text="Official numbers of the other municipalities or counties applying jointly.",
+        help_text=(
+            "Official numbers of the other municipalities or counties applying jointly "
+            f"(at most {MAX_CO_APPLICANTS})."
+        ),
     )
     purposes = PurposeSerializer(many=True, required=False)
 
-    def validate_purposes(self, purposes):
+    def validate_purposes(self, purposes) -> dict[str, str]:
+        """The services' shape, {purpose: justification}; each item needs both (a PATCH
+        makes the nested fields optional)."""
+        if any(not item.get("purpose") or not item.get("justification") for item in purposes):
+            raise serializers.ValidationError("Give each purpose with its justification.")
         chosen = [item["purpose"] for item in purposes]
         if len(set(chosen)) != len(chosen):
             raise serializers.ValidationError("Give each purpose once.")
-        return purposes
+        return {item["purpose"]: item["justification"] for item in purposes}
 
 
 class ApplicationCreateSerializer(ApplicationWriteSerializer):

@@ -5,7 +5,6 @@
 from functools import cached_property
 
 import django_filters
-from django.db import transaction
 from django.http import Http404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -17,10 +16,11 @@ from drf_spectacular.utils import (
 from rest_framework import serializers, status, viewsets
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.decorators import action
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 
+from casework.api import ID_PATTERN, JSONParser
 from casework.authentication import ApiKeyAuthentication
 from trials import selectors, services
 from trials.api import examples
@@ -92,19 +92,6 @@ class ApplicationFilter(django_filters.FilterSet):
         fields = ["status", "stage", "call"]
 
 
-def _save_draft_lists(*, actor, application, co_applicants=None, purposes=None) -> None:
-    if co_applicants is not None:
-        services.application_set_co_applicants(
-            actor=actor, application=application, organisations=co_applicants
-        )
-    if purposes is not None:
-        services.application_set_purposes(
-            actor=actor,
-            application=application,
-            purposes={item["purpose"]: item["justification"] for item in purposes},
-        )
-
-
 @extend_schema_view(
     list=extend_schema(
         summary="List my applications",
@@ -153,6 +140,7 @@ def _save_draft_lists(*, actor, application, co_applicants=None, purposes=None) 
     ),
 )
 class ApplicationViewSet(viewsets.GenericViewSet):
+    lookup_value_regex = ID_PATTERN
     queryset = Application.objects.none()
     serializer_class = ApplicationSerializer
     authentication_classes = AUTHENTICATION
@@ -190,17 +178,7 @@ class ApplicationViewSet(viewsets.GenericViewSet):
             data=request.data, context=self.get_serializer_context()
         )
         serializer.is_valid(raise_exception=True)
-        fields = dict(serializer.validated_data)
-        co_applicants = fields.pop("co_applicants", None)
-        purposes = fields.pop("purposes", None)
-        with transaction.atomic():
-            application = services.application_create(actor=request.user, **fields)
-            _save_draft_lists(
-                actor=request.user,
-                application=application,
-                co_applicants=co_applicants,
-                purposes=purposes,
-            )
+        application = services.application_create(actor=request.user, **serializer.validated_data)
         return self.detail_response(application, status.HTTP_201_CREATED)
 
     def retrieve(self, request, pk=None):
@@ -212,17 +190,9 @@ class ApplicationViewSet(viewsets.GenericViewSet):
             data=request.data, partial=partial, context=self.get_serializer_context()
         )
         serializer.is_valid(raise_exception=True)
-        fields = dict(serializer.validated_data)
-        co_applicants = fields.pop("co_applicants", None)
-        purposes = fields.pop("purposes", None)
-        with transaction.atomic():
-            services.application_update(actor=request.user, application=application, **fields)
-            _save_draft_lists(
-                actor=request.user,
-                application=application,
-                co_applicants=co_applicants,
-                purposes=purposes,
-            )
+        services.application_save_draft(
+            actor=request.user, application=application, **serializer.validated_data
+        )
         return self.detail_response(application)
 
     def partial_update(self, request, pk=None):
@@ -376,6 +346,7 @@ class ApplicationChildMixin:
     ),
 )
 class ExemptionRequestViewSet(ApplicationChildMixin, viewsets.GenericViewSet):
+    lookup_value_regex = ID_PATTERN
     queryset = ExemptionRequest.objects.none()
     serializer_class = ExemptionRequestSerializer
 
@@ -456,6 +427,7 @@ class ExemptionRequestViewSet(ApplicationChildMixin, viewsets.GenericViewSet):
     ),
 )
 class AttachmentViewSet(ApplicationChildMixin, viewsets.GenericViewSet):
+    lookup_value_regex = ID_PATTERN
     queryset = Attachment.objects.none()
     serializer_class = AttachmentSerializer
     parser_classes = [MultiPartParser]

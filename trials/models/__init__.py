@@ -13,7 +13,16 @@ from trials.models.casehandling import (
     ConsultationAnswer,
     DecisionProposal,
     InterimReply,
+)
+from trials.models.lifecycle import (
+    Evaluation,
+    Extension,
+    FollowUpObligation,
+    Regulation,
+    Report,
+    ReportAttachment,
     Trial,
+    TrialNotice,
 )
 
 __all__ = [
@@ -25,9 +34,16 @@ __all__ = [
     "ConsultationAnswer",
     "ContactPerson",
     "DecisionProposal",
+    "Evaluation",
     "ExemptionRequest",
+    "Extension",
+    "FollowUpObligation",
     "InformationRequest",
     "InterimReply",
+    "Regulation",
+    "Report",
+    "ReportAttachment",
     "Trial",
+    "TrialNotice",
     "attachment_path",
 ]

@@ -21,6 +21,12 @@ from trials.choices import (
     ScreeningBasis,
     Stage,
 )
+from trials.rules import (
+    MAX_PERIOD_MONTHS,
+    MIN_PERIOD_MONTHS,
+    period_help_text_lazy,
+    period_range_message_lazy,
+)
 
 LOCAL_GOVERNMENT = {"kind__in": [OrganisationKind.KOMMUNE, OrganisationKind.FYLKESKOMMUNE]}
 
@@ -88,6 +94,15 @@ class Application(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         related_name="final_applications",
         help_text=_("For a final application: the preliminary application it continues."),
     )
+    based_on_trial = models.ForeignKey(
+        "trials.Trial",
+        verbose_name=_("builds on the trial"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="followers",
+        help_text=_("The public trial whose exemptions this application started from."),
+    )
     title = models.CharField(_("title of the trial"), max_length=200)
     summary = models.TextField(
         _("summary"), blank=True, help_text=_("A few sentences for the public status page.")
@@ -105,7 +120,7 @@ class Application(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
     )
     requested_start = models.DateField(_("requested start date"), null=True, blank=True)
     period_months = models.PositiveSmallIntegerField(
-        _("period (months)"), null=True, blank=True, help_text=_("At most 48 months.")
+        _("period (months)"), null=True, blank=True, help_text=period_help_text_lazy()
     )
     lead_organisation = models.ForeignKey(
         Organisation,
@@ -148,6 +163,16 @@ class Application(ConcurrentTransitionMixin, FSMModelMixin, models.Model):
         verbose_name_plural = _("applications")
         ordering = ["-created_at"]
         indexes = [models.Index(fields=["status", "stage"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(period_months__isnull=True)
+                | models.Q(
+                    period_months__gte=MIN_PERIOD_MONTHS, period_months__lte=MAX_PERIOD_MONTHS
+                ),
+                name="application_period_within_law",
+                violation_error_message=period_range_message_lazy(),
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.reference} {self.title}"

@@ -223,34 +223,3 @@ class InterimReply(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application.reference} {self.sent_at:%Y-%m-%d}"
-
-
-class Trial(models.Model):
-    """An approved trial (forsøk): the granted exemptions and the period.
-
-    Its own lifecycle (in force, extended, ended, made permanent) comes later.
-    """
-
-    application = models.OneToOneField(
-        Application,
-        verbose_name=_("application"),
-        on_delete=models.PROTECT,
-        related_name="trial",
-    )
-    exemptions = models.ManyToManyField(
-        ExemptionRequest, verbose_name=_("granted exemptions"), related_name="trials"
-    )
-    starts_on = models.DateField(_("start date"))
-    ends_on = models.DateField(_("end date"))
-    created_at = models.DateTimeField(_("created at"), default=timezone.now)
-
-    class Meta:
-        verbose_name = _("trial")
-        verbose_name_plural = _("trials")
-        ordering = ["-starts_on"]
-        constraints = [
-            models.CheckConstraint(condition=Q(ends_on__gt=F("starts_on")), name="trial_period")
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.application.title} ({self.starts_on:%Y}–{self.ends_on:%Y})"

@@ -12,9 +12,12 @@ from casework.models import Organisation
 from legal.models import Provision
 from trials.choices import AttachmentKind, Purpose, Stage, TrialCategory
 from trials.models import Application, Call
-from trials.rules import MAX_PERIOD_MONTHS
-
-MAX_CO_APPLICANTS = 100
+from trials.rules import (
+    MAX_PERIOD_MONTHS,
+    MIN_PERIOD_MONTHS,
+    period_help_text_lazy,
+    period_range_message_lazy,
+)
 
 
 class PortalForm(forms.Form):
@@ -163,13 +166,13 @@ class AboutForm(CallStageMixin, PortalForm):
     period_months = forms.IntegerField(
         label=_("Period (months)"),
         required=False,
-        min_value=1,
+        min_value=MIN_PERIOD_MONTHS,
         max_value=MAX_PERIOD_MONTHS,
-        help_text=_("At most 48 months (forsøksloven § 3)."),
+        help_text=period_help_text_lazy(),
         error_messages={
             "invalid": _("Write the period as a whole number of months."),
-            "min_value": _("The period must be between 1 and 48 months."),
-            "max_value": _("The period must be between 1 and 48 months."),
+            "min_value": period_range_message_lazy(),
+            "max_value": period_range_message_lazy(),
         },
     )
     stage = forms.ChoiceField(label=_("Stage"), choices=Stage.choices, widget=forms.RadioSelect)
@@ -451,8 +454,6 @@ def parse_organisations(text: str, *, exclude=None) -> list[Organisation]:
             )
         elif matches[0] not in found and matches[0] != exclude:
             found.append(matches[0])
-    if len(found) > MAX_CO_APPLICANTS:
-        problems.append(_("A joint application can have at most 100 co-applicants."))
     if problems:
         raise ValidationError(problems)
     return found

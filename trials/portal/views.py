@@ -515,7 +515,7 @@ def _step_about(request, application: Application, slug: str):
         form = AboutForm(request.POST, **kwargs)
         if form.is_valid():
             try:
-                services.application_update(
+                services.application_save_draft(
                     actor=request.user, application=application, **form.cleaned_data
                 )
             except ValidationError as exc:
@@ -544,16 +544,13 @@ def _step_purposes(request, application: Application, slug: str):
     if request.method == "POST":
         form = PurposesForm(request.POST)
         if form.is_valid():
-            purposes = form.purposes()
             try:
-                with transaction.atomic():
-                    services.application_update(
-                        actor=request.user, application=application, **form.application_fields()
-                    )
-                    if purposes != current:
-                        services.application_set_purposes(
-                            actor=request.user, application=application, purposes=purposes
-                        )
+                services.application_save_draft(
+                    actor=request.user,
+                    application=application,
+                    purposes=form.purposes(),
+                    **form.application_fields(),
+                )
             except ValidationError as exc:
                 form.add_service_errors(exc, {p.value: f"justification_{p.value}" for p in Purpose})
             else:
@@ -644,11 +641,11 @@ def _step_contacts(request, application: Application, slug: str):
             added = False
             try:
                 with transaction.atomic():
-                    chosen = form.cleaned_data["co_applicants"]
-                    if {o.pk for o in chosen} != {o.pk for o in co_applicants}:
-                        services.application_set_co_applicants(
-                            actor=request.user, application=application, organisations=chosen
-                        )
+                    services.application_save_draft(
+                        actor=request.user,
+                        application=application,
+                        co_applicants=form.cleaned_data["co_applicants"],
+                    )
                     if form.has_contact():
                         services.contact_add(
                             actor=request.user,

@@ -15,7 +15,7 @@ from django.utils.translation import pgettext_lazy
 
 from legal.models import LOVDATA_ID_RE
 from trials.choices import ApplicationStatus, Stage
-from trials.public.selectors import ApplicationSearch
+from trials.public.selectors import YEARS, ApplicationSearch
 
 SORT_CHOICES = [
     ("newest", _("Newest first")),
@@ -92,8 +92,8 @@ class PublicSearchForm(forms.Form):
     year = forms.IntegerField(
         label=_("Year submitted"),
         required=False,
-        min_value=1992,
-        max_value=2999,
+        min_value=YEARS.start,
+        max_value=YEARS.stop - 1,
         widget=FilterSelect,
     )
     sort = forms.ChoiceField(label=_("Sort by"), choices=SORT_CHOICES, required=False)

@@ -242,8 +242,13 @@ class ApplicationSearch:
     call: str = ""  # a call's id, or "none" for applications outside any call
     ministry: str = ""  # code of the ministry owning an act in one of the requests
     act: str = ""  # Lovdata id of an act in one of the requests
-    year: int | None = None  # year of submission
+    year: int | None = None  # year of submission, within YEARS
     sort: str = "newest"
+
+
+# The years a "year" filter accepts, on the pages and in the API: from forsøksloven's own
+# year; anything outside is a clear 400, never a database error.
+YEARS = range(1992, 3000)
 
 
 def _co_applications(organisations: QuerySet[Organisation]) -> QuerySet:
@@ -505,7 +510,7 @@ def public_application_page(reference: str) -> Application:
             Prefetch(
                 "consultations",
                 queryset=Consultation.objects.select_related(
-                    "ministry", "answer_entry"
+                    "ministry", "answer_entry__case"
                 ).prefetch_related(
                     Prefetch(
                         "answers",

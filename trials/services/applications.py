@@ -45,7 +45,12 @@ from trials.models import (
     ExemptionRequest,
     InformationRequest,
 )
-from trials.rules import submission_problems
+from trials.rules import (
+    co_applicants_problem,
+    period_range_message,
+    period_within_law,
+    submission_problems,
+)
 from trials.selectors import (
     applications_for_user,
     is_ministry_officer,
@@ -115,8 +120,8 @@ def _check_applicant_fields(values: dict) -> None:
         if not isinstance(categories, list) or not set(categories) <= valid:
             errors["categories"] = _("Choose one or more of the categories a, b, c and d.")
     period = values.get("period_months")
-    if period is not None and not (1 <= period <= 48):
-        errors["period_months"] = _("The period must be between 1 and 48 months.")
+    if period is not None and not period_within_law(period):
+        errors["period_months"] = period_range_message()
     call = values.get("call")
     if call is not None:
         if not call.is_open():
@@ -144,9 +149,14 @@ def application_create(
     title: str,
     stage: str = Stage.PRELIMINARY,
     call: Call | None = None,
+    purposes: dict[str, str] | None = None,
+    co_applicants: Iterable[Organisation] | None = None,
     **fields,
 ) -> Application:
-    """Start a draft for ``lead_organisation``; the actor must be one of its applicants."""
+    """Start a draft for ``lead_organisation``; the actor must be one of its applicants.
+
+    ``purposes`` and ``co_applicants`` may be given at once (see ``application_save_draft``).
+    """
     if not user_has_role(actor, Role.APPLICANT, organisation=lead_organisation):
         raise PermissionDenied(_("You cannot apply on behalf of this organisation."))
     unknown = set(fields) - APPLICATION_FIELDS
@@ -173,7 +183,50 @@ def application_create(
         organisation=lead_organisation,
         to_state=application.status,
     )
+    _save_draft_lists(
+        actor=actor, application=application, purposes=purposes, co_applicants=co_applicants
+    )
     return application
+
+
+@transaction.atomic
+def application_save_draft(
+    *,
+    actor,
+    application: Application,
+    purposes: dict[str, str] | None = None,
+    co_applicants: Iterable[Organisation] | None = None,
+    **fields,
+) -> Application:
+    """Save what one portal step or one API request gives for a draft, all or nothing: its
+    fields, its § 1 purposes ({purpose: justification}) and its co-applicants. A list given
+    replaces the old one; only what changed is written and audited.
+    """
+    application_update(actor=actor, application=application, **fields)
+    _save_draft_lists(
+        actor=actor, application=application, purposes=purposes, co_applicants=co_applicants
+    )
+    return application
+
+
+def _save_draft_lists(
+    *,
+    actor,
+    application: Application,
+    purposes: dict[str, str] | None,
+    co_applicants: Iterable[Organisation] | None,
+) -> None:
+    if purposes is not None:
+        current = {p.purpose: p.justification for p in application.purposes.all()}
+        if purposes != current:
+            application_set_purposes(actor=actor, application=application, purposes=purposes)
+    if co_applicants is not None:
+        co_applicants = list(co_applicants)
+        chosen = {o.pk for o in co_applicants} - {application.lead_organisation_id}
+        if chosen != set(application.co_applicants.values_list("pk", flat=True)):
+            application_set_co_applicants(
+                actor=actor, application=application, organisations=co_applicants
+            )
 
 
 @transaction.atomic
@@ -210,11 +263,16 @@ def application_set_co_applicants(
     *, actor, application: Application, organisations: Iterable[Organisation]
 ) -> None:
     _require_editor(actor, application)
-    organisations = [o for o in organisations if o.pk != application.lead_organisation_id]
+    organisations = list(
+        {o.pk: o for o in organisations if o.pk != application.lead_organisation_id}.values()
+    )
     if any(not o.is_local_government for o in organisations):
         raise ValidationError(
             {"co_applicants": _("Co-applicants must be municipalities or counties.")}
         )
+    too_many = co_applicants_problem(len(organisations))
+    if too_many:
+        raise ValidationError({"co_applicants": too_many})
     application.co_applicants.set(organisations)
     audit_record(
         actor=actor,

@@ -50,6 +50,7 @@ from trials.models import (
     InterimReply,
     Trial,
 )
+from trials.rules import MAX_PERIOD_MONTHS
 from trials.selectors import DECIDING_MINISTRY, is_ministry_officer
 from trials.services.applications import _save_transition, applicant_email_queue
 from trials.uploads import check_upload
@@ -458,6 +459,8 @@ def consultation_answer(
         ),
         correspondent=consultation.ministry,
         documents=documents,
+        # the positions are public only after the decision (DESIGN § 4)
+        access_postponed=True,
     )
     consultation.status = ConsultationStatus.ANSWERED
     consultation.statement = (statement or "").strip()
@@ -701,9 +704,10 @@ def _decision_letter(*, actor, application: Application, case: CaseFile):
 
 
 def trial_create(*, actor, application: Application, exemptions: list[ExemptionRequest]) -> Trial:
-    """The approved trial: granted exemptions and the period asked for (at most 48 months)."""
+    """The approved trial: granted exemptions and the period asked for (at most
+    ``MAX_PERIOD_MONTHS``)."""
     starts_on = application.requested_start or timezone.localdate()
-    months = application.period_months or 48
+    months = application.period_months or MAX_PERIOD_MONTHS
     year, month = divmod(starts_on.month - 1 + months, 12)
     ends_on = starts_on.replace(year=starts_on.year + year, month=month + 1, day=1)
     trial = Trial.objects.create(application=application, starts_on=starts_on, ends_on=ends_on)

@@ -692,7 +692,7 @@ def hide_internal_notes(exemptions) -> None:
 
 def consultations_of(application: Application) -> list[Consultation]:
     return list(
-        application.consultations.select_related("ministry", "answered_by", "answer_entry")
+        application.consultations.select_related("ministry", "answered_by", "answer_entry__case")
         .prefetch_related(
             Prefetch(
                 "answers",

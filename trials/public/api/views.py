@@ -320,7 +320,13 @@ class PublicJournalEntrySerializer(serializers.ModelSerializer):
     screening_basis = serializers.CharField(
         help_text="Empty when the document is public, else the offentleglova basis."
     )
-    is_public = serializers.BooleanField()
+    is_public = serializers.BooleanField(
+        help_text="The document may be read now: not screened and access not postponed."
+    )
+    access_postponed = serializers.BooleanField(
+        source="is_postponed",
+        help_text="Access is postponed until the case is decided (offentleglova § 5).",
+    )
 
     class Meta:
         model = JournalEntry
@@ -340,6 +346,7 @@ class PublicJournalEntrySerializer(serializers.ModelSerializer):
             "correspondent",
             "screening_basis",
             "is_public",
+            "access_postponed",
         ]
 
 
@@ -439,7 +446,7 @@ APPLICATION_DETAIL_EXAMPLE = {
     "affected_services": "Helsestasjon og skolehelsetjeneste.",
     "affected_citizens": "Barn og unge 0–20 år.",
     "requested_start": "2026-08-01",
-    "period_months": 48,
+    "period_months": 36,
     "license": LICENSE,
 }
 
@@ -489,6 +496,7 @@ JOURNAL_EXAMPLE = {
     "correspondent": "Kunnskapsdepartementet",
     "screening_basis": "",
     "is_public": True,
+    "access_postponed": False,
 }
 
 

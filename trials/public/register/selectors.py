@@ -24,6 +24,7 @@ from legal.models import LegalAct, Provision
 from trials.choices import ApplicationStatus, PublicExemptionState, Stage
 from trials.models import Application, Call, ExemptionRequest
 from trials.public.selectors import (
+    YEARS,
     is_decided,
     public_applications,
     public_exemptions,
@@ -634,7 +635,9 @@ class ApplicationFilter(filters.FilterSet):
     year = filters.NumberFilter(
         method="filter_year",
         label=_("Year"),
-        help_text="Year of submission.",
+        help_text=f"Year of submission ({YEARS.start}-{YEARS.stop - 1}).",
+        min_value=YEARS.start,
+        max_value=YEARS.stop - 1,
     )
     q = filters.CharFilter(
         method="filter_text",

@@ -24,11 +24,12 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, viewsets
 from rest_framework.decorators import action
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from viewflow.workflow.status import STATUS
 
+from casework.api import ID_PATTERN, JSONParser
 from casework.choices import Role
 from casework.selectors import case_for, journal_document_file, memberships_remembered
 from trials.api.permissions import HasRoleForAction
@@ -142,6 +143,7 @@ def _case_context(processes) -> dict:
     ),
 )
 class CaseViewSet(viewsets.GenericViewSet):
+    lookup_value_regex = ID_PATTERN
     queryset = CaseProcess.objects.none()
     serializer_class = CaseListSerializer
     authentication_classes = AUTHENTICATION
@@ -300,6 +302,7 @@ def _is_multipart(request) -> bool:
     ),
 )
 class TaskViewSet(viewsets.GenericViewSet):
+    lookup_value_regex = ID_PATTERN
     queryset = ApplicationFlow.task_class.objects.none()
     serializer_class = TaskSerializer
     authentication_classes = AUTHENTICATION

@@ -1,0 +1,57 @@
+"""Forms of the people pages: the role choices come from the domain (what the organisation
+may have, and what this administrator may give), never from the form."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from casework.choices import Role
+from casework.forms import SummaryForm
+
+
+def _role_choices(roles) -> list[tuple[str, str]]:
+    return [(Role(role).value, Role(role).label) for role in roles]
+
+
+class InvitationForm(SummaryForm):
+    email = forms.EmailField(label=_("Email address"), max_length=254)
+    role = forms.ChoiceField(label=_("Role"))
+
+    def __init__(self, *args, roles, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = _role_choices(roles)
+        self.fields["email"].widget.attrs["autocomplete"] = "off"
+
+
+class RoleGiveForm(SummaryForm):
+    user = forms.TypedChoiceField(label=_("Person"), coerce=int)
+    role = forms.ChoiceField(label=_("Role"))
+
+    def __init__(self, *args, roles, people, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = _role_choices(roles)
+        self.fields["user"].choices = [
+            (entry["user"].pk, entry["user"].get_full_name() or entry["user"].get_username())
+            for entry in people
+        ]
+
+
+class AnsattportenForm(SummaryForm):
+    role = forms.ChoiceField(
+        label=_("Role given by a login through Ansattporten"),
+        required=False,
+        help_text=_(
+            "Anyone Ansattporten says acts for this organisation gets this role when they log "
+            "in. Choose none to give access only by invitation."
+        ),
+    )
+
+    def __init__(self, *args, roles, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["role"].choices = [
+            ("", _("None: by invitation only")),
+            *_role_choices([role for role in roles if role != Role.ADMINISTRATOR]),
+        ]
+
+
+class OrganisationSearchForm(forms.Form):
+    q = forms.CharField(label=_("Search for an organisation"), required=False, max_length=100)
