@@ -14,7 +14,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.validators import validate_email
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import get_language, gettext
 
@@ -49,6 +49,7 @@ from casework.models import (
 from casework.roles import ROLE_GROUP_NAMES, ROLE_PERMISSIONS, roles_allowed_in
 from casework.selectors import journal_document_releasable, roles_manageable_by, user_has_role
 from casework.storage import removed_on_error, store
+from casework.transactions import service_atomic
 from casework.workdays import add_working_days
 
 
@@ -100,7 +101,7 @@ def role_groups_sync() -> dict[str, Group]:
     return groups
 
 
-@transaction.atomic
+@service_atomic
 def membership_grant(
     *, actor, user, organisation: Organisation, role: Role | str, reason: str = ""
 ) -> Membership:
@@ -124,7 +125,7 @@ def membership_grant(
     return membership
 
 
-@transaction.atomic
+@service_atomic
 def membership_revoke(*, actor, membership: Membership, reason: str = "") -> None:
     """Remove a role; the user leaves the group when no other membership needs it."""
     user, role, organisation = membership.user, membership.role, membership.organisation
@@ -145,7 +146,7 @@ def membership_revoke(*, actor, membership: Membership, reason: str = "") -> Non
 REFERENCE_VALID_FROM = datetime.date(2024, 1, 1)
 
 
-@transaction.atomic
+@service_atomic
 def organisations_import(
     *, ministries: list[dict[str, str]], local_governments: list[dict[str, str]]
 ) -> list[SyncResult]:
@@ -208,7 +209,7 @@ def organisations_import(
     return results
 
 
-@transaction.atomic
+@service_atomic
 def user_ensure(
     *,
     username: str,
@@ -242,17 +243,25 @@ def user_ensure(
 
 
 def sequence_next(*, name: str, year: int) -> int:
-    """The next number of a gapless per-year sequence; call inside the writing transaction."""
+    """The next number of a gapless per-year sequence; call inside the writing transaction.
+
+    One ``UPDATE ... RETURNING``: the row stays locked until the caller's transaction ends,
+    so a rolled-back transaction gives its number back."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("sequence_next must run inside transaction.atomic()")
-    try:  # the row exists but for the first number of a year
-        sequence = Sequence.objects.select_for_update().get(name=name, year=year)
-    except Sequence.DoesNotExist:
-        Sequence.objects.get_or_create(name=name, year=year)
-        sequence = Sequence.objects.select_for_update().get(name=name, year=year)
-    sequence.last_value += 1
-    sequence.save(update_fields=["last_value"])
-    return sequence.last_value
+    table = connection.ops.quote_name(Sequence._meta.db_table)
+    sql = (
+        f"UPDATE {table} SET last_value = last_value + 1 "  # noqa: S608 (the model's own table)
+        "WHERE name = %s AND year = %s RETURNING last_value"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [name, year])
+        row = cursor.fetchone()
+        if row is None:  # the first number of a year
+            Sequence.objects.get_or_create(name=name, year=year)
+            cursor.execute(sql, [name, year])
+            row = cursor.fetchone()
+    return row[0]
 
 
 def mask_words(text: str, words: Iterable[str]) -> str:
@@ -264,7 +273,7 @@ def mask_words(text: str, words: Iterable[str]) -> str:
     return text
 
 
-@transaction.atomic
+@service_atomic
 def casefile_open(
     *,
     actor,
@@ -298,7 +307,7 @@ def casefile_open(
     return case
 
 
-@transaction.atomic
+@service_atomic
 @removed_on_error()
 def journal_entry_create(
     *,
@@ -375,7 +384,7 @@ def journal_entry_create(
     return entry
 
 
-@transaction.atomic
+@service_atomic
 def journal_document_store(
     *, document: JournalDocument, content: File, filename: str, title: str = ""
 ) -> JournalDocument:
@@ -396,7 +405,7 @@ def journal_document_store(
     return document
 
 
-@transaction.atomic
+@service_atomic
 def casefile_close(*, actor, case: CaseFile) -> CaseFile:
     """Mark the case as closed (Noark status A) once it is decided."""
     if case.status == CaseStatus.CLOSED:
@@ -431,7 +440,7 @@ class IssuedApiKey:
     key: str
 
 
-@transaction.atomic
+@service_atomic
 def api_token_create(*, actor, user, replace: bool = False) -> IssuedApiKey:
     """Give ``user`` a new API key; an existing key is replaced only when ``replace``.
 
@@ -459,7 +468,7 @@ def api_token_create(*, actor, user, replace: bool = False) -> IssuedApiKey:
     return IssuedApiKey(api_key=api_key, key=key)
 
 
-@transaction.atomic
+@service_atomic
 def api_token_revoke(*, actor, user) -> bool:
     """Delete ``user``'s API key; False when there was none."""
     api_key = ApiKey.objects.select_for_update().filter(user=user).first()
@@ -501,7 +510,7 @@ def api_key_mark_used(*, api_key: ApiKey, now: datetime.datetime | None = None) 
 ACCESS_REQUEST_WORKING_DAYS = 3
 
 
-@transaction.atomic
+@service_atomic
 def access_request_create(
     *,
     actor,
@@ -557,7 +566,7 @@ def access_request_create(
     return access_request
 
 
-@transaction.atomic
+@service_atomic
 def access_request_decide(
     *,
     actor,
@@ -649,7 +658,7 @@ class ExternalLogin:
     granted: list[Membership]
 
 
-@transaction.atomic
+@service_atomic
 def external_login_record(
     *,
     provider: str,
@@ -785,7 +794,7 @@ class IssuedInvitation:
     token: str
 
 
-@transaction.atomic
+@service_atomic
 def invitation_create(
     *, actor, organisation: Organisation, email: str, role: Role | str, language: str = "nb"
 ) -> IssuedInvitation:
@@ -826,7 +835,7 @@ def invitation_create(
     return IssuedInvitation(invitation=invitation, token=token)
 
 
-@transaction.atomic
+@service_atomic
 def invitation_revoke(*, actor, invitation: Invitation) -> Invitation:
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     _require_manageable(actor, invitation.organisation, invitation.role)
@@ -855,7 +864,7 @@ def invitation_find(token: str) -> Invitation | None:
     )
 
 
-@transaction.atomic
+@service_atomic
 def invitation_accept(*, user, token: str) -> Membership:
     """The logged-in ``user`` takes up the invitation of ``token``: the role is theirs."""
     found = invitation_find(token)
@@ -895,7 +904,7 @@ def invitation_accept(*, user, token: str) -> Membership:
     return membership
 
 
-@transaction.atomic
+@service_atomic
 def membership_give(*, actor, organisation: Organisation, user, role: Role | str) -> Membership:
     """An administrator gives one of their organisation's people another role. Newcomers
     are invited instead, so an administrator cannot reach into accounts of other bodies."""
@@ -909,7 +918,7 @@ def membership_give(*, actor, organisation: Organisation, user, role: Role | str
     return membership_grant(actor=actor, user=user, organisation=organisation, role=role)
 
 
-@transaction.atomic
+@service_atomic
 def membership_take(*, actor, membership: Membership) -> None:
     """An administrator takes a role away; never the organisation's last administrator's
     own (someone must be left to manage its people)."""
@@ -935,7 +944,7 @@ def membership_take(*, actor, membership: Membership) -> None:
     membership_revoke(actor=actor, membership=membership)
 
 
-@transaction.atomic
+@service_atomic
 def organisation_ansattporten_role_set(*, actor, organisation: Organisation, role: str) -> None:
     """Whether (and with which role) a login through Ansattporten on behalf of the
     organisation gives access by itself. Never the administrator role."""
@@ -1026,7 +1035,7 @@ def _mail_audit(mail: OutgoingMail, action: str, *, actor=None, reason: str = ""
     event.save()
 
 
-@transaction.atomic
+@service_atomic
 def mail_mark_sent(*, mail: OutgoingMail, subject: str, recipients: list[str]) -> OutgoingMail:
     mail = OutgoingMail.objects.select_for_update().get(pk=mail.pk)
     mail.status = MailStatus.SENT
@@ -1052,7 +1061,7 @@ def mail_mark_sent(*, mail: OutgoingMail, subject: str, recipients: list[str]) -
     return mail
 
 
-@transaction.atomic
+@service_atomic
 def mail_mark_skipped(*, mail: OutgoingMail) -> OutgoingMail:
     """Nobody to send it to (no contact address): recorded, not retried."""
     mail = OutgoingMail.objects.select_for_update().get(pk=mail.pk)
@@ -1062,7 +1071,7 @@ def mail_mark_skipped(*, mail: OutgoingMail) -> OutgoingMail:
     return mail
 
 
-@transaction.atomic
+@service_atomic
 def mail_mark_failed(
     *, mail: OutgoingMail, error: BaseException, final: bool, subject: str = ""
 ) -> OutgoingMail:
@@ -1082,7 +1091,7 @@ def mail_mark_failed(
     return mail
 
 
-@transaction.atomic
+@service_atomic
 def mail_resend(*, actor, mail: OutgoingMail) -> OutgoingMail:
     """An administrator sends a failed mail again: back in the queue with fresh attempts."""
     from casework.tasks import mail_deliver

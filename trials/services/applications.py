@@ -23,6 +23,7 @@ from casework.models import Organisation
 from casework.selectors import user_has_role
 from casework.services import audit_record, journal_entry_create, mail_enqueue, sequence_next
 from casework.storage import DocumentNotStored, removed_on_error, store
+from casework.transactions import service_atomic
 from legal.citations import CitationError, parse_citation
 from legal.models import Provision
 from trials import hooks
@@ -141,7 +142,7 @@ def _check_applicant_fields(values: dict) -> None:
         raise ValidationError(errors)
 
 
-@transaction.atomic
+@service_atomic
 def application_create(
     *,
     actor,
@@ -189,7 +190,7 @@ def application_create(
     return application
 
 
-@transaction.atomic
+@service_atomic
 def application_save_draft(
     *,
     actor,
@@ -229,7 +230,7 @@ def _save_draft_lists(
             )
 
 
-@transaction.atomic
+@service_atomic
 def application_update(*, actor, application: Application, **fields) -> Application:
     """Change fields of a draft (only the lead applicant)."""
     _require_editor(actor, application)
@@ -258,7 +259,7 @@ def application_update(*, actor, application: Application, **fields) -> Applicat
     return application
 
 
-@transaction.atomic
+@service_atomic
 def application_set_co_applicants(
     *, actor, application: Application, organisations: Iterable[Organisation]
 ) -> None:
@@ -283,7 +284,7 @@ def application_set_co_applicants(
     )
 
 
-@transaction.atomic
+@service_atomic
 def application_set_purposes(*, actor, application: Application, purposes: dict[str, str]) -> None:
     """Replace the § 1 purposes: {purpose: justification}; each needs a justification."""
     _require_editor(actor, application)
@@ -309,7 +310,7 @@ def application_set_purposes(*, actor, application: Application, purposes: dict[
     )
 
 
-@transaction.atomic
+@service_atomic
 def contact_add(*, actor, application: Application, organisation: Organisation, **fields):
     _require_editor(actor, application)
     if organisation not in application.applicant_organisations:
@@ -327,7 +328,7 @@ def contact_add(*, actor, application: Application, organisation: Organisation, 
     return contact
 
 
-@transaction.atomic
+@service_atomic
 def contact_remove(*, actor, contact: ContactPerson) -> None:
     application = contact.application
     _require_editor(actor, application)
@@ -368,7 +369,7 @@ def _refuse_duplicate(application, provision_id, subsection, exclude=None) -> No
         )
 
 
-@transaction.atomic
+@service_atomic
 def exemption_request_create(
     *,
     actor,
@@ -405,7 +406,7 @@ def exemption_request_create(
     return request
 
 
-@transaction.atomic
+@service_atomic
 def exemption_request_update(
     *,
     actor,
@@ -445,7 +446,7 @@ def exemption_request_update(
     return request
 
 
-@transaction.atomic
+@service_atomic
 def exemption_request_delete(*, actor, request: ExemptionRequest) -> None:
     application = request.application
     _require_editor(actor, application)
@@ -459,7 +460,7 @@ def exemption_request_delete(*, actor, request: ExemptionRequest) -> None:
     request.delete()
 
 
-@transaction.atomic
+@service_atomic
 def attachment_add(
     *,
     actor,
@@ -521,7 +522,7 @@ def attachment_add(
     return attachment
 
 
-@transaction.atomic
+@service_atomic
 def attachment_delete(*, actor, attachment: Attachment) -> None:
     application = attachment.application
     _require_editor(actor, application)
@@ -536,7 +537,7 @@ def attachment_delete(*, actor, attachment: Attachment) -> None:
     attachment.delete()
 
 
-@transaction.atomic
+@service_atomic
 def application_submit(*, actor, application: Application) -> Application:
     """Submit a draft; refused with every reason listed when it is not ready."""
     if not user_is_applicant_for(actor, application, lead_only=True):
@@ -573,7 +574,7 @@ def application_submit(*, actor, application: Application) -> Application:
     return application
 
 
-@transaction.atomic
+@service_atomic
 def application_withdraw(*, actor, application: Application, reason: str) -> Application:
     if not user_is_applicant_for(actor, application, lead_only=True):
         raise PermissionDenied(_("Only the lead applicant can withdraw the application."))
@@ -600,7 +601,7 @@ def application_withdraw(*, actor, application: Application, reason: str) -> App
     return application
 
 
-@transaction.atomic
+@service_atomic
 def application_request_information(
     *, actor, application: Application, message: str, due_date: datetime.date | None = None
 ) -> InformationRequest:
@@ -645,7 +646,7 @@ def application_request_information(
     return request
 
 
-@transaction.atomic
+@service_atomic
 @removed_on_error()
 def application_answer(
     *, actor, application: Application, text: str, files: Iterable = ()
@@ -704,7 +705,7 @@ def application_answer(
     return request
 
 
-@transaction.atomic
+@service_atomic
 def application_copy(
     *,
     actor,
@@ -771,7 +772,7 @@ def application_copy(
     return copy
 
 
-@transaction.atomic
+@service_atomic
 def call_create(
     *,
     actor,

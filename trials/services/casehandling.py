@@ -10,7 +10,6 @@ import datetime
 from collections import defaultdict
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,6 +26,7 @@ from casework.services import (
     journal_entry_create,
 )
 from casework.storage import removed_on_error
+from casework.transactions import service_atomic
 from legal.models import Provision
 from legal.selectors import limits_for_provision
 from trials.choices import (
@@ -111,7 +111,7 @@ def _email(application: Application, template: str, **extra) -> None:
     applicant_email_queue(application, template, **extra)
 
 
-@transaction.atomic
+@service_atomic
 def application_register(*, actor, application: Application) -> CaseFile:
     """Open the case file, journal the application (I) and send a receipt (U)."""
     _require_officer(actor)
@@ -170,7 +170,7 @@ def application_register(*, actor, application: Application) -> CaseFile:
     return case
 
 
-@transaction.atomic
+@service_atomic
 def application_accept_as_complete(*, actor, application: Application) -> Application:
     _require_officer(actor)
     application = _lock(application)
@@ -183,7 +183,7 @@ def application_accept_as_complete(*, actor, application: Application) -> Applic
     return application
 
 
-@transaction.atomic
+@service_atomic
 def information_request_extend(*, actor, application: Application, due_date: datetime.date):
     _require_officer(actor)
     if due_date <= timezone.localdate():
@@ -205,7 +205,7 @@ def information_request_extend(*, actor, application: Application, due_date: dat
     return request
 
 
-@transaction.atomic
+@service_atomic
 def application_continue_without_answer(*, actor, application: Application, reason: str = ""):
     """The deadline passed without an answer; the officer goes on with what the case holds."""
     _require_officer(actor)
@@ -220,7 +220,7 @@ def application_continue_without_answer(*, actor, application: Application, reas
     return application
 
 
-@transaction.atomic
+@service_atomic
 def application_close_without_answer(*, actor, application: Application, reason: str):
     """The applicant did not answer in time and the officer closes the case."""
     _require_officer(actor)
@@ -258,7 +258,7 @@ def assessment_suggestion(exemption: ExemptionRequest) -> str:
     return Assessment.WITHIN_SCOPE
 
 
-@transaction.atomic
+@service_atomic
 def exemption_assess(
     *,
     actor,
@@ -329,7 +329,7 @@ def assessment_complete(application: Application) -> bool:
     return counts["requests"] > 0 and counts["open"] == 0
 
 
-@transaction.atomic
+@service_atomic
 def consultations_start(
     *, actor, application: Application, due_date: datetime.date | None = None, message: str = ""
 ) -> list[Consultation]:
@@ -392,7 +392,7 @@ def _lock_consultation(consultation: Consultation) -> Consultation:
     )
 
 
-@transaction.atomic
+@service_atomic
 @removed_on_error()
 def consultation_answer(
     *,
@@ -479,7 +479,7 @@ def consultation_answer(
     return consultation
 
 
-@transaction.atomic
+@service_atomic
 def consultation_extend(*, actor, consultation: Consultation, due_date: datetime.date):
     _require_officer(actor)
     consultation = _lock_consultation(consultation)
@@ -500,7 +500,7 @@ def consultation_extend(*, actor, consultation: Consultation, due_date: datetime
     return consultation
 
 
-@transaction.atomic
+@service_atomic
 def consultation_close(*, actor, consultation: Consultation, reason: str) -> Consultation:
     """Close a consultation the ministry did not answer in time."""
     _require_officer(actor)
@@ -525,7 +525,7 @@ def consultation_close(*, actor, consultation: Consultation, reason: str) -> Con
     return consultation
 
 
-@transaction.atomic
+@service_atomic
 def consultations_finish(*, actor, application: Application) -> Application:
     """All consultations answered or closed: back to review for the proposal."""
     application = _lock(application)
@@ -540,7 +540,7 @@ def consultations_finish(*, actor, application: Application) -> Application:
     return application
 
 
-@transaction.atomic
+@service_atomic
 def decision_propose(
     *,
     actor,
@@ -613,7 +613,7 @@ def _check_reviewer(actor, proposal: DecisionProposal) -> None:
         raise ConflictError(_("The proposal has already been approved or returned."))
 
 
-@transaction.atomic
+@service_atomic
 def proposal_return(*, actor, proposal: DecisionProposal, comment: str) -> DecisionProposal:
     proposal = _lock_proposal(proposal)
     _check_reviewer(actor, proposal)
@@ -635,7 +635,7 @@ def proposal_return(*, actor, proposal: DecisionProposal, comment: str) -> Decis
     return proposal
 
 
-@transaction.atomic
+@service_atomic
 def proposal_approve(*, actor, proposal: DecisionProposal, comment: str = "") -> Application:
     """Approve the proposal: the decision is made, the letter sent, a trial created."""
     proposal = _lock_proposal(proposal)
@@ -722,7 +722,7 @@ def trial_create(*, actor, application: Application, exemptions: list[ExemptionR
     return trial
 
 
-@transaction.atomic
+@service_atomic
 def interim_reply_send(
     *, actor, application: Application, reason: str, expected_decision: datetime.date
 ) -> InterimReply:

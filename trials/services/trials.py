@@ -19,6 +19,7 @@ from django_fsm import ConcurrentTransition, can_proceed
 
 from casework.choices import EntryType, ScreeningBasis
 from casework.services import audit_record, journal_entry_create, mail_enqueue
+from casework.transactions import service_atomic
 from trials import hooks, rules
 from trials.choices import (
     ExtensionStatus,
@@ -149,7 +150,7 @@ def _email_officer(trial: Trial, template: str, **extra) -> None:
 # --- coming into force --------------------------------------------------------------------------
 
 
-@transaction.atomic
+@service_atomic
 def regulation_record(
     *,
     actor,
@@ -251,7 +252,7 @@ def regulation_record(
 # --- follow-up ----------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@service_atomic
 def obligation_add(
     *, actor, trial: Trial, kind: str, due_on: datetime.date, description: str = ""
 ) -> FollowUpObligation:
@@ -282,7 +283,7 @@ def obligation_add(
     return obligation
 
 
-@transaction.atomic
+@service_atomic
 def report_submit(
     *,
     actor,
@@ -371,7 +372,7 @@ def _lock_report(report: Report) -> Report:
     )
 
 
-@transaction.atomic
+@service_atomic
 def report_acknowledge(*, actor, report: Report, response: str = "") -> Report:
     """The officer accepts the report; the obligation it answers is fulfilled."""
     _require_officer(actor)
@@ -400,7 +401,7 @@ def report_acknowledge(*, actor, report: Report, response: str = "") -> Report:
     return report
 
 
-@transaction.atomic
+@service_atomic
 def report_request_more(*, actor, report: Report, response: str) -> Report:
     """The officer asks the municipality to complete the report (it submits a new one)."""
     _require_officer(actor)
@@ -427,7 +428,7 @@ def report_request_more(*, actor, report: Report, response: str) -> Report:
     return report
 
 
-@transaction.atomic
+@service_atomic
 def evaluation_record(
     *,
     actor,
@@ -514,7 +515,7 @@ def _new_end(trial: Trial, extension: Extension) -> datetime.date:
     return rules.add_months(trial.ends_on, extension.months)
 
 
-@transaction.atomic
+@service_atomic
 def extension_apply(
     *,
     actor,
@@ -567,7 +568,7 @@ def extension_apply(
     return extension
 
 
-@transaction.atomic
+@service_atomic
 def extension_decide(*, actor, extension: Extension, grant: bool, reasons: str) -> Extension:
     """KDD grants or refuses an application for extension; a grant moves the end date, never
     past the legal maximum."""
@@ -580,7 +581,7 @@ def extension_decide(*, actor, extension: Extension, grant: bool, reasons: str) 
     return _decide(actor=actor, trial=trial, extension=extension, grant=grant, reasons=reasons)
 
 
-@transaction.atomic
+@service_atomic
 def trial_extend(
     *,
     actor,
@@ -659,7 +660,7 @@ def _decide(*, actor, trial: Trial, extension: Extension, grant: bool, reasons: 
 # --- the end ------------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@service_atomic
 def trial_end(*, actor, trial: Trial, reason: str = "") -> Trial:
     """Record that the trial ended on its end date (the timer does it by itself)."""
     if actor is not None:
@@ -686,7 +687,7 @@ def trial_end(*, actor, trial: Trial, reason: str = "") -> Trial:
     return trial
 
 
-@transaction.atomic
+@service_atomic
 def trial_stop(*, actor, trial: Trial, reasons: str, at_request: bool = False) -> Trial:
     """KDD stops the trial before its end date, at the municipality's request or not."""
     _require_officer(actor)
@@ -714,7 +715,7 @@ def trial_stop(*, actor, trial: Trial, reasons: str, at_request: bool = False) -
     return trial
 
 
-@transaction.atomic
+@service_atomic
 def trial_make_permanent(
     *, actor, trial: Trial, law_reference: str, law_date: datetime.date, reasons: str = ""
 ) -> Trial:
@@ -801,7 +802,7 @@ def _notice(trial, kind, about, *, obligation=None, months_before=0) -> bool:
     return True
 
 
-@transaction.atomic
+@service_atomic
 def follow_up_run(*, trial: Trial) -> list[FollowUpObligation]:
     """What is due for ``trial`` today: the automatic end on the end date (unless extended),
     expiry warnings 12 and 6 months before the end to the municipality and the officer, a
