@@ -60,4 +60,4 @@ def removed_on_error():
                 stored.storage.delete(stored.name)
         raise
     finally:
-        _stack().remove(frame)
+        _stack().pop()  # this frame: frames nest
