@@ -8,7 +8,7 @@ from collections import defaultdict
 from harness import in_test_database  # sets up Django: before any Django import
 
 # isort: split
-from django.db import connection
+from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
 
@@ -31,6 +31,7 @@ def run(cases: int) -> None:
     from django.utils import timezone
     from viewflow.workflow.status import STATUS
 
+    from bench.bare_flow import BareFlow, complete, open_tasks
     from casework.choices import OrganisationKind, Role
     from casework.models import Organisation
     from casework.services import membership_grant, user_ensure
@@ -70,6 +71,13 @@ def run(cases: int) -> None:
         )
 
     times, queries = defaultdict(list), defaultdict(list)
+    bare_times, bare_queries = [], []
+    savepoints, bare_savepoints = defaultdict(list), []
+
+    def savepoints_in(captured) -> int:
+        return sum(
+            1 for q in captured.captured_queries if q["sql"].startswith(("SAVEPOINT", "RELEASE"))
+        )
 
     def measure(step, func):
         with CaptureQueriesContext(connection) as captured:
@@ -77,8 +85,40 @@ def run(cases: int) -> None:
             func()
             times[step].append(time.perf_counter() - start)
         queries[step].append(len(captured.captured_queries))
+        savepoints[step].append(savepoints_in(captured))
 
+    def bare_case():
+        """The same steps on the bare engine (bench/bare_flow.py), by the same people."""
+        with transaction.atomic():
+            process = BareFlow.start.run()
+        for node, user in (
+            (BareFlow.register, officer),
+            (BareFlow.check_completeness, officer),
+            (BareFlow.assess, officer),
+        ):
+            (task,) = open_tasks(process, node)
+            complete(task, user)
+        for task, user in zip(
+            open_tasks(process, BareFlow.consult), consultees.values(), strict=True
+        ):
+            complete(task, user)
+        for node, user in ((BareFlow.propose, officer), (BareFlow.approve, approver)):
+            (task,) = open_tasks(process, node)
+            complete(task, user)
+
+    def measure_bare():
+        with CaptureQueriesContext(connection) as captured:
+            start = time.perf_counter()
+            bare_case()
+            bare_times.append(time.perf_counter() - start)
+        bare_queries.append(len(captured.captured_queries))
+        bare_savepoints.append(savepoints_in(captured))
+
+    measure_bare()  # warm up both (imports, caches) before measuring
+    bare_times.clear()
+    bare_queries.clear()
     for number in range(cases):
+        measure_bare()  # taking turns with the full case, so both see the same machine
         application = trials.application_create(
             actor=applicant,
             lead_organisation=lillehammer,
@@ -181,6 +221,24 @@ def run(cases: int) -> None:
         f"{percentile(total_times, 0.9) * 1000:>9.1f}{statistics.median(total_queries):>9.0f}"
     )
     print(f"cases per second (one worker): {1 / statistics.median(total_times):.1f}")
+    bare = statistics.median(bare_times)
+    print(
+        f"{'bare viewflow, same steps':<24}{bare * 1000:>10.1f}"
+        f"{percentile(bare_times, 0.9) * 1000:>9.1f}{statistics.median(bare_queries):>9.0f}"
+    )
+    ratios = [full / plain for full, plain in zip(total_times, bare_times, strict=True)]
+    print(
+        f"whole case / bare: {statistics.median(total_times) / bare:.2f}x (medians), "
+        f"{statistics.median(ratios):.2f}x (median of per-case ratios)"
+    )
+    from django_tasks_db.models import DBTaskResult
+
+    print(f"tasks left for the worker (letters, mail): {DBTaskResult.objects.count()}")
+    total_savepoints = [sum(savepoints[step][i] for step in savepoints) for i in range(cases)]
+    print(
+        f"of the queries, SAVEPOINT/RELEASE: whole case {statistics.median(total_savepoints):.0f}"
+        f", bare {statistics.median(bare_savepoints):.0f}"
+    )
 
 
 if __name__ == "__main__":

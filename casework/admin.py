@@ -1,6 +1,12 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django_tasks import TaskResultStatus
+from django_tasks_db.admin import DBTaskResultAdmin
+from django_tasks_db.models import DBTaskResult
 
+from casework.background import task_run_again
+from casework.choices import MailStatus
 from casework.identity.forms import AdminLoginForm
 from casework.models import (
     AccessRequest,
@@ -10,8 +16,14 @@ from casework.models import (
     Invitation,
     Membership,
     Organisation,
+    OutgoingMail,
 )
-from casework.services import api_token_revoke, membership_grant, membership_revoke
+from casework.services import (
+    api_token_revoke,
+    mail_resend,
+    membership_grant,
+    membership_revoke,
+)
 
 # The admin's login follows the same lockout rule as the site's.
 admin.site.login_form = AdminLoginForm
@@ -164,3 +176,56 @@ class InvitationAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(OutgoingMail)
+class OutgoingMailAdmin(admin.ModelAdmin):
+    """The outbox: what was sent, what is waiting, what failed after every attempt."""
+
+    list_display = ["created_at", "subject", "key", "status", "attempts", "sent_at"]
+    list_filter = ["status"]
+    search_fields = ["key", "subject"]
+    readonly_fields = [field.name for field in OutgoingMail._meta.fields]
+    actions = ["send_again"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Send the selected failed mail again"))
+    def send_again(self, request, queryset):
+        mails = list(queryset.exclude(status=MailStatus.SENT))
+        for mail in mails:
+            mail_resend(actor=request.user, mail=mail)
+        count = len(mails)
+        self.message_user(
+            request,
+            ngettext("%(count)d mail queued again.", "%(count)d mails queued again.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+
+admin.site.unregister(DBTaskResult)
+
+
+@admin.register(DBTaskResult)
+class TaskResultAdmin(DBTaskResultAdmin):
+    """The background tasks; a task that failed after its last attempt can be run again."""
+
+    actions = ["run_again"]
+
+    @admin.action(description=_("Run the selected failed tasks again"))
+    def run_again(self, request, queryset):
+        failed = list(queryset.filter(status=TaskResultStatus.FAILED))
+        for result in failed:
+            task_run_again(result)
+        count = len(failed)
+        self.message_user(
+            request,
+            ngettext("%(count)d task queued again.", "%(count)d tasks queued again.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )

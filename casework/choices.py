@@ -68,3 +68,12 @@ class AccessRequestStatus(models.TextChoices):
     RECEIVED = "received", _("Received")
     GRANTED = "granted", _("Access granted")
     REFUSED = "refused", _("Access refused")
+
+
+class MailStatus(models.TextChoices):
+    """Where one outgoing mail of the outbox stands."""
+
+    QUEUED = "queued", _("Queued")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    SKIPPED = "skipped", _("Skipped (no recipient)")

@@ -16,6 +16,7 @@ from casework.choices import (
     EntryStatus,
     EntryType,
     LanguageForm,
+    MailStatus,
     OrganisationKind,
     Role,
     ScreeningBasis,
@@ -717,3 +718,65 @@ class Invitation(models.Model):
             and self.revoked_at is None
             and self.expires_at > (now or timezone.now())
         )
+
+
+class OutgoingMail(models.Model):
+    """One mail the system has to send: the outbox row written in the same transaction as
+    the change that causes it, next to the task that sends it.
+
+    The task (``casework.tasks.mail_deliver``) renders the message with ``renderer`` (a
+    dotted path to a function taking ``params``) and marks the row sent, so a task run twice
+    sends one mail; ``key`` is unique, so one event queues one mail. ``target`` is the object
+    whose history records the mail (the application, the case file, the access request).
+    """
+
+    key = models.CharField(_("key"), max_length=200, unique=True)
+    renderer = models.CharField(_("renderer"), max_length=200)
+    params = models.JSONField(_("parameters"), default=dict, blank=True)
+    secret_params = models.BooleanField(
+        _("secret parameters"),
+        default=False,
+        help_text=_("The parameters hold a secret (an invitation's link): emptied once sent."),
+    )
+    target_type = models.ForeignKey(
+        ContentType,
+        verbose_name=_("object type"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    target_id = models.CharField(_("object id"), max_length=64, blank=True)
+    target = GenericForeignKey("target_type", "target_id")
+    organisation = models.ForeignKey(
+        Organisation,
+        verbose_name=_("organisation"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=MailStatus.choices, default=MailStatus.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    subject = models.CharField(_("subject"), max_length=300, blank=True)
+    recipients = models.JSONField(_("recipients"), default=list, blank=True)
+    created_at = models.DateTimeField(_("queued at"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outgoing mail")
+        verbose_name_plural = _("outgoing mail")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["status", "created_at"])]
+
+    def __str__(self) -> str:
+        return self.subject or self.key
+
+    @property
+    def message_id(self) -> str:
+        """The same Message-ID for every attempt, so a receiving system can drop a copy."""
+        digest = hashlib.sha256(self.key.encode()).hexdigest()[:32]
+        return f"<{digest}@frikommune>"

@@ -1,5 +1,6 @@
-"""Emails to people who asked for access (innsynskrav). Scheduled by the services with
-``transaction.on_commit`` only, so nothing is announced that was rolled back."""
+"""Emails to people who asked for access (innsynskrav) and to people invited to a role. The
+services queue them
+(``casework.services.mail_enqueue``); the mail task calls these renderers and sends."""
 
 from django.conf import settings
 from django.core.mail import EmailMessage
@@ -19,7 +20,9 @@ def _access_request(pk: int) -> AccessRequest:
     return AccessRequest.objects.select_related("entry__case", "decided_by").get(pk=pk)
 
 
-def _send(access_request: AccessRequest, template: str, context: dict, attachments=()) -> None:
+def _message(
+    access_request: AccessRequest, template: str, context: dict, attachments=()
+) -> EmailMessage:
     with translation.override(access_request.language or "nb"):
         context = {
             "access_request": access_request,
@@ -34,20 +37,19 @@ def _send(access_request: AccessRequest, template: str, context: dict, attachmen
     )
     for filename, content, content_type in attachments:
         message.attach(filename, content, content_type or "application/octet-stream")
-    message.send()
+    return message
 
 
-def access_request_receipt(access_request_id: int) -> None:
-    _send(_access_request(access_request_id), "access_request_receipt", {})
+def access_request_receipt(access_request_id: int) -> EmailMessage:
+    return _message(_access_request(access_request_id), "access_request_receipt", {})
 
 
-def access_request_decision(access_request_id: int, document_ids: list[int]) -> None:
+def access_request_decision(access_request_id: int, document_ids: list[int]) -> EmailMessage:
     """The decision; a grant carries the released documents as attachments, public ones
     also as links to the journal, those too large to attach as a line saying so."""
     access_request = _access_request(access_request_id)
     if access_request.status == AccessRequestStatus.REFUSED:
-        _send(access_request, "access_request_refused", {})
-        return
+        return _message(access_request, "access_request_refused", {})
     documents = JournalDocument.objects.filter(pk__in=document_ids).select_related("entry")
     listed, attachments, budget = [], [], MAX_ATTACHMENT_BYTES
     for document in documents:
@@ -67,10 +69,10 @@ def access_request_decision(access_request_id: int, document_ids: list[int]) -> 
                 budget -= len(content)
                 attached = True
         listed.append({"title": document.title, "link": link, "attached": attached})
-    _send(access_request, "access_request_granted", {"documents": listed}, attachments)
+    return _message(access_request, "access_request_granted", {"documents": listed}, attachments)
 
 
-def invitation_mail(invitation_id: int, token: str, language: str = "nb") -> None:
+def invitation_mail(invitation_id: int, token: str, language: str = "nb") -> EmailMessage:
     """The invitation, with the link that accepts it (its token exists only here and in the
     link: the database keeps a digest)."""
     from casework.models import Invitation
@@ -87,6 +89,6 @@ def invitation_mail(invitation_id: int, token: str, language: str = "nb") -> Non
         }
         subject = render_to_string("casework/email/invitation_subject.txt", context, using="text")
         body = render_to_string("casework/email/invitation.txt", context, using="text")
-    EmailMessage(
+    return EmailMessage(
         " ".join(subject.split()), body, settings.DEFAULT_FROM_EMAIL, [invitation.email]
-    ).send()
+    )

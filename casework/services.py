@@ -12,17 +12,19 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group, Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files import File
 from django.core.validators import validate_email
-from django.db import IntegrityError, models, transaction
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import get_language, gettext
 
-from casework import hooks, notifications
+from casework import background, hooks
 from casework.choices import (
     AccessRequestStatus,
     CaseStatus,
     EntryStatus,
     EntryType,
+    MailStatus,
     OrganisationKind,
     Role,
     ScreeningBasis,
@@ -41,10 +43,13 @@ from casework.models import (
     JournalEntry,
     Membership,
     Organisation,
+    OutgoingMail,
     Sequence,
 )
 from casework.roles import ROLE_GROUP_NAMES, ROLE_PERMISSIONS, roles_allowed_in
 from casework.selectors import journal_document_releasable, roles_manageable_by, user_has_role
+from casework.storage import removed_on_error, store
+from casework.transactions import service_atomic
 from casework.workdays import add_working_days
 
 
@@ -119,7 +124,7 @@ def role_groups_sync() -> dict[str, Group]:
     return groups
 
 
-@transaction.atomic
+@service_atomic
 def membership_grant(
     *, actor, user, organisation: Organisation, role: Role | str, reason: str = ""
 ) -> Membership:
@@ -143,7 +148,7 @@ def membership_grant(
     return membership
 
 
-@transaction.atomic
+@service_atomic
 def membership_revoke(*, actor, membership: Membership, reason: str = "") -> None:
     """Remove a role; the user leaves the group when no other membership needs it."""
     user, role, organisation = membership.user, membership.role, membership.organisation
@@ -164,7 +169,7 @@ def membership_revoke(*, actor, membership: Membership, reason: str = "") -> Non
 REFERENCE_VALID_FROM = datetime.date(2024, 1, 1)
 
 
-@transaction.atomic
+@service_atomic
 def organisations_import(
     *, ministries: list[dict[str, str]], local_governments: list[dict[str, str]]
 ) -> list[SyncResult]:
@@ -227,7 +232,7 @@ def organisations_import(
     return results
 
 
-@transaction.atomic
+@service_atomic
 def user_ensure(
     *,
     username: str,
@@ -261,17 +266,25 @@ def user_ensure(
 
 
 def sequence_next(*, name: str, year: int) -> int:
-    """The next number of a gapless per-year sequence; call inside the writing transaction."""
+    """The next number of a gapless per-year sequence; call inside the writing transaction.
+
+    One ``UPDATE ... RETURNING``: the row stays locked until the caller's transaction ends,
+    so a rolled-back transaction gives its number back."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("sequence_next must run inside transaction.atomic()")
-    try:  # the row exists but for the first number of a year
-        sequence = Sequence.objects.select_for_update().get(name=name, year=year)
-    except Sequence.DoesNotExist:
-        Sequence.objects.get_or_create(name=name, year=year)
-        sequence = Sequence.objects.select_for_update().get(name=name, year=year)
-    sequence.last_value += 1
-    sequence.save(update_fields=["last_value"])
-    return sequence.last_value
+    table = connection.ops.quote_name(Sequence._meta.db_table)
+    sql = (
+        f"UPDATE {table} SET last_value = last_value + 1 "  # noqa: S608 (the model's own table)
+        "WHERE name = %s AND year = %s RETURNING last_value"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [name, year])
+        row = cursor.fetchone()
+        if row is None:  # the first number of a year
+            Sequence.objects.get_or_create(name=name, year=year)
+            cursor.execute(sql, [name, year])
+            row = cursor.fetchone()
+    return row[0]
 
 
 def mask_words(text: str, words: Iterable[str]) -> str:
@@ -283,7 +296,7 @@ def mask_words(text: str, words: Iterable[str]) -> str:
     return text
 
 
-@transaction.atomic
+@service_atomic
 def casefile_open(
     *,
     actor,
@@ -318,6 +331,7 @@ def casefile_open(
 
 
 def _journal_documents_add(entry: JournalEntry, documents: Iterable[dict]) -> None:
+    entry.created_documents = []
     for index, spec in enumerate(documents):
         document = JournalDocument(
             entry=entry,
@@ -330,11 +344,13 @@ def _journal_documents_add(entry: JournalEntry, documents: Iterable[dict]) -> No
             document.source_type = ContentType.objects.get_for_model(source)
             document.source_id = str(source.pk)
         if spec.get("file") is not None:
-            document.file.save(spec.get("filename", "dokument.pdf"), spec["file"], save=False)
+            store(document.file, spec.get("filename", "dokument.pdf"), spec["file"])
         document.save()
+        entry.created_documents.append(document)
 
 
-@transaction.atomic
+@service_atomic
+@removed_on_error()
 def journal_entry_create(
     *,
     actor,
@@ -395,7 +411,28 @@ def journal_entry_create(
     return entry
 
 
-@transaction.atomic
+@service_atomic
+def journal_document_store(
+    *, document: JournalDocument, content: File, filename: str, title: str = ""
+) -> JournalDocument:
+    """Give a journal document registered without its file (a letter a task renders) the
+    file; once only, so a task run twice stores one file. A failed row update removes the
+    stored file again."""
+    document = JournalDocument.objects.select_for_update().get(pk=document.pk)
+    if document.file:
+        return document
+    store(document.file, filename, content)
+    if title:
+        document.title = title[:300]
+    try:
+        document.save(update_fields=["file", "title"])
+    except Exception:
+        document.file.storage.delete(document.file.name)
+        raise
+    return document
+
+
+@service_atomic
 def casefile_close(*, actor, case: CaseFile) -> CaseFile:
     """Mark the case as closed (Noark status A) once it is decided."""
     if case.status == CaseStatus.CLOSED:
@@ -430,7 +467,7 @@ class IssuedApiKey:
     key: str
 
 
-@transaction.atomic
+@service_atomic
 def api_token_create(*, actor, user, replace: bool = False) -> IssuedApiKey:
     """Give ``user`` a new API key; an existing key is replaced only when ``replace``.
 
@@ -458,7 +495,7 @@ def api_token_create(*, actor, user, replace: bool = False) -> IssuedApiKey:
     return IssuedApiKey(api_key=api_key, key=key)
 
 
-@transaction.atomic
+@service_atomic
 def api_token_revoke(*, actor, user) -> bool:
     """Delete ``user``'s API key; False when there was none."""
     api_key = ApiKey.objects.select_for_update().filter(user=user).first()
@@ -500,7 +537,7 @@ def api_key_mark_used(*, api_key: ApiKey, now: datetime.datetime | None = None) 
 ACCESS_REQUEST_WORKING_DAYS = 3
 
 
-@transaction.atomic
+@service_atomic
 def access_request_create(
     *,
     actor,
@@ -547,8 +584,12 @@ def access_request_create(
         },
     )
     hooks.run(hooks.on_access_request, access_request, actor)
-    pk = access_request.pk
-    transaction.on_commit(lambda: notifications.access_request_receipt(pk))
+    mail_enqueue(
+        key=f"access_request/{access_request.pk}/receipt",
+        renderer="casework.notifications.access_request_receipt",
+        params={"access_request_id": access_request.pk},
+        target=access_request,
+    )
     return access_request
 
 
@@ -582,7 +623,7 @@ def _check_refusal(*, basis: str, reason: str) -> None:
         raise ValidationError(errors)
 
 
-@transaction.atomic
+@service_atomic
 def access_request_decide(
     *,
     actor,
@@ -592,7 +633,7 @@ def access_request_decide(
     reason: str = "",
     documents: Iterable[JournalDocument] | None = None,
 ) -> AccessRequest:
-    """Grant or refuse an access request and tell the requester (after commit).
+    """Grant or refuse an access request and tell the requester (a mail task).
 
     A refusal names its legal basis in offentleglova (§ 31). A grant sends ``documents``
     (by default every document of the entry that is not screened on its own) to the
@@ -638,8 +679,12 @@ def access_request_decide(
             "documents": document_ids,
         },
     )
-    pk = access_request.pk
-    transaction.on_commit(lambda: notifications.access_request_decision(pk, document_ids))
+    mail_enqueue(
+        key=f"access_request/{access_request.pk}/decision",
+        renderer="casework.notifications.access_request_decision",
+        params={"access_request_id": access_request.pk, "document_ids": document_ids},
+        target=access_request,
+    )
     return access_request
 
 
@@ -653,7 +698,7 @@ class ExternalLogin:
     granted: list[Membership]
 
 
-@transaction.atomic
+@service_atomic
 def external_login_record(
     *,
     provider: str,
@@ -790,7 +835,7 @@ class IssuedInvitation:
     token: str
 
 
-@transaction.atomic
+@service_atomic
 def invitation_create(
     *, actor, organisation: Organisation, email: str, role: Role | str, language: str = "nb"
 ) -> IssuedInvitation:
@@ -819,11 +864,19 @@ def invitation_create(
         data={"email": email, "role": role.value, "expires_at": invitation.expires_at.isoformat()},
     )
     pk = invitation.pk
-    transaction.on_commit(lambda: notifications.invitation_mail(pk, token, language))
+    # The token travels in the outbox row only until the mail is sent (then emptied).
+    mail_enqueue(
+        key=f"invitation/{pk}",
+        renderer="casework.notifications.invitation_mail",
+        params={"invitation_id": pk, "token": token, "language": language},
+        target=invitation,
+        organisation=organisation,
+        secret=True,
+    )
     return IssuedInvitation(invitation=invitation, token=token)
 
 
-@transaction.atomic
+@service_atomic
 def invitation_revoke(*, actor, invitation: Invitation) -> Invitation:
     invitation = Invitation.objects.select_for_update().get(pk=invitation.pk)
     _require_manageable(actor, invitation.organisation, invitation.role)
@@ -852,7 +905,7 @@ def invitation_find(token: str) -> Invitation | None:
     )
 
 
-@transaction.atomic
+@service_atomic
 def invitation_accept(*, user, token: str) -> Membership:
     """The logged-in ``user`` takes up the invitation of ``token``: the role is theirs."""
     found = invitation_find(token)
@@ -892,7 +945,7 @@ def invitation_accept(*, user, token: str) -> Membership:
     return membership
 
 
-@transaction.atomic
+@service_atomic
 def membership_give(*, actor, organisation: Organisation, user, role: Role | str) -> Membership:
     """An administrator gives one of their organisation's people another role. Newcomers
     are invited instead, so an administrator cannot reach into accounts of other bodies."""
@@ -906,7 +959,7 @@ def membership_give(*, actor, organisation: Organisation, user, role: Role | str
     return membership_grant(actor=actor, user=user, organisation=organisation, role=role)
 
 
-@transaction.atomic
+@service_atomic
 def membership_take(*, actor, membership: Membership) -> None:
     """An administrator takes a role away; never the organisation's last administrator's
     own (someone must be left to manage its people)."""
@@ -932,7 +985,7 @@ def membership_take(*, actor, membership: Membership) -> None:
     membership_revoke(actor=actor, membership=membership)
 
 
-@transaction.atomic
+@service_atomic
 def organisation_ansattporten_role_set(*, actor, organisation: Organisation, role: str) -> None:
     """Whether (and with which role) a login through Ansattporten on behalf of the
     organisation gives access by itself. Never the administrator role."""
@@ -968,3 +1021,153 @@ def login_lockout_record(*, username: str, user=None) -> None:
         target=user,
         data={"username": username[:150]},
     )
+
+
+# --- the outbox: mail sent by tasks ------------------------------------------------------------
+
+
+def mail_enqueue(
+    *,
+    key: str,
+    renderer: str,
+    params: dict[str, Any],
+    target: models.Model | None = None,
+    organisation: Organisation | None = None,
+    secret: bool = False,
+) -> OutgoingMail:
+    """Queue one mail in the caller's transaction: its outbox row and the task that sends it.
+
+    ``renderer`` is the dotted path of a function that takes ``params`` and returns the
+    ``EmailMessage`` (or None when there is nobody to send it to); it runs in the task, so
+    nothing is rendered or sent in the request. ``key`` names the event (unique): queuing the
+    same key again returns the row already queued. ``secret`` params (a link's token) are
+    emptied once the mail is sent.
+    """
+    from casework.tasks import mail_deliver
+
+    mail, created = OutgoingMail.objects.get_or_create(
+        key=key[:200],
+        defaults={
+            "renderer": renderer,
+            "params": params,
+            "secret_params": secret,
+            "organisation": organisation,
+            "target_type": (
+                ContentType.objects.get_for_model(target, for_concrete_model=False)
+                if target is not None
+                else None
+            ),
+            "target_id": str(target.pk) if target is not None else "",
+        },
+    )
+    if created:
+        background.enqueue(mail_deliver, mail.pk)
+    return mail
+
+
+def _mail_audit(mail: OutgoingMail, action: str, *, actor=None, reason: str = "") -> None:
+    """The mail in the history of its object (addresses stay out: personal data)."""
+    event = AuditEvent(
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        organisation=mail.organisation,
+        action=action,
+        reason=reason,
+        data={
+            "mail": mail.pk,
+            "subject": mail.subject,
+            "recipients": len(mail.recipients),
+            "attempts": mail.attempts,
+        },
+        request_id=current_request_id(),
+        content_type_id=mail.target_type_id,
+        object_id=mail.target_id,
+        object_repr=mail.key[:300],
+    )
+    event.save()
+
+
+@service_atomic
+def mail_mark_sent(*, mail: OutgoingMail, subject: str, recipients: list[str]) -> OutgoingMail:
+    mail = OutgoingMail.objects.select_for_update().get(pk=mail.pk)
+    mail.status = MailStatus.SENT
+    mail.subject = subject[:300]
+    mail.recipients = recipients
+    mail.attempts += 1
+    mail.sent_at = timezone.now()
+    mail.last_error = ""
+    if mail.secret_params:
+        mail.params = {}
+    mail.save(
+        update_fields=[
+            "status",
+            "subject",
+            "recipients",
+            "attempts",
+            "sent_at",
+            "last_error",
+            "params",
+        ]
+    )
+    _mail_audit(mail, "mail.sent")
+    return mail
+
+
+@service_atomic
+def mail_mark_skipped(*, mail: OutgoingMail) -> OutgoingMail:
+    """Nobody to send it to (no contact address): recorded, not retried."""
+    mail = OutgoingMail.objects.select_for_update().get(pk=mail.pk)
+    mail.status = MailStatus.SKIPPED
+    mail.save(update_fields=["status"])
+    _mail_audit(mail, "mail.skipped")
+    return mail
+
+
+@service_atomic
+def mail_mark_failed(
+    *, mail: OutgoingMail, error: BaseException, final: bool, subject: str = ""
+) -> OutgoingMail:
+    """One attempt failed; after the last one the mail is failed, in its object's history
+    and in the admin (outgoing mail, and the failed task) to be sent again."""
+    mail = OutgoingMail.objects.select_for_update().get(pk=mail.pk)
+    mail.attempts += 1
+    mail.last_error = f"{type(error).__name__}: {error}"[:2000]
+    mail.subject = subject[:300] or mail.subject
+    fields = ["attempts", "last_error", "subject"]
+    if final:
+        mail.status = MailStatus.FAILED
+        fields.append("status")
+    mail.save(update_fields=fields)
+    if final:
+        _mail_audit(mail, "mail.failed", reason=mail.last_error)
+    return mail
+
+
+@service_atomic
+def mail_resend(*, actor, mail: OutgoingMail) -> OutgoingMail:
+    """An administrator sends a failed mail again: back in the queue with fresh attempts."""
+    from casework.tasks import mail_deliver
+
+    mail = OutgoingMail.objects.select_for_update().get(pk=mail.pk)
+    if mail.status == MailStatus.SENT:
+        return mail
+    mail.status = MailStatus.QUEUED
+    mail.attempts = 0
+    mail.save(update_fields=["status", "attempts"])
+    _mail_audit(mail, "mail.resent", actor=actor)
+    background.enqueue(mail_deliver, mail.pk)
+    return mail
+
+
+def mail_requeue_queued(*, older_than: datetime.timedelta) -> int:
+    """Enqueue again every mail still queued after ``older_than`` (for a broker backend,
+    where a task can be lost between the commit and the broker). Sending is idempotent."""
+    from casework.tasks import mail_deliver
+
+    cutoff = timezone.now() - older_than
+    count = 0
+    for pk in OutgoingMail.objects.filter(
+        status=MailStatus.QUEUED, created_at__lt=cutoff
+    ).values_list("pk", flat=True):
+        background.enqueue(mail_deliver, pk)
+        count += 1
+    return count

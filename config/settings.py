@@ -45,7 +45,9 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "viewflow",
     "viewflow.workflow",
-    "casework",
+    "django_tasks",
+    "casework",  # before django_tasks_db: its db_worker also requeues abandoned tasks
+    "django_tasks_db",
     "legal",
     "trials",
     "workflows",
@@ -104,6 +106,9 @@ DATABASES = {
             "Database; SQLite file in the project by default, postgres://... in production.",
         ),
         conn_max_age=env_int("DB_CONN_MAX_AGE", 0, "Seconds to keep database connections open."),
+        # A kept connection the server has dropped (restart, failover, a proxy's idle
+        # timeout) is found at the start of the next request and opened again.
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -253,6 +258,37 @@ EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD", "", "SMTP password.")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False, "Use STARTTLS for SMTP.")
 DEFAULT_FROM_EMAIL = env(
     "DEFAULT_FROM_EMAIL", "Frikommune <ikke-svar@frikommune.example>", "Sender of emails."
+)
+
+# Background work (mail, letters): tasks of Django's Tasks framework, enqueued in the same
+# transaction as the change that causes them. The database backend needs no broker; its worker
+# is `manage.py db_worker`. TASKS_BACKEND=django_tasks_rq.RQBackend switches to RQ with Redis
+# (README, "Background work") with no change to the code that enqueues.
+_TASKS_BACKEND = env(
+    "TASKS_BACKEND",
+    "django_tasks_db.DatabaseBackend",
+    "Tasks backend: django_tasks_db.DatabaseBackend, or django_tasks_rq.RQBackend (Redis).",
+)
+TASKS = {"default": {"BACKEND": _TASKS_BACKEND, "QUEUES": ["default"]}}
+if _TASKS_BACKEND == "django_tasks_rq.RQBackend":
+    INSTALLED_APPS.append("django_rq")
+RQ_QUEUES = {
+    "default": {
+        "URL": env("TASKS_REDIS_URL", "redis://127.0.0.1:6379/0", "Redis for the RQ backend.")
+    }
+}
+TASKS_MAX_ATTEMPTS = env_int(
+    "TASKS_MAX_ATTEMPTS", 6, "Attempts to send a mail or render a letter before giving up."
+)
+TASKS_RETRY_BASE_SECONDS = env_int(
+    "TASKS_RETRY_BASE_SECONDS",
+    60,
+    "First retry delay of a failed task, in seconds; doubled after each further failure.",
+)
+TASKS_STALE_AFTER_SECONDS = env_int(
+    "TASKS_STALE_AFTER_SECONDS",
+    900,
+    "A task running this long is taken as abandoned by a dead worker and run again.",
 )
 
 # Throttle counts and page caches live here: in production a cache every worker and host

@@ -31,6 +31,7 @@ from viewflow.workflow.status import STATUS
 from casework.choices import Role
 from casework.models import Organisation
 from legal.models import Provision
+from tests.background import run_due_tasks
 from tests.factories import ministry, person
 from tests.files import pdf_bytes, upload
 from trials import services
@@ -291,6 +292,7 @@ def advance(
                 _propose(application, staff.officer, outcomes or {}, refuse or "", summary)
             else:
                 _complete(application, step, staff.approver, {"decision": "approve"})
+    run_due_tasks()  # the worker has stored the letters and sent the mail
     return _fresh(application)
 
 

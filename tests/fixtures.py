@@ -16,11 +16,22 @@ from casework.choices import Role
 from casework.models import AuditEvent
 from legal.models import Provision
 from tests import builders
+from tests.background import run_due_tasks
 from tests.factories import ministry, municipality, person
 from tests.files import pdf_bytes, upload
 from trials import services
 from trials.choices import Stage
 from trials.models import Application
+
+# --- background tasks ----------------------------------------------------------------------
+
+
+@pytest.fixture
+def run_tasks(db):
+    """``run_tasks()``: the worker's batch run, in the test (tests/background.py): mail is
+    in ``mail.outbox`` and letters' PDFs stored only after it."""
+    return run_due_tasks
+
 
 # --- files ---------------------------------------------------------------------------------
 

@@ -4,16 +4,16 @@ Journal titles are written in bokmål whatever language the officer's screen is 
 public journal is one list, in the ministry's own language.
 """
 
-from django.core.files.base import ContentFile
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from casework.background import enqueue
 from casework.choices import EntryType
 from casework.models import CaseFile, JournalEntry
 from casework.selectors import case_for
 from casework.services import journal_entry_create
 from trials.exceptions import ConflictError
-from trials.letters import render_letter
+from trials.letters import context_refs
 
 JOURNAL_LANGUAGE = "nb"
 
@@ -38,25 +38,23 @@ def application_case(application) -> CaseFile:
 def letter_entry(
     *, actor, application, template, context, title, recipient, language=None, case=None
 ) -> JournalEntry:
-    """Render a letter and journal it as an outgoing entry with its PDF as main document.
+    """Journal a letter as an outgoing entry now, and render its PDF (the entry's main
+    document) in a task queued in the same transaction: the letter is dated today, whenever
+    the worker renders it.
 
     ``case`` is the application's case file when the caller already has it.
     """
+    from trials.tasks import letter_render
+
     language = language or recipient.letter_language
-    letter = render_letter(template, {"application": application, **context}, language=language)
-    return journal_entry_create(
+    entry = journal_entry_create(
         actor=actor,
         case=case if case is not None else application_case(application),
         entry_type=EntryType.OUTGOING,
         title=title,
         correspondent=recipient,
-        documents=[
-            {
-                "title": letter.title or title,
-                "file": ContentFile(letter.as_pdf()),
-                "filename": f"{template}.pdf",
-                "content_type": "application/pdf",
-                "is_main": True,
-            }
-        ],
+        documents=[{"title": title, "content_type": "application/pdf", "is_main": True}],
     )
+    refs = context_refs({"application": application, "today": timezone.localdate(), **context})
+    enqueue(letter_render, entry.created_documents[0].pk, template, refs, language)
+    return entry

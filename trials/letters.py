@@ -2,10 +2,13 @@
 (bokmål or nynorsk, språklova), as HTML for the page and as PDF/A-2b for the journal and the
 archive (trials.pdfa)."""
 
+import datetime
 import io
 from dataclasses import dataclass
 from xml.sax.saxutils import escape
 
+from django.apps import apps
+from django.db import models
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from reportlab.lib.pagesizes import A4
@@ -64,7 +67,7 @@ def render_letter(template: str, context: dict, *, language: str) -> Letter:
     with translation.override(language):
         text = render_to_string(
             f"trials/letters/{template}.txt",
-            {"today": timezone.localdate(), **context},
+            {"today": timezone.localdate(), **context},  # the caller's "today" wins
             using="text",
         )
     paragraphs: list[tuple[str, str]] = []
@@ -80,3 +83,34 @@ def render_letter(template: str, context: dict, *, language: str) -> Letter:
         else:
             paragraphs.append(("p", block))
     return Letter(title=title, language=language, paragraphs=paragraphs)
+
+
+def context_refs(context: dict) -> dict:
+    """A letter's context as JSON for its task: model objects (and lists of them) by their
+    key, dates as ISO strings; ``context_load`` reads them back in the worker."""
+    refs = {}
+    for name, value in context.items():
+        if isinstance(value, models.Model):
+            refs[name] = {"model": value._meta.label, "pk": value.pk}
+        elif isinstance(value, list | tuple) and value and isinstance(value[0], models.Model):
+            refs[name] = {"model": value[0]._meta.label, "pks": [item.pk for item in value]}
+        elif isinstance(value, datetime.date):
+            refs[name] = {"date": value.isoformat()}
+        else:
+            refs[name] = {"value": value}
+    return refs
+
+
+def context_load(refs: dict) -> dict:
+    context = {}
+    for name, ref in refs.items():
+        if "pk" in ref:
+            context[name] = apps.get_model(ref["model"])._default_manager.get(pk=ref["pk"])
+        elif "pks" in ref:
+            found = apps.get_model(ref["model"])._default_manager.in_bulk(ref["pks"])
+            context[name] = [found[pk] for pk in ref["pks"] if pk in found]
+        elif "date" in ref:
+            context[name] = datetime.date.fromisoformat(ref["date"])
+        else:
+            context[name] = ref["value"]
+    return context

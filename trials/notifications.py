@@ -1,7 +1,8 @@
-"""Emails to applicants. Scheduled with transaction.on_commit by the services only."""
+"""Emails to applicants. The services queue them (``applicant_email_queue``); the mail task
+renders them here and sends them."""
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.utils import translation
 
@@ -15,24 +16,29 @@ def applicant_recipients(application) -> list[str]:
     return sorted(set(emails))
 
 
-def send_applicant_email(application_id: int, template: str, extra: dict | None = None) -> None:
-    """Render ``trials/email/<template>.txt`` in the lead organisation's language and send it."""
+def applicant_email(
+    application_id: int, template: str, extra: dict | None = None
+) -> EmailMessage | None:
+    """``trials/email/<template>.txt`` in the lead organisation's language, to the contacts
+    (None when the application has no address to send it to)."""
     application = Application.objects.select_related("lead_organisation", "created_by").get(
         pk=application_id
     )
     recipients = applicant_recipients(application)
     if not recipients:
-        return
+        return None
     with translation.override(application.lead_organisation.letter_language):
         context = {"application": application, "site_url": settings.SITE_URL, **(extra or {})}
         subject = render_to_string(
             f"trials/email/{template}_subject.txt", context, using="text"
         ).strip()
         body = render_to_string(f"trials/email/{template}.txt", context, using="text")
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+    return EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
 
 
-def send_trial_email(trial_id: int, template: str, extra: dict | None = None, *, officer=False):
+def trial_email(
+    trial_id: int, template: str, extra: dict | None = None, officer: bool = False
+) -> EmailMessage | None:
     """Mail about a trial: to the municipality's contacts, or (``officer``) to the case
     officer following the trial up. Rendered from ``trials/email/<template>.txt``."""
     from trials.models import Trial
@@ -48,7 +54,7 @@ def send_trial_email(trial_id: int, template: str, extra: dict | None = None, *,
         recipients = applicant_recipients(application)
         language = application.lead_organisation.letter_language
     if not recipients:
-        return
+        return None
     with translation.override(language):
         context = {
             "trial": trial,
@@ -61,4 +67,4 @@ def send_trial_email(trial_id: int, template: str, extra: dict | None = None, *,
             f"trials/email/{template}_subject.txt", context, using="text"
         ).strip()
         body = render_to_string(f"trials/email/{template}.txt", context, using="text")
-    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)
+    return EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, recipients)

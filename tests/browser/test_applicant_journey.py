@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from casework.choices import Role
 from legal.models import Provision
+from tests.background import run_due_tasks
 from tests.browser.conftest import assert_accessible
 from tests.factories import member, ministry, municipality
 from tests.files import pdf_bytes
@@ -168,6 +169,7 @@ def test_applicant_prepares_and_submits_an_application(site, page, settings, tmp
     assert application.status == ApplicationStatus.SUBMITTED
     assert main.get_by_role("heading", name="The application is submitted").is_visible()
     assert main.get_by_text(application.reference).first.is_visible()
+    run_due_tasks()  # the worker sends the mail
     assert len(mail.outbox) == 1
     assert_accessible(page)
 

@@ -12,6 +12,7 @@ from django.core.files.base import ContentFile
 from casework.choices import EntryType, OrganisationKind, ScreeningBasis
 from casework.models import AccessRequest, Organisation
 from casework.services import casefile_open, journal_entry_create
+from tests.background import run_due_tasks
 from tests.browser.conftest import assert_accessible
 from tests.files import pdf_bytes
 
@@ -104,4 +105,5 @@ def test_journal_filter_and_an_access_request_with_a_validation_error(
     assert main.get_by_text(access_request.reference).is_visible()
     assert EMAIL not in main.inner_text()
     assert_accessible(page)
+    run_due_tasks()  # the worker sends the mail
     assert [message.to for message in mail.outbox] == [[EMAIL]]

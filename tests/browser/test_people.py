@@ -9,6 +9,7 @@ from django.core import mail
 
 from casework.choices import Role
 from casework.models import Membership
+from tests.background import run_due_tasks
 from tests.browser.conftest import assert_accessible
 from tests.factories import member, municipality
 
@@ -56,6 +57,7 @@ def test_administrator_invites_a_colleague_who_accepts_and_loses_the_role_again(
     assert page.get_by_text("kollega@lillehammer.kommune.no").first.is_visible()
     _check(page)
 
+    run_due_tasks()  # the worker sends the invitation
     link = re.search(r"https?://\S+/invitasjon/\S+/", mail.outbox[-1].body).group(0)
     path = "/" + link.split("://", 1)[1].split("/", 1)[1]
     page.get_by_role("button", name=re.compile("Log out")).click()

@@ -43,7 +43,10 @@ def _invite_link(message) -> str:
 
 
 def test_an_administrator_invites_by_email_and_the_invitee_accepts_by_logging_in(
-    client, lillehammer_admin, django_capture_on_commit_callbacks
+    client,
+    lillehammer_admin,
+    django_capture_on_commit_callbacks,
+    run_tasks,
 ):
     lillehammer = municipality("3405")
     client.force_login(lillehammer_admin)
@@ -54,6 +57,7 @@ def test_an_administrator_invites_by_email_and_the_invitee_accepts_by_logging_in
         )
     assert response.status_code == 302
 
+    run_tasks()
     assert len(mail.outbox) == 1 and mail.outbox[0].to == ["ny.ansatt@lillehammer.kommune.no"]
     link = _invite_link(mail.outbox[0])
     token = link.rstrip("/").rsplit("/", 1)[1]

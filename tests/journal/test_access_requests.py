@@ -14,6 +14,7 @@ from casework.choices import AccessRequestStatus, EntryType, ScreeningBasis
 from casework.models import AccessRequest
 from casework.selectors import audit_events_for
 from casework.services import access_request_create, journal_entry_create
+from tests.background import run_due_tasks
 from tests.journal.conftest import SECRET_EMAIL, SECRET_NAME
 from workflows.access import selectors as access_selectors
 from workflows.access import services as access_services
@@ -43,7 +44,9 @@ def request_access(client, django_capture_on_commit_callbacks):
             **fields,
         }
         with django_capture_on_commit_callbacks(execute=True):
-            return client.post(f"{FORM}?entry={entry.pk}", data)
+            response = client.post(f"{FORM}?entry={entry.pk}", data)
+        run_due_tasks()  # the worker sends the receipt
+        return response
 
     return post
 
@@ -68,7 +71,9 @@ def _task(access_request):
 def _decide(client, officer, access_request, data, capture):
     client.force_login(officer)
     with capture(execute=True):
-        return client.post(reverse("access_requests:decide", args=[access_request.pk]), data)
+        response = client.post(reverse("access_requests:decide", args=[access_request.pk]), data)
+    run_due_tasks()  # the worker sends the decision
+    return response
 
 
 def test_the_journal_link_opens_the_form_for_that_entry(client, make_entry):
@@ -152,7 +157,7 @@ def test_a_request_gets_a_reference_a_receipt_and_a_task_in_the_officers_queue(
 
 def test_the_audit_trail_records_the_request_without_the_requesters_address(received):
     events = audit_events_for(received)
-    assert [e.action for e in events] == ["access_request.received"]
+    assert [e.action for e in events] == ["mail.sent", "access_request.received"]
     for event in events:
         assert SECRET_EMAIL not in str(event.data) + event.object_repr + event.reason
         assert SECRET_NAME not in str(event.data) + event.object_repr + event.reason
@@ -178,6 +183,7 @@ def test_granting_sends_the_document_to_the_requester(
     assert task.status == STATUS.DONE and task.owner == case_officer
     assert task.process.status == PROCESS.DONE
 
+    run_due_tasks()
     [message] = mail.outbox
     assert message.to == [SECRET_EMAIL]
     assert received.reference in message.subject
@@ -187,7 +193,9 @@ def test_granting_sends_the_document_to_the_requester(
     assert reverse("journal:document", args=[document.pk]) in message.body
     assert "Vedlagt." in message.body
     assert [e.action for e in audit_events_for(received)] == [
+        "mail.sent",  # the decision, sent by the worker
         "access_request.granted",
+        "mail.sent",  # the receipt
         "access_request.received",
     ]
     assert not list(access_selectors.open_access_tasks())
@@ -321,6 +329,7 @@ def test_a_grant_leaves_out_attachments_screened_on_their_own_unless_chosen(
         access_services.access_task_complete(
             actor=case_officer, task=_task(access_request), payload={"decision": "grant"}
         )
+    run_due_tasks()
     [message] = mail.outbox
     assert [name for name, _content, _type in message.attachments] == ["plan for forsøket.pdf"]
     # the entry is screened: no public link to its documents

@@ -686,7 +686,7 @@ def test_submit_an_unready_draft_lists_every_reason(api, draft):
     assert draft.status == ApplicationStatus.DRAFT
 
 
-def test_submit_a_ready_draft(api, make_ready, django_capture_on_commit_callbacks):
+def test_submit_a_ready_draft(api, make_ready, django_capture_on_commit_callbacks, run_tasks):
     application = make_ready()
     with django_capture_on_commit_callbacks(execute=True):
         response = api.post(f"{detail(application)}submit/")
@@ -697,6 +697,7 @@ def test_submit_a_ready_draft(api, make_ready, django_capture_on_commit_callback
     assert body["allowed_actions"] == ["withdraw"]
     application.refresh_from_db()
     assert application.status == ApplicationStatus.SUBMITTED
+    run_tasks()
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["kontakt@3405.kommune.example"]
     assert application.reference in mail.outbox[0].subject
@@ -710,9 +711,11 @@ def test_submitting_twice_is_a_conflict(api, make_ready):
     assert response.json() == {"detail": "The application has already been submitted."}
 
 
-def test_withdraw(api, applicant, make_ready, django_capture_on_commit_callbacks):
+def test_withdraw(api, applicant, make_ready, django_capture_on_commit_callbacks, run_tasks):
     application = make_ready()
     services.application_submit(actor=applicant, application=application)
+    run_tasks()
+    mail.outbox.clear()
     assert api.post(f"{detail(application)}withdraw/", {}, format="json").status_code == 400
     with django_capture_on_commit_callbacks(execute=True):
         response = api.post(
@@ -726,6 +729,7 @@ def test_withdraw(api, applicant, make_ready, django_capture_on_commit_callbacks
     assert body["withdrawn_reason"] == "The council voted against."
     assert body["allowed_actions"] == []
     assert [r["status"] for r in body["exemption_requests"]] == ["withdrawn"]
+    run_tasks()
     assert len(mail.outbox) == 1
 
     again = api.post(f"{detail(application)}withdraw/", {"reason": "Again"}, format="json")

@@ -84,12 +84,14 @@ def _assess_all(application, officer, assessment=Assessment.WITHIN_SCOPE):
 
 
 def test_registration_opens_a_numbered_case_with_incoming_and_receipt_entries(
-    submitted, case_officer, django_capture_on_commit_callbacks
+    submitted, case_officer, django_capture_on_commit_callbacks, run_tasks
 ):
     application = submitted()
+    run_tasks()
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         case = services.application_register(actor=case_officer, application=application)
+    run_tasks()  # the worker renders the receipt letter and sends the mail
     year = timezone.localdate().year
     assert case.number == f"{year}/000001"
     assert case.status == CaseStatus.UNDER_TREATMENT
@@ -126,6 +128,7 @@ def test_complete_case_with_consultation_of_two_ministries_ends_in_partial_appro
     hod_consultee,
     approver,
     django_capture_on_commit_callbacks,
+    run_tasks,
 ):
     application = submitted(stage=Stage.FINAL, also=[HOL_3_2])
     hod_exemption = application.exemption_requests.get(provision__citation_key=HOL_3_2)
@@ -165,6 +168,7 @@ def test_complete_case_with_consultation_of_two_ministries_ends_in_partial_appro
     )
     with pytest.raises(PermissionDenied):  # four eyes: nobody approves their own proposal
         services.proposal_approve(actor=case_officer, proposal=proposal)
+    run_tasks()
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         decided = services.proposal_approve(actor=approver, proposal=proposal)
@@ -181,6 +185,7 @@ def test_complete_case_with_consultation_of_two_ministries_ends_in_partial_appro
     titles = list(case.entries.values_list("entry_type", flat=True))
     # I application, U receipt, U×2 consultation letters, I×2 answers, U decision
     assert titles.count(EntryType.OUTGOING) == 4 and titles.count(EntryType.INCOMING) == 3
+    run_tasks()
     assert len(mail.outbox) == 1 and "FRI-" in mail.outbox[0].subject
     actions = set(
         AuditEvent.objects.filter(object_id=str(application.pk)).values_list("action", flat=True)
@@ -306,10 +311,11 @@ def test_closing_without_answer_rejects_with_a_letter(submitted, case_officer):
 
 
 def test_interim_reply_is_journaled_and_emailed(
-    submitted, case_officer, django_capture_on_commit_callbacks
+    submitted, case_officer, django_capture_on_commit_callbacks, run_tasks
 ):
     application = submitted()
     services.application_register(actor=case_officer, application=application)
+    run_tasks()
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         reply = services.interim_reply_send(
@@ -319,6 +325,7 @@ def test_interim_reply_is_journaled_and_emailed(
             expected_decision=timezone.localdate() + datetime.timedelta(days=45),
         )
     assert reply.entry.entry_type == EntryType.OUTGOING
+    run_tasks()
     assert len(mail.outbox) == 1
     assert "Fagdepartementet treng meir tid." in mail.outbox[0].body
 

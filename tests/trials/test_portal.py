@@ -729,12 +729,16 @@ def test_submit_refused_lists_every_reason(as_applicant, make_draft):
 
 
 def test_submit_shows_the_receipt_and_sends_one_email(
-    as_applicant, make_ready, django_capture_on_commit_callbacks
+    as_applicant,
+    make_ready,
+    django_capture_on_commit_callbacks,
+    run_tasks,
 ):
     application = make_ready()
     with django_capture_on_commit_callbacks(execute=True):
         response = as_applicant.post(step_url(application, "oppsummering"), {"action": "submit"})
     assert response.url == reverse("trials:application_receipt", args=[application.pk])
+    run_tasks()
     assert len(mail.outbox) == 1
     assert mail.outbox[0].to == ["kontakt@3405.kommune.example"]
     application.refresh_from_db()

@@ -221,7 +221,7 @@ def other_approver(kdd):
 
 
 def test_a_complete_case_with_two_ministries_through_the_api(
-    submitted, case_officer, consultee, hod_consultee, approver
+    submitted, case_officer, consultee, hod_consultee, approver, run_tasks
 ):
     application = submitted(also=[HOL_3_2])
     queued = find_task(case_officer, application, "register", box="queue")
@@ -274,6 +274,7 @@ def test_a_complete_case_with_two_ministries_through_the_api(
     assert done["case"]["status"] == "approved" and done["next_tasks"] == []
 
     assert status(application) == ApplicationStatus.APPROVED
+    run_tasks()  # the worker stores the decision letter's PDF
     seen = case(case_officer, application)
     assert seen["status"] == "approved" and seen["open_steps"] == []
     assert seen["case_number"] == case_for(application).number

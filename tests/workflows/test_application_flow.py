@@ -187,7 +187,7 @@ def test_request_for_information_waits_for_the_answer_then_resumes(
 
 
 def test_no_answer_reminds_then_gives_the_officer_a_task(
-    submitted, open_task, case_officer, django_capture_on_commit_callbacks
+    submitted, open_task, case_officer, django_capture_on_commit_callbacks, run_tasks
 ):
     application = submitted()
     services.task_complete(actor=case_officer, task=open_task(application, "register"), payload={})
@@ -197,11 +197,13 @@ def test_no_answer_reminds_then_gives_the_officer_a_task(
         payload={"complete": False, "message": "Kva er planen?"},
     )
     due = Application.objects.get(pk=application.pk).information_requests.get().due_date
+    run_tasks()
     mail.outbox.clear()
     with time_machine.travel(
         datetime.datetime.combine(due, datetime.time(9)) - datetime.timedelta(days=3), tick=False
     ):
         call_command("workflow_timers")
+        run_tasks()
     assert any(
         "Påminning" in m.subject or "Reminder" in m.subject or "påminnelse" in m.subject.lower()
         for m in mail.outbox

@@ -1,11 +1,12 @@
 """Every write to applications goes through these functions (STYLE.md: services).
 
 Each checks that the acting user may do it, runs in one transaction, writes its audit event
-there, and schedules email with ``transaction.on_commit`` so nothing is announced that was
-rolled back.
+there, and queues email as tasks in the same transaction (``applicant_email_queue``) so nothing
+is announced that was rolled back and nothing is lost that was committed.
 """
 
 import datetime
+import uuid
 from collections.abc import Iterable
 from functools import partial
 
@@ -20,10 +21,18 @@ from django_fsm import ConcurrentTransition, can_proceed
 from casework.choices import EntryType, Role
 from casework.models import Organisation
 from casework.selectors import user_has_role
-from casework.services import audit_changes, audit_record, journal_entry_create, sequence_next
+from casework.services import (
+    audit_changes,
+    audit_record,
+    journal_entry_create,
+    mail_enqueue,
+    sequence_next,
+)
+from casework.storage import DocumentNotStored, removed_on_error, store
+from casework.transactions import service_atomic
 from legal.citations import CitationError, parse_citation
 from legal.models import Provision
-from trials import hooks, notifications
+from trials import hooks
 from trials.choices import (
     DECIDED_STATUSES,
     ApplicationStatus,
@@ -84,9 +93,16 @@ EXEMPTION_FIELDS = {
 DEFAULT_ANSWER_DAYS = 14
 
 
-def _email_on_commit(application: Application, template: str, **extra) -> None:
-    transaction.on_commit(
-        partial(notifications.send_applicant_email, application.pk, template, extra)
+def applicant_email_queue(application: Application, template: str, **extra) -> None:
+    """Queue ``trials/email/<template>.txt`` to the applicant's contacts, in this transaction
+    (rendered and sent by the mail task, recorded in the application's history)."""
+    event = "-".join(str(value) for value in extra.values()) or uuid.uuid4().hex
+    mail_enqueue(
+        key=f"application/{application.pk}/{template}/{event}",
+        renderer="trials.notifications.applicant_email",
+        params={"application_id": application.pk, "template": template, "extra": extra},
+        target=application,
+        organisation=application.lead_organisation,
     )
 
 
@@ -140,7 +156,7 @@ def _check_applicant_fields(values: dict) -> None:
         raise ValidationError(errors)
 
 
-@transaction.atomic
+@service_atomic
 def application_create(
     *,
     actor,
@@ -188,7 +204,7 @@ def application_create(
     return application
 
 
-@transaction.atomic
+@service_atomic
 def application_save_draft(
     *,
     actor,
@@ -228,7 +244,7 @@ def _save_draft_lists(
             )
 
 
-@transaction.atomic
+@service_atomic
 def application_update(*, actor, application: Application, **fields) -> Application:
     """Change fields of a draft (only the lead applicant)."""
     _require_editor(actor, application)
@@ -263,7 +279,7 @@ def application_update(*, actor, application: Application, **fields) -> Applicat
     return application
 
 
-@transaction.atomic
+@service_atomic
 def application_set_co_applicants(
     *, actor, application: Application, organisations: Iterable[Organisation]
 ) -> None:
@@ -294,7 +310,7 @@ def application_set_co_applicants(
     _search_refresh(application)
 
 
-@transaction.atomic
+@service_atomic
 def application_set_purposes(*, actor, application: Application, purposes: dict[str, str]) -> None:
     """Replace the § 1 purposes: {purpose: justification}; each needs a justification."""
     _require_editor(actor, application)
@@ -327,7 +343,7 @@ def application_set_purposes(*, actor, application: Application, purposes: dict[
     )
 
 
-@transaction.atomic
+@service_atomic
 def contact_add(*, actor, application: Application, organisation: Organisation, **fields):
     _require_editor(actor, application)
     if organisation not in application.applicant_organisations:
@@ -345,7 +361,7 @@ def contact_add(*, actor, application: Application, organisation: Organisation, 
     return contact
 
 
-@transaction.atomic
+@service_atomic
 def contact_remove(*, actor, contact: ContactPerson) -> None:
     application = contact.application
     _require_editor(actor, application)
@@ -386,7 +402,7 @@ def _refuse_duplicate(application, provision_id, subsection, exclude=None) -> No
         )
 
 
-@transaction.atomic
+@service_atomic
 def exemption_request_create(
     *,
     actor,
@@ -424,7 +440,7 @@ def exemption_request_create(
     return request
 
 
-@transaction.atomic
+@service_atomic
 def exemption_request_update(
     *,
     actor,
@@ -472,7 +488,7 @@ def exemption_request_update(
     return request
 
 
-@transaction.atomic
+@service_atomic
 def exemption_request_delete(*, actor, request: ExemptionRequest) -> None:
     application = request.application
     _require_editor(actor, application)
@@ -487,7 +503,7 @@ def exemption_request_delete(*, actor, request: ExemptionRequest) -> None:
     _search_refresh(application)
 
 
-@transaction.atomic
+@service_atomic
 def attachment_add(
     *,
     actor,
@@ -533,24 +549,28 @@ def attachment_add(
         screening_basis=screening_basis,
         answer=answer,
     )
-    attachment.file.save(checked.original_name, uploaded_file, save=False)
-    attachment.save()
-    audit_record(
-        actor=actor,
-        action="attachment.added",
-        target=application,
-        organisation=application.lead_organisation,
-        data={
-            "attachment": attachment.pk,
-            "kind": kind,
-            "name": checked.original_name,
-            "sha256": checked.sha256,
-        },
-    )
+    with removed_on_error():
+        try:
+            store(attachment.file, checked.original_name, uploaded_file)
+        except DocumentNotStored as exc:
+            raise ValidationError({"file": exc.messages}) from exc
+        attachment.save()
+        audit_record(
+            actor=actor,
+            action="attachment.added",
+            target=application,
+            organisation=application.lead_organisation,
+            data={
+                "attachment": attachment.pk,
+                "kind": kind,
+                "name": checked.original_name,
+                "sha256": checked.sha256,
+            },
+        )
     return attachment
 
 
-@transaction.atomic
+@service_atomic
 def attachment_delete(*, actor, attachment: Attachment) -> None:
     application = attachment.application
     _require_editor(actor, application)
@@ -569,7 +589,7 @@ def attachment_delete(*, actor, attachment: Attachment) -> None:
     attachment.delete()
 
 
-@transaction.atomic
+@service_atomic
 def application_submit(*, actor, application: Application) -> Application:
     """Submit a draft; refused with every reason listed when it is not ready."""
     if not user_is_applicant_for(actor, application, lead_only=True):
@@ -603,11 +623,11 @@ def application_submit(*, actor, application: Application) -> Application:
         to_state=application.status,
     )
     hooks.run(hooks.on_submitted, application, actor)
-    _email_on_commit(application, "submitted")
+    applicant_email_queue(application, "submitted")
     return application
 
 
-@transaction.atomic
+@service_atomic
 def application_withdraw(*, actor, application: Application, reason: str) -> Application:
     if not user_is_applicant_for(actor, application, lead_only=True):
         raise PermissionDenied(_("Only the lead applicant can withdraw the application."))
@@ -630,11 +650,11 @@ def application_withdraw(*, actor, application: Application, reason: str) -> App
         reason=reason.strip(),
     )
     hooks.run(hooks.on_withdrawn, application, actor)
-    _email_on_commit(application, "withdrawn")
+    applicant_email_queue(application, "withdrawn")
     return application
 
 
-@transaction.atomic
+@service_atomic
 def application_request_information(
     *, actor, application: Application, message: str, due_date: datetime.date | None = None
 ) -> InformationRequest:
@@ -675,11 +695,12 @@ def application_request_information(
         reason=message.strip(),
         data={"due_date": due_date.isoformat(), "information_request": request.pk},
     )
-    _email_on_commit(application, "information_requested", information_request_id=request.pk)
+    applicant_email_queue(application, "information_requested", information_request_id=request.pk)
     return request
 
 
-@transaction.atomic
+@service_atomic
+@removed_on_error()
 def application_answer(
     *, actor, application: Application, text: str, files: Iterable = ()
 ) -> InformationRequest:
@@ -733,7 +754,7 @@ def application_answer(
         data={"information_request": request.pk},
     )
     hooks.run(hooks.on_answered, application, actor)
-    _email_on_commit(application, "answered")
+    applicant_email_queue(application, "answered")
     return request
 
 
@@ -753,7 +774,7 @@ def _copy_exemption_requests(requests, *, to: Application) -> None:
         )
 
 
-@transaction.atomic
+@service_atomic
 def application_copy(
     *,
     actor,
@@ -809,7 +830,7 @@ def application_copy(
     return copy
 
 
-@transaction.atomic
+@service_atomic
 def call_create(
     *,
     actor,

@@ -8,10 +8,8 @@ transaction, and send email after commit.
 
 import datetime
 from collections import defaultdict
-from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,9 +25,10 @@ from casework.services import (
     casefile_open,
     journal_entry_create,
 )
+from casework.storage import removed_on_error
+from casework.transactions import service_atomic
 from legal.models import Provision
 from legal.selectors import limits_for_provision
-from trials import notifications
 from trials.choices import (
     ApplicationStatus,
     Assessment,
@@ -53,7 +52,7 @@ from trials.models import (
 )
 from trials.rules import MAX_PERIOD_MONTHS
 from trials.selectors import DECIDING_MINISTRY, is_ministry_officer
-from trials.services.applications import _save_transition
+from trials.services.applications import _save_transition, applicant_email_queue
 from trials.services.search import search_document_refresh
 from trials.uploads import check_upload
 
@@ -110,12 +109,10 @@ def _case(application: Application) -> CaseFile:
 
 
 def _email(application: Application, template: str, **extra) -> None:
-    transaction.on_commit(
-        partial(notifications.send_applicant_email, application.pk, template, extra)
-    )
+    applicant_email_queue(application, template, **extra)
 
 
-@transaction.atomic
+@service_atomic
 def application_register(*, actor, application: Application) -> CaseFile:
     """Open the case file, journal the application (I) and send a receipt (U)."""
     _require_officer(actor)
@@ -174,7 +171,7 @@ def application_register(*, actor, application: Application) -> CaseFile:
     return case
 
 
-@transaction.atomic
+@service_atomic
 def application_accept_as_complete(*, actor, application: Application) -> Application:
     _require_officer(actor)
     application = _lock(application)
@@ -187,7 +184,7 @@ def application_accept_as_complete(*, actor, application: Application) -> Applic
     return application
 
 
-@transaction.atomic
+@service_atomic
 def information_request_extend(*, actor, application: Application, due_date: datetime.date):
     _require_officer(actor)
     if due_date <= timezone.localdate():
@@ -209,7 +206,7 @@ def information_request_extend(*, actor, application: Application, due_date: dat
     return request
 
 
-@transaction.atomic
+@service_atomic
 def application_continue_without_answer(*, actor, application: Application, reason: str = ""):
     """The deadline passed without an answer; the officer goes on with what the case holds."""
     _require_officer(actor)
@@ -224,7 +221,7 @@ def application_continue_without_answer(*, actor, application: Application, reas
     return application
 
 
-@transaction.atomic
+@service_atomic
 def application_close_without_answer(*, actor, application: Application, reason: str):
     """The applicant did not answer in time and the officer closes the case."""
     _require_officer(actor)
@@ -262,7 +259,7 @@ def assessment_suggestion(exemption: ExemptionRequest) -> str:
     return Assessment.WITHIN_SCOPE
 
 
-@transaction.atomic
+@service_atomic
 def exemption_assess(
     *,
     actor,
@@ -335,7 +332,7 @@ def assessment_complete(application: Application) -> bool:
     return counts["requests"] > 0 and counts["open"] == 0
 
 
-@transaction.atomic
+@service_atomic
 def consultations_start(
     *, actor, application: Application, due_date: datetime.date | None = None, message: str = ""
 ) -> list[Consultation]:
@@ -447,7 +444,8 @@ def _journal_consultation_answer(actor, consultation: Consultation, attachment):
     )
 
 
-@transaction.atomic
+@service_atomic
+@removed_on_error()
 def consultation_answer(
     *,
     actor,
@@ -495,7 +493,7 @@ def consultation_answer(
     return consultation
 
 
-@transaction.atomic
+@service_atomic
 def consultation_extend(*, actor, consultation: Consultation, due_date: datetime.date):
     _require_officer(actor)
     consultation = _lock_consultation(consultation)
@@ -516,7 +514,7 @@ def consultation_extend(*, actor, consultation: Consultation, due_date: datetime
     return consultation
 
 
-@transaction.atomic
+@service_atomic
 def consultation_close(*, actor, consultation: Consultation, reason: str) -> Consultation:
     """Close a consultation the ministry did not answer in time."""
     _require_officer(actor)
@@ -541,7 +539,7 @@ def consultation_close(*, actor, consultation: Consultation, reason: str) -> Con
     return consultation
 
 
-@transaction.atomic
+@service_atomic
 def consultations_finish(*, actor, application: Application) -> Application:
     """All consultations answered or closed: back to review for the proposal."""
     application = _lock(application)
@@ -556,7 +554,7 @@ def consultations_finish(*, actor, application: Application) -> Application:
     return application
 
 
-@transaction.atomic
+@service_atomic
 def decision_propose(
     *,
     actor,
@@ -629,7 +627,7 @@ def _check_reviewer(actor, proposal: DecisionProposal) -> None:
         raise ConflictError(_("The proposal has already been approved or returned."))
 
 
-@transaction.atomic
+@service_atomic
 def proposal_return(*, actor, proposal: DecisionProposal, comment: str) -> DecisionProposal:
     proposal = _lock_proposal(proposal)
     _check_reviewer(actor, proposal)
@@ -651,7 +649,7 @@ def proposal_return(*, actor, proposal: DecisionProposal, comment: str) -> Decis
     return proposal
 
 
-@transaction.atomic
+@service_atomic
 def proposal_approve(*, actor, proposal: DecisionProposal, comment: str = "") -> Application:
     """Approve the proposal: the decision is made, the letter sent, a trial created."""
     proposal = _lock_proposal(proposal)
@@ -738,7 +736,7 @@ def trial_create(*, actor, application: Application, exemptions: list[ExemptionR
     return trial
 
 
-@transaction.atomic
+@service_atomic
 def interim_reply_send(
     *, actor, application: Application, reason: str, expected_decision: datetime.date
 ) -> InterimReply:

@@ -8,7 +8,7 @@ The legal limits are in ``trials.rules``.
 """
 
 import datetime
-from functools import partial
+import uuid
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
@@ -18,8 +18,9 @@ from django.utils.translation import gettext_lazy
 from django_fsm import ConcurrentTransition, can_proceed
 
 from casework.choices import EntryType, ScreeningBasis
-from casework.services import audit_record, journal_entry_create
-from trials import hooks, notifications, rules
+from casework.services import audit_record, journal_entry_create, mail_enqueue
+from casework.transactions import service_atomic
+from trials import hooks, rules
 from trials.choices import (
     ExtensionStatus,
     ObligationKind,
@@ -128,22 +129,33 @@ def _letter(*, actor, trial: Trial, kind: str, title, **context):
     )
 
 
-def _email(trial: Trial, template: str, **extra) -> None:
-    transaction.on_commit(
-        partial(notifications.send_trial_email, trial.pk, template, extra, officer=False)
+def _trial_email_queue(trial: Trial, template: str, *, officer: bool, extra: dict) -> None:
+    """Queue a mail about ``trial`` in this transaction (``trials.notifications.trial_email``,
+    sent by the mail task, in the application's history). The key holds the event's values,
+    so a timer that fires twice for the same deadline queues one mail."""
+    event = "-".join(str(value) for value in extra.values()) or uuid.uuid4().hex
+    audience = "officer" if officer else "applicant"
+    mail_enqueue(
+        key=f"trial/{trial.pk}/{template}/{audience}/{event}",
+        renderer="trials.notifications.trial_email",
+        params={"trial_id": trial.pk, "template": template, "extra": extra, "officer": officer},
+        target=trial.application,
+        organisation=trial.application.lead_organisation,
     )
+
+
+def _email(trial: Trial, template: str, **extra) -> None:
+    _trial_email_queue(trial, template, officer=False, extra=extra)
 
 
 def _email_officer(trial: Trial, template: str, **extra) -> None:
-    transaction.on_commit(
-        partial(notifications.send_trial_email, trial.pk, template, extra, officer=True)
-    )
+    _trial_email_queue(trial, template, officer=True, extra=extra)
 
 
 # --- coming into force --------------------------------------------------------------------------
 
 
-@transaction.atomic
+@service_atomic
 def regulation_record(
     *,
     actor,
@@ -245,7 +257,7 @@ def regulation_record(
 # --- follow-up ----------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@service_atomic
 def obligation_add(
     *, actor, trial: Trial, kind: str, due_on: datetime.date, description: str = ""
 ) -> FollowUpObligation:
@@ -276,7 +288,7 @@ def obligation_add(
     return obligation
 
 
-@transaction.atomic
+@service_atomic
 def report_submit(
     *,
     actor,
@@ -365,7 +377,7 @@ def _lock_report(report: Report) -> Report:
     )
 
 
-@transaction.atomic
+@service_atomic
 def report_acknowledge(*, actor, report: Report, response: str = "") -> Report:
     """The officer accepts the report; the obligation it answers is fulfilled."""
     _require_officer(actor)
@@ -394,7 +406,7 @@ def report_acknowledge(*, actor, report: Report, response: str = "") -> Report:
     return report
 
 
-@transaction.atomic
+@service_atomic
 def report_request_more(*, actor, report: Report, response: str) -> Report:
     """The officer asks the municipality to complete the report (it submits a new one)."""
     _require_officer(actor)
@@ -421,7 +433,7 @@ def report_request_more(*, actor, report: Report, response: str) -> Report:
     return report
 
 
-@transaction.atomic
+@service_atomic
 def evaluation_record(
     *,
     actor,
@@ -508,7 +520,7 @@ def _new_end(trial: Trial, extension: Extension) -> datetime.date:
     return rules.add_months(trial.ends_on, extension.months)
 
 
-@transaction.atomic
+@service_atomic
 def extension_apply(
     *,
     actor,
@@ -561,7 +573,7 @@ def extension_apply(
     return extension
 
 
-@transaction.atomic
+@service_atomic
 def extension_decide(*, actor, extension: Extension, grant: bool, reasons: str) -> Extension:
     """KDD grants or refuses an application for extension; a grant moves the end date, never
     past the legal maximum."""
@@ -574,7 +586,7 @@ def extension_decide(*, actor, extension: Extension, grant: bool, reasons: str) 
     return _decide(actor=actor, trial=trial, extension=extension, grant=grant, reasons=reasons)
 
 
-@transaction.atomic
+@service_atomic
 def trial_extend(
     *,
     actor,
@@ -653,7 +665,7 @@ def _decide(*, actor, trial: Trial, extension: Extension, grant: bool, reasons: 
 # --- the end ------------------------------------------------------------------------------------
 
 
-@transaction.atomic
+@service_atomic
 def trial_end(*, actor, trial: Trial, reason: str = "") -> Trial:
     """Record that the trial ended on its end date (the timer does it by itself)."""
     if actor is not None:
@@ -680,7 +692,7 @@ def trial_end(*, actor, trial: Trial, reason: str = "") -> Trial:
     return trial
 
 
-@transaction.atomic
+@service_atomic
 def trial_stop(*, actor, trial: Trial, reasons: str, at_request: bool = False) -> Trial:
     """KDD stops the trial before its end date, at the municipality's request or not."""
     _require_officer(actor)
@@ -708,7 +720,7 @@ def trial_stop(*, actor, trial: Trial, reasons: str, at_request: bool = False) -
     return trial
 
 
-@transaction.atomic
+@service_atomic
 def trial_make_permanent(
     *, actor, trial: Trial, law_reference: str, law_date: datetime.date, reasons: str = ""
 ) -> Trial:
@@ -795,7 +807,7 @@ def _notice(trial, kind, about, *, obligation=None, months_before=0) -> bool:
     return True
 
 
-@transaction.atomic
+@service_atomic
 def follow_up_run(*, trial: Trial) -> list[FollowUpObligation]:
     """What is due for ``trial`` today: the automatic end on the end date (unless extended),
     expiry warnings 12 and 6 months before the end to the municipality and the officer, a

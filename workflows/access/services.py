@@ -7,7 +7,6 @@ deciding the same request at once, the second waits, finds the task done and is 
 """
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.utils.translation import gettext as _
 from viewflow.fsm.base import NoTransition
 from viewflow.workflow.status import STATUS
@@ -17,6 +16,7 @@ from casework.exceptions import AlreadyDecided
 from casework.models import AccessRequest, JournalDocument
 from casework.selectors import user_has_role
 from casework.services import access_request_decide
+from casework.transactions import service_atomic
 from workflows.access.flows import AccessRequestFlow
 from workflows.access.models import AccessRequestProcess
 from workflows.tasks import TaskDone, take_to_complete
@@ -72,7 +72,7 @@ def _decide(actor, task, payload: dict) -> AccessRequest:
     )
 
 
-@transaction.atomic
+@service_atomic
 def access_task_complete(*, actor, task, payload: dict):
     """Decide the request of ``task`` (``payload``: ``decision`` "grant" or "refuse",
     ``basis`` for a refusal, ``reason``, and optionally ``documents`` to release) and end

@@ -242,7 +242,7 @@ class ApplicationFlow(flow.Flow):
         return _start_of_day(request.due_date + datetime.timedelta(days=1))
 
     def send_answer_reminder(self, activation):
-        notifications.answer_reminder(activation.process.application)
+        notifications.answer_reminder(activation.process.application, event=activation.task.pk)
 
     def consultation_needed(self, activation):
         """Consult when the assessment step sent consultation letters."""
@@ -271,7 +271,9 @@ class ApplicationFlow(flow.Flow):
     def send_consultation_reminder(self, activation):
         # this function node follows the boundary timer, which follows the consult task
         timer = _host_task(activation)
-        notifications.consultation_reminder(self._consultation(timer.previous.first()))
+        notifications.consultation_reminder(
+            self._consultation(timer.previous.first()), event=timer.pk
+        )
 
     def consultation_extended(self, activation):
         return activation.task.previous.first().data.get("action") == "extend"

@@ -10,13 +10,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
 from django.utils.translation import gettext as _
 from viewflow.fsm.base import NoTransition
 from viewflow.workflow.status import PROCESS, STATUS
 
 from casework.selectors import memberships_remembered
 from casework.services import audit_record
+from casework.transactions import savepoint, service_atomic
 from trials import services as trials
 from trials.choices import Outcome, Stage
 from trials.models import Call, Consultation
@@ -103,7 +103,7 @@ def _locked(task, operation: Callable):
             raise _gone(task) from exc
 
 
-@transaction.atomic
+@service_atomic
 def task_claim(*, actor, task):
     def claim(task, activation):
         if task.status != STATUS.NEW:
@@ -116,7 +116,7 @@ def task_claim(*, actor, task):
         return _locked(task, claim)
 
 
-@transaction.atomic
+@service_atomic
 def task_unassign(*, actor, task):
     def unassign(task, activation):
         if task.status != STATUS.ASSIGNED:
@@ -130,7 +130,7 @@ def task_unassign(*, actor, task):
     return _locked(task, unassign)
 
 
-@transaction.atomic
+@service_atomic
 def task_reassign(*, actor, task, user):
     """Give the task to someone else who may do it (the holder or a case officer)."""
 
@@ -215,13 +215,14 @@ def _assess(actor, task, application, payload, files):
     errors = {}
     for exemption_id, spec in assessments.items():
         try:
-            trials.exemption_assess(
-                actor=actor,
-                exemption=exemptions[exemption_id],
-                assessment=spec.get("assessment", ""),
-                note=spec.get("note", ""),
-                provision=spec.get("provision"),
-            )
+            with savepoint():  # a refused assessment rolls back alone; the others go on
+                trials.exemption_assess(
+                    actor=actor,
+                    exemption=exemptions[exemption_id],
+                    assessment=spec.get("assessment", ""),
+                    note=spec.get("note", ""),
+                    provision=spec.get("provision"),
+                )
         except ValidationError as exc:
             for field, messages in exc.message_dict.items():
                 errors[f"{field}_{exemption_id}"] = messages
@@ -334,7 +335,7 @@ HANDLERS = {
 }
 
 
-@transaction.atomic
+@service_atomic
 def task_complete(*, actor, task, payload: dict, files: dict | None = None):
     """Do the task's work through the domain services and move the process on."""
 
@@ -365,7 +366,7 @@ class BatchProposed:
     not_taken_forward: int
 
 
-@transaction.atomic
+@service_atomic
 def call_batch_propose(
     *, actor, call: Call, forward: set[int], reasons: str, summary: str
 ) -> BatchProposed:
@@ -391,7 +392,8 @@ def call_batch_propose(
         }
         payload = {"outcomes": {e.pk: dict(outcome) for e in row.exemptions}, "summary": summary}
         try:
-            task_complete(actor=actor, task=row.propose_task, payload=payload)
+            with savepoint():  # a refused proposal rolls back alone; the batch goes on
+                task_complete(actor=actor, task=row.propose_task, payload=payload)
         except ValidationError as exc:
             failed[str(row.application.pk)] = [
                 f"{row.application.reference}: {message}" for message in exc.messages
