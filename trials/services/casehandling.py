@@ -11,6 +11,7 @@ from collections import defaultdict
 from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -42,6 +43,7 @@ from trials.choices import (
 )
 from trials.exceptions import ConflictError
 from trials.journal import application_case, journal_title, letter_entry
+from trials.letters import render_letter
 from trials.models import (
     Application,
     Consultation,
@@ -395,6 +397,31 @@ def _lock_consultation(consultation: Consultation) -> Consultation:
     )
 
 
+def _consultation_answer_document(consultation, answers, actor) -> dict:
+    """The answer as a letter from the ministry (PDF) when it uploaded none of its own: the
+    journal entry then holds what the ministry said."""
+    exemptions = {e.pk: e for e in consultation.exemptions.select_related("provision__act")}
+    for answer in answers:
+        answer.exemption = exemptions[answer.exemption_id]
+    letter = render_letter(
+        "consultation_answer",
+        {
+            "application": consultation.application,
+            "consultation": consultation,
+            "answers": answers,
+            "answered_by": actor.get_full_name() or actor.get_username(),
+        },
+        language=consultation.ministry.letter_language,
+    )
+    return {
+        "title": letter.title,
+        "file": ContentFile(letter.as_pdf()),
+        "filename": "consultation_answer.pdf",
+        "content_type": "application/pdf",
+        "is_main": True,
+    }
+
+
 @transaction.atomic
 def consultation_answer(
     *,
@@ -429,7 +456,7 @@ def consultation_answer(
         errors["positions"] = _("Answer only the exemptions in the consultation.")
     if errors:
         raise ValidationError(errors)
-    ConsultationAnswer.objects.bulk_create(
+    answers = ConsultationAnswer.objects.bulk_create(
         ConsultationAnswer(
             consultation=consultation,
             exemption_id=exemption_id,
@@ -438,8 +465,11 @@ def consultation_answer(
         )
         for exemption_id in sorted(exemption_ids)
     )
+    consultation.statement = (statement or "").strip()
     documents = []
-    if attachment is not None:
+    if attachment is None:
+        documents.append(_consultation_answer_document(consultation, answers, actor))
+    else:
         checked = check_upload(attachment)
         documents.append(
             {
@@ -465,7 +495,6 @@ def consultation_answer(
         access_postponed=True,
     )
     consultation.status = ConsultationStatus.ANSWERED
-    consultation.statement = (statement or "").strip()
     consultation.answered_by = actor
     consultation.answered_at = timezone.now()
     consultation.save()
