@@ -14,7 +14,7 @@ from django.utils.functional import lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from trials.choices import AttachmentKind, Stage
+from trials.choices import ApplicationStatus, AttachmentKind, Stage
 
 # forsøksloven § 3: a trial runs for at most four years (an extension is decided separately).
 MIN_PERIOD_MONTHS = 1
@@ -54,6 +54,20 @@ period_range_message_lazy = lazy(period_range_message, str)
 period_help_text_lazy = lazy(period_help_text, str)
 # The English text, for the OpenAPI examples.
 PERIOD_RANGE_EXAMPLE = _PERIOD_RANGE % PERIOD_LIMITS
+
+
+def may_continue_as_final(preliminary, *, ignoring=None) -> bool:
+    """A preliminary application taken forward continues as one final application at a time.
+
+    A withdrawn final application no longer counts: the applicants may start a new one.
+    ``ignoring`` is a final application that is itself being checked (editing its link).
+    """
+    if preliminary.stage != Stage.PRELIMINARY or preliminary.status != ApplicationStatus.APPROVED:
+        return False
+    finals = preliminary.final_applications.exclude(status=ApplicationStatus.WITHDRAWN)
+    if ignoring is not None and ignoring.pk:
+        finals = finals.exclude(pk=ignoring.pk)
+    return not finals.exists()
 
 
 def submission_problems(application) -> list[str]:

@@ -80,3 +80,55 @@ def test_answer_letter_is_released_with_the_decision(client, answered, staff):
     assert SECRET.encode() in b"".join(response.streaming_content)
     page = client.get(reverse("public:application_detail", args=[application.reference]))
     assert reverse("journal:document", kwargs={"pk": document.pk}) in page.content.decode()
+
+
+def _pdf_text(data: bytes) -> str:
+    """The text drawn in a PDF of ours (reportlab writes strings in compressed streams)."""
+    import base64
+    import re
+    import zlib
+
+    chunks = []
+    for stream in re.findall(rb"stream\r?\n(.*?)endstream", data, re.S):
+        if stream.rstrip().endswith(b"~>"):  # ASCII85 before Flate
+            stream = base64.a85decode(stream.rstrip()[:-2].replace(b"\n", b""))
+        try:
+            chunks.append(zlib.decompress(stream))
+        except zlib.error:
+            chunks.append(stream)
+    return b"".join(chunks).decode("latin-1")
+
+
+def test_an_answer_without_a_letter_is_journaled_with_a_generated_one(
+    client, publish, consultee, staff
+):
+    application = publish(stop_at="consult")
+    task = builders.open_task(application, "consult")
+    consultation = Consultation.objects.get(pk=task.data["consultation"])
+    task_complete(
+        actor=consultee,
+        task=task,
+        payload={
+            "positions": {
+                e.pk: {
+                    "position": Position.SUPPORTS_WITH_CONDITIONS,
+                    "statement": "Rapport hvert halvaar",
+                }
+                for e in consultation.exemptions.all()
+            },
+            "statement": "Ingen flere merknader",
+        },
+        files={},
+    )
+    consultation.refresh_from_db()
+    entry = consultation.answer_entry
+    assert entry.access_postponed
+    document = entry.documents.get()
+    assert document.is_main and document.content_type == "application/pdf"
+    content = document.file.open("rb").read()
+    text = _pdf_text(content)
+    assert content.startswith(b"%PDF")
+    assert "Rapport hvert halvaar" in text and "Ingen flere merknader" in text
+    assert _download(client, document).status_code == 404  # not public before the decision
+    builders.advance(application, to="decided", staff=staff)
+    assert _download(client, document).status_code == 200

@@ -1003,3 +1003,17 @@ def test_another_municipality_gets_404_for_every_portal_url(
     assert application.contacts.exists()
     assert Attachment.objects.filter(pk=attachment.pk).exists()
     assert Application.objects.count() == 1
+
+
+def test_the_final_application_can_be_started_again_after_its_draft_was_withdrawn(
+    as_applicant, applicant, make_ready, reach, lillehammer
+):
+    preliminary = reach(make_ready(), ApplicationStatus.APPROVED)
+    url = reverse("trials:application_detail", args=[preliminary.pk])
+    assert "Start the final application" in html_of(as_applicant.get(url))
+    final = services.application_copy(
+        actor=applicant, source=preliminary, lead_organisation=lillehammer, as_final=True
+    )
+    assert "Start the final application" not in html_of(as_applicant.get(url))
+    services.application_withdraw(actor=applicant, application=final, reason="Feil utkast")
+    assert "Start the final application" in html_of(as_applicant.get(url))

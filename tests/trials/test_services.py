@@ -1342,3 +1342,22 @@ def test_a_preliminary_application_taken_forward_continues_as_a_final_one(
     assert [o.number for o in final.co_applicants.all()] == ["3440"]
     assert final.purposes.count() == preliminary.purposes.count()
     assert final.exemption_requests.count() == preliminary.exemption_requests.count()
+
+
+def test_a_withdrawn_final_draft_leaves_the_way_open_for_a_new_final_application(
+    make_ready, applicant, lillehammer, reach
+):
+    preliminary = reach(make_ready(), ApplicationStatus.APPROVED)
+    first = services.application_copy(
+        actor=applicant, source=preliminary, lead_organisation=lillehammer, as_final=True
+    )
+    with pytest.raises(ValidationError):  # one live final application at a time
+        services.application_copy(
+            actor=applicant, source=preliminary, lead_organisation=lillehammer, as_final=True
+        )
+    services.application_withdraw(actor=applicant, application=first, reason="Feil utkast")
+    second = services.application_copy(
+        actor=applicant, source=preliminary, lead_organisation=lillehammer, as_final=True
+    )
+    assert second.preliminary == preliminary
+    assert second.status == ApplicationStatus.DRAFT

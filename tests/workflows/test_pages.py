@@ -1102,3 +1102,18 @@ def test_a_task_of_a_withdrawn_application_says_so_on_the_page_and_in_the_api(
     assert response.status_code == 409 and response.json()["detail"] == withdrawn
     with pytest.raises(services.TaskDone, match=withdrawn):
         services.task_claim(actor=case_officer, task=task)
+
+
+def test_a_refused_approval_page_says_why_not_just_no_access(
+    english, submitted, drive, case_officer, kdd
+):
+    application = submitted()
+    task = drive(application, to="approve")  # proposed by case_officer
+    membership_grant(actor=None, user=case_officer, organisation=kdd, role=Role.APPROVER)
+    response = _login(english, case_officer).get(_task_url(task))
+    assert response.status_code == 403
+    page = _text(response)
+    assert "<h1>Not allowed</h1>" in page
+    assert f'role="alert"> <p><strong>Why:</strong> {FOUR_EYES}</p>' in page
+    assert "You do not have access to this page" not in page
+    assert page.count(FOUR_EYES) == 1  # said once, not again in a message box

@@ -292,7 +292,7 @@ def application_detail(request, pk: int):
         "can_continue_as_final": selectors.user_is_applicant_for(
             request.user, application, lead_only=True
         )
-        and not application.final_applications.exists(),
+        and rules.may_continue_as_final(application),
         "first_step": FIRST_STEP,
     }
     context.update(_content_context(application))

@@ -54,6 +54,7 @@ from trials.models import (
 )
 from trials.rules import (
     co_applicants_problem,
+    may_continue_as_final,
     period_range_message,
     period_within_law,
     submission_problems,
@@ -151,6 +152,12 @@ def _check_applicant_fields(values: dict) -> None:
     ):
         errors["preliminary"] = _(
             "A final application can only continue a preliminary application taken forward."
+        )
+    elif preliminary is not None and not may_continue_as_final(
+        preliminary, ignoring=values.get("_application")
+    ):
+        errors["preliminary"] = _(
+            "A final application continuing this preliminary application already exists."
         )
     if errors:
         raise ValidationError(errors)
@@ -256,6 +263,7 @@ def application_update(*, actor, application: Application, **fields) -> Applicat
     _check_applicant_fields(
         {
             "stage": fields.get("stage", application.stage),
+            "_application": application,
             **{name: fields[name] for name in changed},
         }
     )
@@ -798,6 +806,10 @@ def application_copy(
     if as_final:
         if not user_is_applicant_for(actor, source, lead_only=True):
             raise PermissionDenied(_("Only the lead applicant can continue the application."))
+        if not may_continue_as_final(source):
+            raise ValidationError(
+                _("A final application continuing this preliminary application already exists.")
+            )
         extra = {"preliminary": source}
         lead_organisation = source.lead_organisation
     copy = application_create(

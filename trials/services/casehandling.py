@@ -12,10 +12,11 @@ from collections import defaultdict
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django_fsm import can_proceed
 
+from casework.background import enqueue
 from casework.choices import EntryType, OrganisationKind, Role, ScreeningBasis
 from casework.models import CaseFile, Organisation
 from casework.selectors import user_has_role
@@ -41,6 +42,7 @@ from trials.choices import (
 )
 from trials.exceptions import ConflictError
 from trials.journal import application_case, journal_title, letter_entry
+from trials.letters import context_refs
 from trials.models import (
     Application,
     Consultation,
@@ -414,10 +416,20 @@ def _check_positions(positions: dict[int, tuple[str, str]], exemption_ids: set[i
         raise ValidationError(errors)
 
 
-def _journal_consultation_answer(actor, consultation: Consultation, attachment):
-    """The ministry's answer as an incoming journal entry, with its letter when attached."""
+def _journal_consultation_answer(actor, consultation: Consultation, attachment, answers):
+    """The ministry's answer as an incoming journal entry, with its letter when attached;
+    without one, the answer as a letter from the ministry (PDF/A, rendered by a task queued
+    in this transaction), so that the entry always holds what the ministry said."""
     documents = []
-    if attachment is not None:
+    if attachment is None:
+        documents.append(
+            {
+                "title": gettext("Consultation answer"),
+                "content_type": "application/pdf",
+                "is_main": True,
+            }
+        )
+    else:
         checked = check_upload(attachment)
         documents.append(
             {
@@ -428,7 +440,7 @@ def _journal_consultation_answer(actor, consultation: Consultation, attachment):
             }
         )
     application = consultation.application
-    return journal_entry_create(
+    entry = journal_entry_create(
         actor=actor,
         case=_case(application),
         entry_type=EntryType.INCOMING,
@@ -442,6 +454,26 @@ def _journal_consultation_answer(actor, consultation: Consultation, attachment):
         # the positions are public only after the decision (DESIGN § 4)
         access_postponed=True,
     )
+    if attachment is None:
+        from trials.tasks import letter_render  # the task module imports the services
+
+        refs = context_refs(
+            {
+                "application": application,
+                "consultation": consultation,
+                "answers": list(answers),
+                "answered_by": actor.get_full_name() or actor.get_username(),
+                "today": timezone.localdate(),
+            }
+        )
+        enqueue(
+            letter_render,
+            entry.created_documents[0].pk,
+            "consultation_answer",
+            refs,
+            consultation.ministry.letter_language,
+        )
+    return entry
 
 
 @service_atomic
@@ -466,7 +498,7 @@ def consultation_answer(
         raise ConflictError(_("The consultation has already been answered or closed."))
     exemption_ids = set(consultation.exemptions.values_list("pk", flat=True))
     _check_positions(positions, exemption_ids)
-    ConsultationAnswer.objects.bulk_create(
+    answers = ConsultationAnswer.objects.bulk_create(
         ConsultationAnswer(
             consultation=consultation,
             exemption_id=exemption_id,
@@ -475,9 +507,11 @@ def consultation_answer(
         )
         for exemption_id in sorted(exemption_ids)
     )
-    consultation.answer_entry = _journal_consultation_answer(actor, consultation, attachment)
-    consultation.status = ConsultationStatus.ANSWERED
     consultation.statement = (statement or "").strip()
+    consultation.answer_entry = _journal_consultation_answer(
+        actor, consultation, attachment, answers
+    )
+    consultation.status = ConsultationStatus.ANSWERED
     consultation.answered_by = actor
     consultation.answered_at = timezone.now()
     consultation.save()

@@ -77,8 +77,8 @@ STEP_STATES = {
 
 
 def _refuse(request, reason: str):
-    """403 with the reason on the page: the words the API gives in its 403."""
-    messages.error(request, reason)
+    """403 with the reason on the page (templates/403.html): the words the API gives in its
+    403."""
     raise PermissionDenied(reason)
 
 
