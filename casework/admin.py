@@ -1,7 +1,23 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-from casework.models import AccessRequest, ApiKey, AuditEvent, Membership, Organisation
+from casework.identity.forms import AdminLoginForm
+from casework.models import (
+    AccessRequest,
+    ApiKey,
+    AuditEvent,
+    ExternalIdentity,
+    Invitation,
+    Membership,
+    Organisation,
+)
 from casework.services import api_token_revoke, membership_grant, membership_revoke
+
+# The admin's login follows the same lockout rule as the site's.
+admin.site.login_form = AdminLoginForm
+admin.site.site_header = _("Frikommune administration")
+admin.site.site_title = _("Frikommune administration")
+admin.site.index_title = _("Reference data and accounts")
 
 
 @admin.register(Organisation)
@@ -101,3 +117,50 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for api_key in queryset.select_related("user"):
             api_token_revoke(actor=request.user, user=api_key.user)
+
+
+@admin.register(ExternalIdentity)
+class ExternalIdentityAdmin(admin.ModelAdmin):
+    """Read-only: created by logging in. Deleting one unlinks that login from the account."""
+
+    list_display = ["user", "provider", "created_at", "last_login_at", "last_acr"]
+    list_filter = ["provider"]
+    search_fields = ["user__username", "user__last_name"]
+    fields = ["user", "provider", "subject", "created_at", "last_login_at", "last_acr"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Read-only: administrators invite on the organisation's people page."""
+
+    list_display = ["email", "organisation", "role", "created_at", "expires_at", "accepted_at"]
+    list_filter = ["role"]
+    search_fields = ["email", "organisation__name"]
+    fields = [
+        "organisation",
+        "role",
+        "email",
+        "invited_by",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+        "accepted_by",
+        "revoked_at",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -222,6 +222,7 @@ AUDIT_ACTIONS = {
         _("Application started"), applicant=_("Application started")
     ),
     "application.updated": AuditAction(_("Draft changed"), applicant=_("Draft changed")),
+    "timer.fired": AuditAction(_("Automatic: a deadline or reminder date was reached")),
     "application.co_applicants_set": AuditAction(
         _("Co-applicants changed"), applicant=_("Co-applicants changed")
     ),

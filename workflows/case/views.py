@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from casework.downloads import file_response
 from casework.selectors import (
     DocumentFile,
+    audit_change_lines,
     case_for,
     journal_document_file,
     memberships_remembered,
@@ -443,6 +444,7 @@ def _history_rows(events, *, stage: str) -> list[dict]:
             "to_state": labels.state_label(event.to_state, stage=stage) if event.to_state else "",
             "reason": event.reason,
             "detail": (event.data or {}).get("title") or (event.data or {}).get("to", ""),
+            "changes": audit_change_lines(event.data or {}),
         }
         for event in events
     ]
