@@ -214,7 +214,7 @@ class SearchDocument(Func):
     """``to_tsvector`` of the application's search document (PostgreSQL).
 
     Renders exactly the expression of the GIN index in migration
-    ``0004_application_search_document``, so that the planner can use the index: change the
+    ``0007_application_search_document``, so that the planner can use the index: change the
     two together. The document is kept by ``trials.services.search``.
     """
 

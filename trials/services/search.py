@@ -7,7 +7,7 @@ heading, its act's short and full title, or the citation as written. Lower-cased
 SQLite's substring search (which folds ASCII only) finds "Øyer" for "øyer".
 
 On PostgreSQL the column has a GIN index over its Norwegian ``to_tsvector`` (migration
-``0004_application_search_document``), so a search costs an index lookup per word whatever
+``0007_application_search_document``), so a search costs an index lookup per word whatever
 the number of applications (``trials.public.selectors.text_match``).
 """
 

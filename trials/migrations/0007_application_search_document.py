@@ -52,7 +52,7 @@ def drop_search_index(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("trials", "0003_public_search"),
+        ("trials", "0006_trial_lifecycle"),
         ("legal", "0002_aliases_unicode"),
         ("casework", "0007_api_keys"),
     ]
