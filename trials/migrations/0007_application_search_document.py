@@ -52,7 +52,7 @@ def drop_search_index(apps, schema_editor):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ('trials', '0006_trial_lifecycle'),
+        ("trials", "0006_trial_lifecycle"),
         ("legal", "0002_aliases_unicode"),
         ("casework", "0007_api_keys"),
     ]
@@ -65,4 +65,10 @@ class Migration(migrations.Migration):
         ),
         migrations.RunPython(fill_documents, migrations.RunPython.noop, elidable=False),
         migrations.RunPython(create_search_index, drop_search_index, elidable=False),
+        # The latest decisions (front page, feeds) without sorting every application.
+        migrations.RunSQL(
+            "CREATE INDEX IF NOT EXISTS trials_application_public_decided "
+            "ON trials_application (decided_at, id) WHERE decided_at IS NOT NULL",
+            "DROP INDEX IF EXISTS trials_application_public_decided",
+        ),
     ]
