@@ -7,10 +7,13 @@ from django_tasks_db.models import DBTaskResult
 
 from casework.background import task_run_again
 from casework.choices import MailStatus
+from casework.identity.forms import AdminLoginForm
 from casework.models import (
     AccessRequest,
     ApiKey,
     AuditEvent,
+    ExternalIdentity,
+    Invitation,
     Membership,
     Organisation,
     OutgoingMail,
@@ -21,6 +24,12 @@ from casework.services import (
     membership_grant,
     membership_revoke,
 )
+
+# The admin's login follows the same lockout rule as the site's.
+admin.site.login_form = AdminLoginForm
+admin.site.site_header = _("Frikommune administration")
+admin.site.site_title = _("Frikommune administration")
+admin.site.index_title = _("Reference data and accounts")
 
 
 @admin.register(Organisation)
@@ -120,6 +129,53 @@ class ApiKeyAdmin(admin.ModelAdmin):
     def delete_queryset(self, request, queryset):
         for api_key in queryset.select_related("user"):
             api_token_revoke(actor=request.user, user=api_key.user)
+
+
+@admin.register(ExternalIdentity)
+class ExternalIdentityAdmin(admin.ModelAdmin):
+    """Read-only: created by logging in. Deleting one unlinks that login from the account."""
+
+    list_display = ["user", "provider", "created_at", "last_login_at", "last_acr"]
+    list_filter = ["provider"]
+    search_fields = ["user__username", "user__last_name"]
+    fields = ["user", "provider", "subject", "created_at", "last_login_at", "last_acr"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Read-only: administrators invite on the organisation's people page."""
+
+    list_display = ["email", "organisation", "role", "created_at", "expires_at", "accepted_at"]
+    list_filter = ["role"]
+    search_fields = ["email", "organisation__name"]
+    fields = [
+        "organisation",
+        "role",
+        "email",
+        "invited_by",
+        "created_at",
+        "expires_at",
+        "accepted_at",
+        "accepted_by",
+        "revoked_at",
+    ]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 @admin.register(OutgoingMail)

@@ -131,6 +131,11 @@ class Organisation(models.Model):
                 | Q(valid_to__gte=models.F("valid_from")),
                 name="organisation_valid_period",
             ),
+            # Logging in never makes anyone an administrator.
+            models.CheckConstraint(
+                condition=~Q(ansattporten_role=Role.ADMINISTRATOR),
+                name="organisation_login_role_not_administrator",
+            ),
         ]
         indexes = [models.Index(fields=["kind", "active"])]
 

@@ -1,5 +1,6 @@
 """Reads about organisations and who may act for them."""
 
+import contextlib
 import datetime
 import re
 from collections.abc import Iterator
@@ -7,10 +8,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import PurePath
 
+from django.apps import apps as django_apps
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, Max, Prefetch, QuerySet
 from django.db.models.fields.files import FieldFile
 from django.utils import timezone
+from django.utils.text import Truncator, capfirst
 
 from casework.choices import (
     AccessRequestStatus,
@@ -129,6 +132,35 @@ def audit_events_for(target) -> QuerySet[AuditEvent]:
         content_type=ContentType.objects.get_for_model(target, for_concrete_model=False),
         object_id=str(target.pk),
     ).select_related("actor")
+
+
+def audit_change_lines(data: dict, *, width: int = 80) -> list[str]:
+    """An audit event's recorded changes as lines to read: "Title: 'old' → 'new'", with the
+    field's name from its model in the reader's language and long texts shortened."""
+    model = None
+    if data.get("model"):
+        with contextlib.suppress(LookupError, ValueError):
+            model = django_apps.get_model(data["model"])
+
+    def label(name: str) -> str:
+        with contextlib.suppress(Exception):
+            return str(capfirst(model._meta.get_field(name).verbose_name))
+        return name.replace("_", " ").capitalize()
+
+    def shown(value) -> str:
+        if value in (None, "", [], {}):
+            return "–"
+        if isinstance(value, list):
+            value = ", ".join(map(str, value))
+        elif isinstance(value, dict):
+            value = ", ".join(str(key) for key in value)
+        return f"«{Truncator(str(value)).chars(width)}»"
+
+    return [
+        f"{label(change['field'])}: {shown(change.get('old'))} → {shown(change.get('new'))}"
+        for change in data.get("changes", [])
+        if isinstance(change, dict) and "field" in change
+    ]
 
 
 def case_for(subject) -> CaseFile | None:

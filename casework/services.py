@@ -53,6 +53,29 @@ from casework.transactions import service_atomic
 from casework.workdays import add_working_days
 
 
+def _plain(value):
+    """A value as the audit trail keeps it: JSON-safe, readable."""
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, list | tuple | set):
+        return [_plain(item) for item in value]
+    if isinstance(value, dict):
+        return {str(key): _plain(item) for key, item in value.items()}
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return str(value)
+
+
+def audit_changes(before: dict[str, Any], after: dict[str, Any]) -> list[dict[str, Any]]:
+    """What an edit changed, field by field, for an audit event's ``data["changes"]``:
+    ``{"field", "old", "new"}`` for each field whose value differs (the others left out)."""
+    return [
+        {"field": name, "old": _plain(before.get(name)), "new": _plain(value)}
+        for name, value in after.items()
+        if before.get(name) != value
+    ]
+
+
 def audit_record(
     *,
     actor,
@@ -725,7 +748,8 @@ def external_login_record(
             .filter(organisation_number__in=numbers)
             .exclude(ansattporten_role="")
         ):
-            if Role(organisation.ansattporten_role) not in roles_allowed_in(organisation):
+            role = Role(organisation.ansattporten_role)
+            if role == Role.ADMINISTRATOR or role not in roles_allowed_in(organisation):
                 continue
             if not Membership.objects.filter(
                 user=user, organisation=organisation, role=organisation.ansattporten_role
@@ -1120,3 +1144,13 @@ def mail_requeue_queued(*, older_than: datetime.timedelta) -> int:
         background.enqueue(mail_deliver, pk)
         count += 1
     return count
+
+
+def login_lockout_record(*, username: str, user=None) -> None:
+    """An account just got locked out after repeated failed password logins."""
+    audit_record(
+        actor=None,
+        action="login.locked_out",
+        target=user,
+        data={"username": username[:150]},
+    )

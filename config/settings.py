@@ -65,6 +65,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "casework.identity.middleware.SessionTimeoutMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
 
@@ -122,10 +123,38 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {
+            "min_length": env_int(
+                "PASSWORD_MIN_LENGTH", 12, "Shortest password a local account may get."
+            )
+        },
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Local accounts: failed password logins lock the account (and an address trying many
+# accounts) out for a while; counted in the shared cache.
+LOGIN_FAILURES_PER_ACCOUNT = env_int(
+    "LOGIN_FAILURES_PER_ACCOUNT", 5, "Failed password logins before an account is locked out."
+)
+LOGIN_FAILURES_PER_ADDRESS = env_int(
+    "LOGIN_FAILURES_PER_ADDRESS",
+    20,
+    "Failed password logins before a client address is locked out.",
+)
+LOGIN_LOCKOUT_SECONDS = env_int(
+    "LOGIN_LOCKOUT_SECONDS", 900, "Seconds a lockout lasts (counted from the first failure)."
+)
+# Sessions end after this long without use, and after this long in any case.
+SESSION_IDLE_TIMEOUT = env_int(
+    "SESSION_IDLE_TIMEOUT", 3600, "Seconds without a request before a login session ends."
+)
+SESSION_ABSOLUTE_TIMEOUT = env_int(
+    "SESSION_ABSOLUTE_TIMEOUT", 43200, "Seconds after login when a session ends in any case."
+)
+SESSION_COOKIE_AGE = SESSION_ABSOLUTE_TIMEOUT
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -172,6 +201,11 @@ for _key in OIDC_PROVIDER_KEYS:
         ),
         "end_session_endpoint": env(
             _prefix + "END_SESSION_ENDPOINT", "", f"{_key}: explicit end_session (logout) endpoint."
+        ),
+        "authorization_details": env(
+            _prefix + "AUTHORIZATION_DETAILS",
+            "",
+            f"{_key}: JSON sent as authorization_details (Ansattporten: the Altinn resource).",
         ),
     }
 OIDC_TIMEOUT = env_int("OIDC_TIMEOUT", 10, "Seconds to wait for an OIDC provider's answer.")
@@ -361,6 +395,8 @@ SPECTACULAR_SETTINGS = {
         "ActKindEnum": "legal.choices.ActKind",
         "LimitKindEnum": "legal.choices.LimitKind",
         "OrganisationKindEnum": "casework.choices.OrganisationKind",
+        "ApplicationStatusEnum": "trials.choices.ApplicationStatus",
+        "TrialStatusEnum": "trials.choices.TrialStatus",
         "RoleEnum": "casework.choices.Role",
     },
 }

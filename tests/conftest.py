@@ -14,6 +14,7 @@ import io
 import pytest
 from django.conf import settings
 from django.core.management import call_command
+from django.db import connection
 from django.test.utils import override_settings
 
 pytest_plugins = ["tests.fixtures"]
@@ -27,9 +28,20 @@ def load_reference_data() -> None:
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
-    """Every test database starts with the real reference data (loaded once per worker)."""
+    """Every test database starts with the real reference data (loaded once per worker).
+
+    On PostgreSQL the audit table refuses TRUNCATE (casework migration 0011) unless the
+    database allows it; a test database is emptied between transactional tests, so it does
+    (new connections read the setting, hence the reconnect)."""
     with django_db_blocker.unblock():
         load_reference_data()
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    f'ALTER DATABASE "{connection.settings_dict["NAME"]}" '
+                    "SET frikommune.audit_truncate = 'allow'"
+                )
+            connection.close()
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -37,6 +49,11 @@ def _fast_settings():
     with override_settings(
         PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher", *REAL_PASSWORD_HASHERS],
         WHITENOISE_AUTOREFRESH=True,
+        # Tests travel days ahead with a logged-in client; the timeout tests
+        # (tests/casework/test_local_accounts.py) set their own limits.
+        SESSION_IDLE_TIMEOUT=10 * 365 * 86400,
+        SESSION_ABSOLUTE_TIMEOUT=10 * 365 * 86400,
+        SESSION_COOKIE_AGE=10 * 365 * 86400,
     ):
         yield
 

@@ -41,11 +41,13 @@ class LocalProvider:
         self.challenges: dict[str, str] = {}  # authorization code → code_challenge
         self.authorize_queries: list[dict[str, str]] = []
         self.token_requests: list[dict[str, str]] = []
+        self.paths: list[str] = []
         self.tamper = None  # callable(payload dict) -> payload dict, applied unsigned
         self.url = ""
 
     def __call__(self, environ, start_response):
         path = environ.get("PATH_INFO", "")
+        self.paths.append(path)
         query = {k: v[0] for k, v in parse_qs(environ.get("QUERY_STRING", "")).items()}
         if path == "/oauth2/authorize":
             self.authorize_queries.append(query)

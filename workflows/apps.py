@@ -9,6 +9,7 @@ class WorkflowsConfig(AppConfig):
     def ready(self):
         from casework import hooks as casework_hooks
         from trials import hooks
+        from workflows import timers
         from workflows.access import services as access_services
         from workflows.case import services
         from workflows.trial import services as trial_services
@@ -24,3 +25,4 @@ class WorkflowsConfig(AppConfig):
         ):
             if callback not in registry:
                 registry.append(callback)
+        timers.connect()

@@ -46,8 +46,7 @@ def provider_settings(provider: Provider, name: str, default=None):
         "OIDC_STORE_ID_TOKEN": True,  # the id_token_hint of logout
         "OIDC_TIMEOUT": settings.OIDC_TIMEOUT,
         "OIDC_AUTHENTICATION_CALLBACK_URL": f"oidc-callback-{provider.key}",
-        "OIDC_REDIRECT_REQUIRE_HTTPS": not settings.DEBUG and not settings.TESTING,
-        "OIDC_AUTH_REQUEST_EXTRA_PARAMS": {"acr_values": provider.acr} if provider.acr else {},
+        "OIDC_AUTH_REQUEST_EXTRA_PARAMS": provider.extra_params(),
     }
     if name in values:
         return values[name]

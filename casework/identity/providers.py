@@ -53,6 +53,7 @@ class Provider:
     scopes: str
     acr: str
     explicit: dict[str, str]
+    authorization_details: str = ""
 
     @property
     def display_name(self) -> str:
@@ -68,6 +69,16 @@ class Provider:
             return {name: self.explicit.get(name, "") for name in ENDPOINTS}
         discovered = discovery_document(self.issuer)
         return {name: self.explicit.get(name) or discovered.get(name, "") for name in ENDPOINTS}
+
+    def extra_params(self) -> dict[str, str]:
+        """What the authorization request adds: the wanted level (acr_values) and, for
+        Ansattporten, which organisations' rights to report (authorization_details)."""
+        params = {}
+        if self.acr:
+            params["acr_values"] = self.acr
+        if self.authorization_details:
+            params["authorization_details"] = self.authorization_details
+        return params
 
     def endpoint(self, name: str) -> str:
         return self.metadata()[name]
@@ -117,6 +128,7 @@ def configured_providers() -> list[Provider]:
                 scopes=config.get("scopes") or "openid",
                 acr=config.get("acr", ""),
                 explicit={name: config.get(name, "") for name in ENDPOINTS},
+                authorization_details=config.get("authorization_details", ""),
             )
         )
     return providers

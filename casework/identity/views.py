@@ -12,6 +12,7 @@ from django.core.exceptions import SuspiciousOperation
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render, resolve_url
 from django.urls import reverse
+from django.utils.decorators import method_decorator
 from django.utils.translation import get_language
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -21,6 +22,7 @@ from mozilla_django_oidc.views import (
 )
 
 from casework.identity import backends
+from casework.identity.forms import LoginForm
 from casework.identity.providers import ProviderUnavailable, configured_providers, provider_get
 from casework.selectors import memberships_for_user
 
@@ -42,6 +44,7 @@ def _refused(request, reason: str, *, status: int = 403):
     )
 
 
+@method_decorator(never_cache, name="dispatch")
 class ProviderLoginView(OIDCAuthenticationRequestView):
     """Sends the browser to the provider: code flow with PKCE (S256), state and nonce."""
 
@@ -75,6 +78,7 @@ class ProviderLoginView(OIDCAuthenticationRequestView):
         return super().get(request)
 
 
+@method_decorator(never_cache, name="dispatch")
 class ProviderCallbackView(OIDCAuthenticationCallbackView):
     """The provider sends the browser back here with a code; the backend checks it all."""
 
@@ -152,7 +156,16 @@ def access_missing(request):
 
 
 class LoginView(auth_views.LoginView):
-    """The login page: the configured providers first, then the local account form."""
+    """The login page: the configured providers first, then the local account form
+    (throttled per account and address)."""
+
+    authentication_form = LoginForm
+
+    def form_invalid(self, form):
+        response = super().form_invalid(form)
+        if form.locked_out:
+            response.status_code = 429
+        return response
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)

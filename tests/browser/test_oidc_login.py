@@ -50,6 +50,14 @@ def english_page(browser, site):
     context.close()
 
 
+def _check(page):
+    """axe at desktop width and at 320 px."""
+    assert_accessible(page)
+    page.set_viewport_size({"width": 320, "height": 800})
+    assert_accessible(page)
+    page.set_viewport_size({"width": 1280, "height": 900})
+
+
 def _log_in_at_provider(page, sub):
     page.wait_for_url(re.compile(r"/oauth2/authorize"))
     page.locator("input[name=sub]").fill(sub)
@@ -62,7 +70,7 @@ def test_new_person_logs_in_with_id_porten_and_is_told_how_to_get_access(
     page = english_page
     provider.set_user("browser-1", acr="idporten-loa-substantial", pid="01017012345")
     page.goto(site.url + "/logg-inn/")
-    assert_accessible(page)
+    _check(page)
 
     page.get_by_role("link", name="Log in with ID-porten").click()
     _log_in_at_provider(page, "browser-1")
@@ -70,7 +78,7 @@ def test_new_person_logs_in_with_id_porten_and_is_told_how_to_get_access(
     page.wait_for_url(re.compile(r"/tilgang/$"))
     assert page.get_by_role("heading", name="You have no access yet").is_visible()
     assert "01017012345" not in page.content()
-    assert_accessible(page)
+    _check(page)
     assert ExternalIdentity.objects.filter(subject="browser-1").exists()
 
 
@@ -89,7 +97,7 @@ def test_member_logs_in_reaches_their_applications_and_logs_out_of_both(
     page.get_by_role("button", name="End session").click()  # the provider's logout page
     page.wait_for_url(re.compile(r"/logget-ut/$"))
     assert page.get_by_role("heading", name="You are logged out").is_visible()
-    assert_accessible(page)
+    _check(page)
 
     page.goto(site.url + "/logg-inn/?next=/mine-soknader/")
     page.get_by_role("link", name="Log in with ID-porten").click()
@@ -109,5 +117,5 @@ def test_a_login_below_substantial_is_refused_with_a_clear_page(site, provider, 
     page.wait_for_url(re.compile(r"/oidc/idporten/callback/"))
     assert page.get_by_role("heading", name="Login refused").is_visible()
     assert page.get_by_text("too low a level of security").is_visible()
-    assert_accessible(page)
+    _check(page)
     assert page.get_by_role("link", name="Log in", exact=True).is_visible()

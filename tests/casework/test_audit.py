@@ -205,6 +205,18 @@ def test_database_refuses_delete_of_audit_events_even_in_raw_sql(event):
 
 
 @needs_postgresql
+def test_database_refuses_truncate_of_audit_events(event):
+    """Production databases have no 'allow' setting: TRUNCATE is refused like DELETE (the
+    test database allows it for its own cleanup, so the test takes that away first)."""
+    with pytest.raises(DatabaseError, match="TRUNCATE refused"), transaction.atomic():  # noqa: SIM117
+        with connection.cursor() as cursor:
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET LOCAL frikommune.audit_truncate = ''")
+            cursor.execute("TRUNCATE casework_auditevent CASCADE")
+    assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+
+@needs_postgresql
 def test_database_still_accepts_new_audit_events_in_raw_sql(event):
     with connection.cursor() as cursor:
         cursor.execute(

@@ -241,7 +241,11 @@ def test_the_login_page_offers_the_configured_providers_and_the_local_form(clien
     assert client.get("/oidc/generic/login/").status_code == 404
 
 
-def test_ansattporten_grants_the_role_an_organisation_allowed_and_nothing_else(client, provider):
+def test_ansattporten_grants_the_role_an_organisation_allowed_and_nothing_else(
+    client, provider, settings
+):
+    wanted = '[{"type":"ansattporten:altinn:service","resource":"urn:altinn:resource:frikommune"}]'
+    settings.OIDC_PROVIDERS["ansattporten"]["authorization_details"] = wanted
     lillehammer, bodo = municipality("3405"), municipality("1804")
     lillehammer.organisation_number, lillehammer.ansattporten_role = "940155223", Role.APPLICANT
     lillehammer.save()
@@ -262,6 +266,8 @@ def test_ansattporten_grants_the_role_an_organisation_allowed_and_nothing_else(c
     )
 
     response = login_through(client, provider, "employee-1", key="ansattporten")
+
+    assert provider.authorize_queries[-1]["authorization_details"] == wanted
 
     user = ExternalIdentity.objects.get(provider="ansattporten", subject="employee-1").user
     assert list(Membership.objects.filter(user=user).values_list("organisation", "role")) == [
@@ -292,3 +298,33 @@ def test_a_local_account_still_logs_in_with_a_password(client, provider):
 
     assert response.status_code == 302
     assert client.session["_auth_user_backend"] == "django.contrib.auth.backends.ModelBackend"
+
+
+def test_an_unreachable_provider_gets_a_clear_page_not_an_error(client, settings, db):
+    with local_provider() as stopped:
+        config = stopped.settings_for("idporten")
+    settings.OIDC_PROVIDERS = {"idporten": config}  # its port is closed now
+    cache.clear()
+
+    response = client.get("/oidc/idporten/login/")
+
+    assert response.status_code == 503
+    assert "could not be reached" in response.content.decode()
+    cache.clear()
+
+
+def test_explicit_endpoints_are_used_without_discovery(client, provider, settings):
+    settings.OIDC_PROVIDERS["idporten"] = {
+        **provider.settings_for("idporten"),
+        "authorization_endpoint": provider.url + "/oauth2/authorize",
+        "token_endpoint": provider.url + "/oauth2/token",
+        "jwks_uri": provider.url + "/jwks",
+        "end_session_endpoint": provider.url + "/oauth2/end_session",
+    }
+    provider.set_user("person-12", acr=SUBSTANTIAL)
+
+    response = login_through(client, provider, "person-12")
+
+    assert response.status_code == 302 and response["Location"] == "/tilgang/"
+    assert "/.well-known/openid-configuration" not in provider.paths
+    assert "/userinfo" not in provider.paths  # none configured: the ID token's claims only

@@ -21,7 +21,13 @@ from django_fsm import ConcurrentTransition, can_proceed
 from casework.choices import EntryType, Role
 from casework.models import Organisation
 from casework.selectors import user_has_role
-from casework.services import audit_record, journal_entry_create, mail_enqueue, sequence_next
+from casework.services import (
+    audit_changes,
+    audit_record,
+    journal_entry_create,
+    mail_enqueue,
+    sequence_next,
+)
 from casework.storage import DocumentNotStored, removed_on_error, store
 from casework.transactions import service_atomic
 from legal.citations import CitationError, parse_citation
@@ -245,6 +251,7 @@ def application_update(*, actor, application: Application, **fields) -> Applicat
             **{name: fields[name] for name in changed},
         }
     )
+    before = {name: getattr(application, name) for name in changed}
     for name in changed:
         setattr(application, name, fields[name])
     if changed:
@@ -254,7 +261,11 @@ def application_update(*, actor, application: Application, **fields) -> Applicat
             action="application.updated",
             target=application,
             organisation=application.lead_organisation,
-            data={"fields": sorted(changed)},
+            data={
+                "model": Application._meta.label_lower,
+                "fields": sorted(changed),
+                "changes": audit_changes(before, {name: fields[name] for name in changed}),
+            },
         )
     return application
 
@@ -274,13 +285,18 @@ def application_set_co_applicants(
     too_many = co_applicants_problem(len(organisations))
     if too_many:
         raise ValidationError({"co_applicants": too_many})
+    before = sorted(application.co_applicants.values_list("number", flat=True))
     application.co_applicants.set(organisations)
+    after = sorted(o.number for o in organisations)
     audit_record(
         actor=actor,
         action="application.co_applicants_set",
         target=application,
         organisation=application.lead_organisation,
-        data={"co_applicants": [o.number for o in organisations]},
+        data={
+            "co_applicants": after,
+            "changes": audit_changes({"co_applicants": before}, {"co_applicants": after}),
+        },
     )
 
 
@@ -296,6 +312,7 @@ def application_set_purposes(*, actor, application: Application, purposes: dict[
             errors[purpose] = _("Say how the trial serves this purpose.")
     if errors:
         raise ValidationError(errors)
+    before = dict(application.purposes.values_list("purpose", "justification"))
     application.purposes.all().delete()
     ApplicationPurpose.objects.bulk_create(
         ApplicationPurpose(application=application, purpose=p, justification=j.strip())
@@ -306,7 +323,13 @@ def application_set_purposes(*, actor, application: Application, purposes: dict[
         action="application.purposes_set",
         target=application,
         organisation=application.lead_organisation,
-        data={"purposes": sorted(purposes)},
+        data={
+            "purposes": sorted(purposes),
+            "changes": audit_changes(
+                {"purposes": before},
+                {"purposes": {p: (j or "").strip() for p, j in purposes.items()}},
+            ),
+        },
     )
 
 
@@ -433,6 +456,7 @@ def exemption_request_update(
             fields.get("subsection", request.subsection),
             exclude=request,
         )
+    before = {name: getattr(request, name) for name in fields}
     for name, value in fields.items():
         setattr(request, name, value)
     request.save()
@@ -441,7 +465,13 @@ def exemption_request_update(
         action="exemption_request.updated",
         target=application,
         organisation=application.lead_organisation,
-        data={"exemption_request": request.pk, "fields": sorted(fields)},
+        data={
+            "model": ExemptionRequest._meta.label_lower,
+            "exemption_request": request.pk,
+            "provision": request.provision_label,
+            "fields": sorted(fields),
+            "changes": audit_changes(before, fields),
+        },
     )
     return request
 
@@ -517,7 +547,12 @@ def attachment_add(
             action="attachment.added",
             target=application,
             organisation=application.lead_organisation,
-            data={"attachment": attachment.pk, "kind": kind, "sha256": checked.sha256},
+            data={
+                "attachment": attachment.pk,
+                "kind": kind,
+                "name": checked.original_name,
+                "sha256": checked.sha256,
+            },
         )
     return attachment
 
@@ -531,7 +566,11 @@ def attachment_delete(*, actor, attachment: Attachment) -> None:
         action="attachment.deleted",
         target=application,
         organisation=application.lead_organisation,
-        data={"attachment": attachment.pk, "name": attachment.original_name},
+        data={
+            "attachment": attachment.pk,
+            "name": attachment.original_name,
+            "sha256": attachment.sha256,
+        },
     )
     transaction.on_commit(partial(attachment.file.storage.delete, attachment.file.name))
     attachment.delete()

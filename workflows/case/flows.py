@@ -72,8 +72,17 @@ class ApplicationFlow(flow.Flow):
     await_answer = (
         flow.Handle(this.answer_received)
         .Annotation(title=_("Wait for the applicant's answer"))
-        .OnTimeout(this.answer_reminder_due, this.remind_applicant, interrupting=False)
-        .OnTimeout(this.answer_deadline, this.answer_overdue)
+        .OnTimeout(
+            this.answer_reminder_due,
+            this.remind_applicant,
+            interrupting=False,
+            title=_("Reminder: the applicant's deadline is near"),
+        )
+        .OnTimeout(
+            this.answer_deadline,
+            this.answer_overdue,
+            title=_("The applicant's deadline has passed"),
+        )
         .Next(this.assess)
     )
 
@@ -113,8 +122,17 @@ class ApplicationFlow(flow.Flow):
         flow.View(task_not_routed)
         .Annotation(title=_("Answer the consultation"))
         .Permission(CONSULTEE)
-        .OnTimeout(this.consultation_reminder_due, this.remind_ministry, interrupting=False)
-        .OnTimeout(this.consultation_deadline, this.consultation_overdue)
+        .OnTimeout(
+            this.consultation_reminder_due,
+            this.remind_ministry,
+            interrupting=False,
+            title=_("Reminder: the consultation deadline is near"),
+        )
+        .OnTimeout(
+            this.consultation_deadline,
+            this.consultation_overdue,
+            title=_("The consultation deadline has passed"),
+        )
         .Next(this.join_consultations)
     )
 

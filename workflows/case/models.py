@@ -43,6 +43,10 @@ class CaseProcess(Process):
     def __str__(self) -> str:
         return f"{self.application.reference} {self.application.title}"
 
+    def audit_subject(self):
+        """Where the process's own events (a timer firing) go in the history."""
+        return self.application
+
     # Branch conditions, named so the flow reads like the business process.
 
     def is_complete(self) -> bool:

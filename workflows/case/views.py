@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from casework.choices import CaseStatus
 from casework.selectors import (
     DocumentFile,
+    audit_change_lines,
     case_for,
     journal_document_file,
     memberships_remembered,
@@ -71,6 +72,7 @@ SUBMIT_LABELS = {
 ACTION_LABELS = {
     "application.created": gettext_lazy("Application started"),
     "application.updated": gettext_lazy("Draft changed"),
+    "timer.fired": gettext_lazy("Automatic: a deadline or reminder date was reached"),
     "application.co_applicants_set": gettext_lazy("Co-applicants changed"),
     "application.purposes_set": gettext_lazy("Purposes changed"),
     "application.copied": gettext_lazy("Started as a copy"),
@@ -495,6 +497,7 @@ def _history_rows(events) -> list[dict]:
             "to_state": _state_label(event.to_state) if event.to_state else "",
             "reason": event.reason,
             "detail": (event.data or {}).get("title") or (event.data or {}).get("to", ""),
+            "changes": audit_change_lines(event.data or {}),
         }
         for event in events
     ]

@@ -43,6 +43,7 @@ class DemoUser:
     organisation: tuple[str, str]  # (kind, number or code)
     role: Role
     description: str
+    superuser: bool = False
 
 
 DEMO_USERS = [
@@ -83,12 +84,21 @@ DEMO_USERS = [
         "bodo", "Per", "Olsen", ("kommune", "1804"), Role.APPLICANT, "Applicant, Bodø kommune"
     ),
     DemoUser(
+        "lillehammer-admin",
+        "Tone",
+        "Lie",
+        ("kommune", "3405"),
+        Role.ADMINISTRATOR,
+        "Administrator, Lillehammer kommune (its people and roles)",
+    ),
+    DemoUser(
         "admin",
         "Anne",
         "Admin",
         ("departement", "KDD"),
         Role.ADMINISTRATOR,
         "Administrator (also Django admin)",
+        superuser=True,
     ),
 ]
 
@@ -110,8 +120,8 @@ def seed_users(progress=lambda message: None) -> list:
             first_name=demo.first_name,
             last_name=demo.last_name,
             password=DEMO_PASSWORD,
-            is_staff=demo.role == Role.ADMINISTRATOR,
-            is_superuser=demo.role == Role.ADMINISTRATOR,
+            is_staff=demo.superuser,
+            is_superuser=demo.superuser,
         )
         membership_grant(actor=None, user=user, organisation=organisation, role=demo.role)
         progress(f"  {demo.username:<14} {demo.description}")

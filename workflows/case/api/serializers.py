@@ -408,14 +408,39 @@ class JournalEntrySerializer(serializers.ModelSerializer):
         return entry.correspondent.name if entry.correspondent else entry.correspondent_name
 
 
+class AuditChangeSerializer(serializers.Serializer):
+    field = serializers.CharField(help_text="The changed field.")
+    old = serializers.JSONField(allow_null=True, help_text="Its value before.")
+    new = serializers.JSONField(allow_null=True, help_text="Its value after.")
+
+
 class HistoryEventSerializer(serializers.ModelSerializer):
     at = serializers.DateTimeField(source="created_at")
-    actor = UserSummarySerializer(allow_null=True)
+    actor = UserSummarySerializer(allow_null=True, help_text="Null for automatic events.")
+    changes = serializers.SerializerMethodField(
+        help_text="What an edit changed, field by field; empty for other events."
+    )
+    details = serializers.SerializerMethodField(
+        help_text="Further facts of the event: a timer's title and due time, a mail's "
+        "recipient, a file's name and SHA-256."
+    )
 
     class Meta:
         model = AuditEvent
-        fields = ["at", "actor", "action", "from_state", "to_state", "reason"]
+        fields = ["at", "actor", "action", "from_state", "to_state", "reason", "changes", "details"]
         read_only_fields = fields
+
+    @extend_schema_field(AuditChangeSerializer(many=True))
+    def get_changes(self, event) -> list:
+        return list((event.data or {}).get("changes", []))
+
+    @extend_schema_field(serializers.DictField())
+    def get_details(self, event) -> dict:
+        return {
+            key: value
+            for key, value in (event.data or {}).items()
+            if key in {"title", "timer", "due", "name", "sha256", "kind", "to", "provision"}
+        }
 
 
 class TrialSummarySerializer(serializers.ModelSerializer):

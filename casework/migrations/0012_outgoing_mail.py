@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('casework', '0009_external_logins_and_invitations'),
+        ('casework', '0011_auditevent_refuse_truncate'),
         ('contenttypes', '0002_remove_content_type_name'),
     ]
 
