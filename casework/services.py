@@ -24,6 +24,7 @@ from casework.choices import (
     CaseStatus,
     EntryStatus,
     EntryType,
+    LanguageForm,
     MailStatus,
     OrganisationKind,
     Role,
@@ -169,11 +170,28 @@ def membership_revoke(*, actor, membership: Membership, reason: str = "") -> Non
 REFERENCE_VALID_FROM = datetime.date(2024, 1, 1)
 
 
+LANGUAGE_FORM_CODES = {
+    "nb": LanguageForm.BOKMAL,
+    "nn": LanguageForm.NYNORSK,
+    "neutral": LanguageForm.NEUTRAL,
+}
+
+
 @service_atomic
 def organisations_import(
-    *, ministries: list[dict[str, str]], local_governments: list[dict[str, str]]
+    *,
+    ministries: list[dict[str, str]],
+    local_governments: list[dict[str, str]],
+    language_forms: list[dict[str, str]] = (),
 ) -> list[SyncResult]:
-    """Load ministries, counties and municipalities from reference rows (idempotent)."""
+    """Load ministries, counties and municipalities from reference rows (idempotent).
+
+    ``language_forms`` are the recorded decisions under språklova § 11 (the counties'); an
+    organisation without a row keeps what its administrator or KDD recorded."""
+    decided = {
+        (row["kind"], row["number"]): LANGUAGE_FORM_CODES[row["language_form"]]
+        for row in language_forms
+    }
     results = [
         sync_rows(
             label="Departementer",
@@ -208,6 +226,11 @@ def organisations_import(
                     "parallel_names": [n.strip() for n in row["alt_names"].split(" - ") if n],
                     "county_id": county_ids.get(row["county_number"]),
                     "valid_from": REFERENCE_VALID_FROM,
+                    **(
+                        {"language_form": decided[kind, row["number"]]}
+                        if (kind, row["number"]) in decided
+                        else {}
+                    ),
                 },
             )
 

@@ -90,6 +90,7 @@ def reference_data_load(
     results = organisations_import(
         ministries=read_csv(data_dir / "ministries.csv"),
         local_governments=read_csv(data_dir / "organisations.csv"),
+        language_forms=read_csv(data_dir / "language_forms.csv"),
     )
     for result in results:
         progress(f"  {result}")

@@ -272,3 +272,29 @@ def test_loaded_provisions_carry_chapter_label_and_heading_apart(provision_of):
     assert section.chapter_title == (
         "Kapittel 12 A Krav om grunneierfinansiering av infrastruktur mv."
     )
+
+
+def test_the_counties_written_language_forms_are_loaded():
+    """språklova § 11: the counties' recorded decisions (Språkrådet's table); the rest are
+    neutral."""
+    rows = read_csv(DATA_DIR / "language_forms.csv")
+    assert len(rows) == 15
+    forms = dict(
+        Organisation.objects.filter(kind=OrganisationKind.FYLKESKOMMUNE).values_list(
+            "number", "language_form"
+        )
+    )
+    expected = {"nb": "nb", "nn": "nn", "neutral": ""}
+    assert {row["number"]: expected[row["language_form"]] for row in rows} == {
+        number: forms[number] for number in (row["number"] for row in rows)
+    }
+    assert forms["15"] == "nn"  # Møre og Romsdal
+    assert forms["03"] == ""  # Oslo: neutral
+
+
+def test_a_municipalitys_recorded_language_form_survives_a_reload():
+    lillehammer = municipality("3405")
+    Organisation.objects.filter(pk=lillehammer.pk).update(language_form="nn")
+    load()
+    lillehammer.refresh_from_db()
+    assert lillehammer.language_form == "nn"
