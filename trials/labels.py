@@ -223,6 +223,9 @@ AUDIT_ACTIONS = {
     ),
     "application.updated": AuditAction(_("Draft changed"), applicant=_("Draft changed")),
     "timer.fired": AuditAction(_("Automatic: a deadline or reminder date was reached")),
+    "mail.sent": AuditAction(_("Mail sent")),
+    "mail.skipped": AuditAction(_("Mail not sent: no address")),
+    "mail.failed": AuditAction(_("Mail could not be sent")),
     "application.co_applicants_set": AuditAction(
         _("Co-applicants changed"), applicant=_("Co-applicants changed")
     ),

@@ -8,12 +8,18 @@ annotation, as the process diagram shows it.
 """
 
 from django.db.models.signals import post_save
+from django.utils import translation
 from viewflow.workflow.models import Task
 from viewflow.workflow.status import STATUS
 
 from casework.services import audit_record
 
 TIMER_FIRED = "timer.fired"
+
+
+def _untranslated(title) -> str:
+    with translation.override("en"):
+        return str(title or "")
 
 
 def _subject(task: Task):
@@ -43,7 +49,8 @@ def record_fired_timer(sender, instance, created: bool, **kwargs):
         data={
             "task": instance.pk,
             "timer": node.name,
-            "title": str(node.task_title or node.name),
+            # the msgid: each reader's history translates it (workflows.case.views)
+            "title": _untranslated(node.task_title) or node.name,
             "due": instance.scheduled.isoformat() if instance.scheduled else "",
         },
     )

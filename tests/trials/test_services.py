@@ -621,7 +621,9 @@ def test_update_changes_a_draft_and_records_the_fields(make_draft, applicant, ex
             actor=applicant, application=application, title="Ny tittel", summary="Kort"
         )
     event = audit_events_for(application).get(action="application.updated")
-    assert event.data == {"fields": ["summary", "title"]}
+    assert event.data["fields"] == ["summary", "title"]
+    expected = {"field": "title", "old": "Felles skolerute", "new": "Ny tittel"}
+    assert expected in event.data["changes"]
     assert reload(application).title == "Ny tittel"
     with expect_audit():  # nothing changed, nothing recorded
         services.application_update(actor=applicant, application=application, title="Ny tittel")

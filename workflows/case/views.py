@@ -41,6 +41,7 @@ from trials.models import Attachment, Call
 from workflows.case import selectors, services
 from workflows.case.forms import STEP_FORMS, CallBatchForm, ReassignForm, TaskFilterForm
 from workflows.tasks import TaskDone
+from workflows.timers import TIMER_FIRED
 
 SUCCESS_MESSAGES = {
     "register": gettext_lazy("The application is registered and the receipt is sent."),
@@ -431,6 +432,15 @@ def task_reassign(request, task_pk: int):
 # --- a case -------------------------------------------------------------------------------
 
 
+def _event_detail(event) -> str:
+    """A timer's title (stored as its msgid) in the reader's language; else the title or
+    recipient the event recorded."""
+    data = event.data or {}
+    if event.action == TIMER_FIRED and data.get("title"):
+        return _(data["title"])
+    return data.get("title") or data.get("to", "")
+
+
 def _history_rows(events, *, stage: str) -> list[dict]:
     """The audit trail in words (the officer's view: every step, internal ones included)."""
     return [
@@ -443,7 +453,7 @@ def _history_rows(events, *, stage: str) -> list[dict]:
             else "",
             "to_state": labels.state_label(event.to_state, stage=stage) if event.to_state else "",
             "reason": event.reason,
-            "detail": (event.data or {}).get("title") or (event.data or {}).get("to", ""),
+            "detail": _event_detail(event),
             "changes": audit_change_lines(event.data or {}),
         }
         for event in events
