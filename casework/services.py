@@ -35,10 +35,12 @@ from casework.models import (
     ApiKey,
     AuditEvent,
     CaseFile,
+    DigestItem,
     ExternalIdentity,
     Invitation,
     JournalDocument,
     JournalEntry,
+    MailPreference,
     Membership,
     Organisation,
     Sequence,
@@ -951,3 +953,34 @@ def login_lockout_record(*, username: str, user=None) -> None:
         target=user,
         data={"username": username[:150]},
     )
+
+
+# --- mails about work: one by one or a daily digest ---------------------------------------------
+
+
+@transaction.atomic
+def mail_preference_set(*, actor, daily_digest: bool) -> MailPreference:
+    """The person's own choice: a mail for each piece of new work, or one digest a day."""
+    preference, _created = MailPreference.objects.select_for_update().get_or_create(user=actor)
+    before = preference.daily_digest
+    if before != daily_digest:
+        preference.daily_digest = daily_digest
+        preference.save(update_fields=["daily_digest"])
+        audit_record(
+            actor=actor,
+            action="mail_preference.changed",
+            target=actor,
+            from_state="digest" if before else "each",
+            to_state="digest" if daily_digest else "each",
+        )
+    return preference
+
+
+def digest_item_add(*, user, subject: str, body: str) -> DigestItem:
+    """Hold a mail back for the person's next daily digest."""
+    return DigestItem.objects.create(user=user, subject=subject[:300], body=body)
+
+
+@transaction.atomic
+def digest_mark_sent(*, items) -> None:
+    DigestItem.objects.filter(pk__in=[item.pk for item in items]).update(sent_at=timezone.now())

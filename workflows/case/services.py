@@ -8,6 +8,7 @@ is told so (HTTP 409), and nothing is recorded twice. The work of each step is d
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
@@ -20,7 +21,7 @@ from casework.services import audit_record
 from trials import services as trials
 from trials.choices import Outcome, Stage
 from trials.models import Call, Consultation
-from workflows.case import selectors
+from workflows.case import notifications, selectors
 from workflows.case.flows import ApplicationFlow
 from workflows.case.models import CaseProcess
 from workflows.tasks import TaskDone, take, take_to_complete
@@ -59,6 +60,7 @@ def answer_received(application, actor) -> None:
     )
     if task is not None:
         ApplicationFlow.await_answer.run(task)
+        transaction.on_commit(partial(notifications.applicant_answered, application.pk))
 
 
 def case_cancel(application, actor) -> None:
@@ -149,6 +151,8 @@ def task_reassign(*, actor, task, user):
         task.status = STATUS.ASSIGNED
         task.save(update_fields=["owner", "status"])
         _audit(actor, task, "task.reassigned", data={"to": user.get_username()})
+        if user.pk != actor.pk:
+            transaction.on_commit(partial(notifications.task_given, task.pk, user.pk, actor.pk))
         return task
 
     return _locked(task, reassign)

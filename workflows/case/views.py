@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -39,6 +40,7 @@ from trials.choices import (
 )
 from trials.exceptions import ConflictError
 from trials.models import Attachment, Call
+from trials.public.views import page_numbers
 from workflows.case import selectors, services
 from workflows.case.downloads import private_file_response
 from workflows.case.forms import STEP_FORMS, CallBatchForm, ReassignForm, TaskFilterForm
@@ -215,31 +217,71 @@ def _attachments(user, application, journal) -> list:
 @login_required
 @require_GET
 def inbox(request):
-    """My tasks and the queue of tasks my roles may take, with filters."""
+    """My tasks and the queue of tasks my roles may take: filters that mean something to the
+    person's roles, sorted by due date by default, a page at a time."""
     _require_workspace(request.user)
+    user = request.user
+    is_officer = selectors.is_case_officer(user)
+    kdd = selectors.is_kdd_staff(user)
+    ministries = ministry_list().order_by("name")
+    if not kdd:  # a consultee: only the ministries they answer for
+        ministries = ministries.filter(code__in=selectors.consultee_ministries(user))
     form = TaskFilterForm(
         request.GET or None,
-        steps=selectors.step_choices(),
-        calls=Call.objects.order_by("-opens_on"),
-        ministries=ministry_list().order_by("name"),
+        steps=selectors.step_choices() if is_officer else None,
+        calls=Call.objects.order_by("-opens_on") if kdd else None,
+        ministries=ministries,
     )
     filters = form.filters() if request.GET else {}
-    mine = selectors.filter_tasks(selectors.inbox(request.user), **filters)
-    waiting = selectors.filter_tasks(selectors.queue(request.user), **filters)
-    is_officer = selectors.is_case_officer(request.user)
+    ordering = form.ordering() if request.GET else "due"
+    mine = selectors.order_tasks(selectors.filter_tasks(selectors.inbox(user), **filters), ordering)
+    waiting = selectors.order_tasks(
+        selectors.filter_tasks(selectors.queue(user), **filters), ordering
+    )
+    my_page = Paginator(mine, TASKS_PER_PAGE).get_page(request.GET.get("page"))
+    queue_page = Paginator(waiting, TASKS_PER_PAGE).get_page(request.GET.get("qpage"))
     return render(
         request,
         "workflows/inbox.html",
         {
             "form": form,
             "filtered": any(filters.values()),
-            "my_rows": selectors.task_rows(list(mine)),
-            "queue_rows": selectors.task_rows(list(waiting)),
+            "my_rows": selectors.task_rows(list(my_page.object_list)),
+            "queue_rows": selectors.task_rows(list(queue_page.object_list)),
+            "my_page": my_page,
+            "queue_page": queue_page,
+            "my_pages": _page_links(request, my_page, "page", "my-tasks"),
+            "queue_pages": _page_links(request, queue_page, "qpage", "queue"),
+            "due_soon_days": selectors.DUE_SOON_DAYS,
             "calls": selectors.calls_with_applications().order_by("-opens_on")
             if is_officer
             else [],
         },
     )
+
+
+TASKS_PER_PAGE = 25
+
+
+def _page_links(request, page, param: str, anchor: str) -> dict:
+    """Links to the other pages of one of the inbox's lists (``param`` is its page number in
+    the query string, so the two lists page on their own and keep the filters)."""
+
+    def url(number: int) -> str:
+        query = request.GET.copy()
+        query[param] = str(number)
+        return f"?{query.urlencode()}#{anchor}"
+
+    return {
+        "previous": url(page.previous_page_number()) if page.has_previous() else "",
+        "next": url(page.next_page_number()) if page.has_next() else "",
+        "numbers": [
+            (number, url(number) if number else "", number == page.number)
+            for number in page_numbers(page)
+        ]
+        if page.paginator.num_pages > 1
+        else [],
+    }
 
 
 # --- a task -------------------------------------------------------------------------------

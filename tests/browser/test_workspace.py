@@ -1,0 +1,71 @@
+"""The officers' workspace in the browser: the process diagram under the strict CSP, the
+inbox with its due dates and the mail settings, checked with axe at desktop and 320 px."""
+
+import re
+
+import pytest
+
+from tests.browser.conftest import assert_accessible
+from tests.browser.test_case_handling import PASSWORD, _people, _submitted_application
+
+pytestmark = pytest.mark.browser
+
+WIDTHS = (1280, 320)
+
+
+def _log_in(page, site, username, next_url="/saksbehandling/"):
+    page.goto(f"{site.url}/logg-inn/?next={next_url}")
+    page.locator("input[name=username]").fill(username)
+    page.locator("input[name=password]").fill(PASSWORD)
+    page.get_by_role("main").locator("button[type=submit]").click()
+    page.wait_for_url(re.compile(re.escape(next_url) + "$"))
+
+
+def _no_sideways_scroll(page):
+    width = page.evaluate("document.documentElement.scrollWidth")
+    viewport = page.evaluate("window.innerWidth")
+    assert width <= viewport, f"{page.url} scrolls sideways at {viewport}px ({width}px wide)"
+
+
+def test_the_process_diagram_is_readable_under_the_csp_and_marks_the_current_step(site, page):
+    people = _people()
+    application = _submitted_application(people["applicant"])
+    violations = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    _log_in(page, site, "sara")
+    page.goto(f"{site.url}/saksbehandling/saker/{application.pk}/")
+    chart = page.locator("svg.process-chart")
+    chart.wait_for()
+    styles = page.evaluate(
+        """() => {
+          const fill = (selector) => {
+            const node = document.querySelector(selector);
+            return node ? getComputedStyle(node).fill : null;
+          };
+          const stroke = (selector) =>
+            getComputedStyle(document.querySelector(selector)).strokeWidth;
+          return {
+            current: fill("svg.process-chart g#node-register rect.task"),
+            pending: fill("svg.process-chart g#node-propose rect.task"),
+            currentStroke: stroke("svg.process-chart g#node-register rect.task"),
+            pendingStroke: stroke("svg.process-chart g#node-propose rect.task"),
+            gateway: fill("svg.process-chart g#node-is_complete path.gateway"),
+            text: fill("svg.process-chart g#node-propose text"),
+          };
+        }"""
+    )
+    assert styles["current"] == "rgb(255, 243, 176)"  # the open step, highlighted
+    assert styles["pending"] == "rgb(255, 255, 255)"  # never the black of an unstyled SVG
+    assert styles["gateway"] == "rgb(255, 255, 255)"
+    assert styles["text"] == "rgb(26, 26, 26)"
+    assert float(styles["currentStroke"].rstrip("px")) > float(styles["pendingStroke"].rstrip("px"))
+    words = chart.text_content()
+    assert "Påminn søkeren" in words and "Remind Applicant" not in words
+    assert "Decided" not in words, re.findall(r".{30}Decided.{10}", words, re.S)
+    assert not violations, violations
+    assert_accessible(page)
