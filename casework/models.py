@@ -388,6 +388,14 @@ class JournalEntry(models.Model):
     screening_basis = models.CharField(
         _("screening"), max_length=20, choices=ScreeningBasis.choices, blank=True
     )
+    screening_changed_at = models.DateTimeField(
+        _("screening changed"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When an officer last set or lifted the screening (the public validators read it)."
+        ),
+    )
     status = models.CharField(
         _("journal status"),
         max_length=1,

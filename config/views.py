@@ -22,6 +22,8 @@ class ApiDocsView(SpectacularSwaggerSplitView):
     styles; scripts stay restricted to this site.
     """
 
+    template_name = "api_docs.html"
+
     @extend_schema(exclude=True)
     def get(self, request, *args, **kwargs):
         response = super().get(request, *args, **kwargs)

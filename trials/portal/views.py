@@ -592,6 +592,7 @@ def _step_attachments(request, application: Application, slug: str):
                         kind=form.cleaned_data["kind"],
                         organisation=form.cleaned_data["organisation"],
                         description=form.cleaned_data["description"],
+                        screening_basis=form.cleaned_data["screening_basis"],
                     )
                 except ValidationError as exc:
                     form.add_service_errors(exc)
@@ -881,6 +882,9 @@ def _exemption_form(request, application: Application, exemption):
     state["resolved"] = provision
     if provision is None and exemption is not None and not exemption.is_resolved:
         state["show_keep"] = True
+    # The page reloaded for an action inside the provision picker (find, search, choose,
+    # change): focus goes back there, not to the top of the page (WCAG 2.4.3).
+    state["return_focus"] = action in ("resolve", "search", "choose", "change") and not errors
     return _render_exemption(request, application, exemption, form, state)
 
 

@@ -13,6 +13,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from casework.choices import ScreeningBasis
 from legal.citations import CitationError, parse_citation
 from trials.choices import Assessment, Outcome, Position
 from trials.models import Call
@@ -593,3 +594,26 @@ class CallBatchForm(PortalForm):
             name = f"forward_{application_id}"
             for error in errors:
                 self.add_error(name if name in self.fields else None, error.messages)
+
+
+class ScreeningForm(PortalForm):
+    """Set or lift the screening of one journal entry (offentleglova), with its reason."""
+
+    basis = forms.ChoiceField(
+        label=_("Legal basis"),
+        required=False,
+        choices=ScreeningBasis.choices,
+        help_text=_("Choose “Public” to lift the screening."),
+    )
+    words = forms.CharField(
+        label=_("Words of the title to hide in the public journal"),
+        required=False,
+        max_length=300,
+        help_text=_("Separate them with commas. They show as asterisks in the public title."),
+    )
+    reason = forms.CharField(
+        label=_("Why"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def words_list(self) -> list[str]:
+        return [w.strip() for w in self.cleaned_data.get("words", "").split(",") if w.strip()]

@@ -19,6 +19,11 @@ urlpatterns = [
         name="task_reassign",
     ),
     path("saksbehandling/saker/<int:application_pk>/", views.case_detail, name="case"),
+    path(
+        "saksbehandling/saker/<int:application_pk>/journal/<int:entry_pk>/skjerming/",
+        views.journal_entry_screening,
+        name="journal_entry_screening",
+    ),
     path("saksbehandling/saker/<int:pk>/vedtak/", views.decision_letter, name="decision_letter"),
     path(
         "saksbehandling/journal/dokument/<int:pk>/",

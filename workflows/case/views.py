@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from casework.choices import CaseStatus
+from casework.models import JournalEntry
 from casework.selectors import (
     DocumentFile,
     audit_change_lines,
@@ -25,6 +26,7 @@ from casework.selectors import (
     memberships_remembered,
     ministry_list,
 )
+from casework.services import journal_entry_screen
 from legal.choices import LimitKind
 from trials import selectors as trials_selectors
 from trials.choices import (
@@ -43,7 +45,13 @@ from trials.models import Attachment, Call
 from trials.public.views import page_numbers
 from workflows.case import selectors, services
 from workflows.case.downloads import private_file_response
-from workflows.case.forms import STEP_FORMS, CallBatchForm, ReassignForm, TaskFilterForm
+from workflows.case.forms import (
+    STEP_FORMS,
+    CallBatchForm,
+    ReassignForm,
+    ScreeningForm,
+    TaskFilterForm,
+)
 from workflows.tasks import TaskDone
 
 SUCCESS_MESSAGES = {
@@ -606,9 +614,18 @@ def case_detail(request, application_pk: int):
     sees_internal = selectors.sees_internal_notes(user, application)
     case = case_for(application)
     journal = selectors.journal_of(case)
+    is_officer = selectors.is_case_officer(user)
     for entry in journal:
         for document in entry.documents.all():
             document.downloadable = selectors.document_is_downloadable(document)
+        if is_officer:
+            entry.screening_form = ScreeningForm(
+                prefix=f"screen-{entry.pk}",
+                initial={
+                    "basis": entry.screening_basis,
+                    "words": ", ".join(entry.screened_words),
+                },
+            )
     context = {
         "process": process,
         "application": application,
@@ -621,12 +638,45 @@ def case_detail(request, application_pk: int):
         "history": _history_rows(selectors.case_history(application)) if sees_internal else [],
         "decided": application.status in DECIDED_STATUSES,
         "sees_internal": sees_internal,
-        "is_officer": selectors.is_case_officer(user),
+        "is_officer": is_officer,
         **_exemptions_context(application, sees_internal=sees_internal),
         **_process_context(user, process),
         **_application_context(application),
     }
     return render(request, "workflows/case.html", context)
+
+
+@login_required
+@require_POST
+def journal_entry_screening(request, application_pk: int, entry_pk: int):
+    """An officer sets or lifts the screening of one entry of the case's journal."""
+    _require_officer(request.user)
+    process = selectors.case_for_user(request.user, application_pk)
+    case = case_for(process.application)
+    if case is None:
+        raise Http404
+    entry = get_object_or_404(JournalEntry, pk=entry_pk, case=case)
+    form = ScreeningForm(request.POST, prefix=f"screen-{entry.pk}")
+    anchor = f"{_case_url(application_pk)}#entry-{entry.pk}"
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect(anchor)
+    try:
+        journal_entry_screen(
+            actor=request.user,
+            entry=entry,
+            basis=form.cleaned_data["basis"],
+            words=form.words_list(),
+            reason=form.cleaned_data["reason"],
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(anchor)
+    if form.cleaned_data["basis"]:
+        messages.success(request, _("The entry is screened."))
+    else:
+        messages.success(request, _("The screening is lifted: the entry is public."))
+    return redirect(anchor)
 
 
 @login_required
