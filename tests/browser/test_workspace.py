@@ -122,3 +122,42 @@ def test_focus_shows_on_a_date_field_and_returns_after_a_reload(site, page):
         " return f ? getComputedStyle(f).outlineStyle : null; }"
     )
     assert style == "solid"
+
+
+def test_the_team_view_shows_the_workload_and_reassigns(site, browser):
+    from casework.choices import Role
+    from tests.builders import open_task
+    from tests.factories import member, ministry
+    from workflows.case import services
+
+    people = _people()
+    colleague = member(
+        ministry("KDD"), Role.CASE_OFFICER, username="nils", first_name="Nils", last_name="Berg"
+    )
+    application = _submitted_application(people["applicant"])
+    task = open_task(application, "register")
+    services.task_claim(actor=people["officer"], task=task)
+    for width in WIDTHS:
+        context = browser.new_context(locale="nb-NO", viewport={"width": width, "height": 900})
+        context.add_cookies([{"name": "django_language", "value": "en", "url": site.url}])
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        _log_in(page, site, "leder", next_url="/saksbehandling/team/")
+        assert page.get_by_role("heading", level=1).inner_text() == "The team's work"
+        assert_accessible(page)
+        _no_sideways_scroll(page)
+        context.close()
+    context = browser.new_context(locale="nb-NO")
+    context.add_cookies([{"name": "django_language", "value": "en", "url": site.url}])
+    page = context.new_page()
+    _log_in(page, site, "leder", next_url="/saksbehandling/team/")
+    page.get_by_label(re.compile("^Give .Register the application")).select_option(
+        label="Nils Berg"
+    )
+    page.get_by_role("button", name=re.compile(r"^Give\s+Register the application")).click()
+    page.wait_for_url(re.compile(r"/saksbehandling/team/"))
+    assert "Nils Berg has the task now." in page.content()
+    task.refresh_from_db()
+    assert task.owner == colleague
+    assert_accessible(page)
+    context.close()

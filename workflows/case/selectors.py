@@ -254,10 +254,73 @@ def may_take(user, task) -> bool:
     return task_refusal(user, task) is None and task.flow_task.can_assign(user, task)
 
 
-def may_hand_on(user, task) -> bool:
+def may_hand_on(user, task, *, as_leader: bool = False) -> bool:
     """May ``user`` give ``task`` to someone else: its holder, anyone while it waits in the
-    queue, or a case officer (who distributes the ministry's work)?"""
+    queue, a case officer (who distributes the ministry's work), or a KDD leader acting
+    from the team view (``as_leader``)?"""
+    if as_leader and is_team_leader(user):
+        return True
     return task.owner_id in (None, user.pk) or is_case_officer(user)
+
+
+def is_team_leader(user) -> bool:
+    """KDD's leaders: an approver or an administrator at KDD sees the team's workload."""
+    return is_ministry_officer(user, Role.APPROVER) or is_ministry_officer(user, Role.ADMINISTRATOR)
+
+
+@dataclass
+class TeamMember:
+    person: object
+    rows: list
+    overdue: int
+    oldest_case_days: int | None
+
+
+def team_workload() -> tuple[list[TeamMember], dict]:
+    """Who at KDD holds which open tasks, how many are overdue and how old their oldest case
+    is, and what waits in the queue: the leaders' team view (a fixed number of queries)."""
+    staff = (
+        get_user_model()
+        .objects.filter(
+            is_active=True,
+            memberships__organisation__code=DECIDING_MINISTRY,
+            memberships__role__in=[Role.CASE_OFFICER, Role.APPROVER],
+        )
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+    open_tasks = list(
+        order_tasks(
+            _tasks().filter(status__in=OPEN, flow_task__in=_nodes(HUMAN_STEPS)), "due"
+        ).exclude(flow_task=ApplicationFlow.consult)
+    )
+    rows = task_rows(open_tasks)
+    today = timezone.localdate()
+    by_owner: dict[int, list] = {}
+    for row in rows:
+        by_owner.setdefault(row.task.owner_id, []).append(row)
+    members = []
+    for person in staff:
+        mine = by_owner.get(person.pk, [])
+        submitted = [
+            timezone.localdate(r.application.submitted_at)
+            for r in mine
+            if r.application.submitted_at
+        ]
+        members.append(
+            TeamMember(
+                person=person,
+                rows=mine,
+                overdue=sum(1 for r in mine if r.overdue),
+                oldest_case_days=(today - min(submitted)).days if submitted else None,
+            )
+        )
+    queue_rows = by_owner.get(None, [])
+    return members, {
+        "queue": len(queue_rows),
+        "queue_overdue": sum(1 for r in queue_rows if r.overdue),
+        "queue_rows": queue_rows,
+    }
 
 
 def task_gone_reason(task, user=None) -> str:
@@ -380,6 +443,7 @@ class TaskRow:
     step: str
     title: str
     due: datetime.date
+    choices: list = field(default_factory=list)  # whom a leader may give it to (team view)
 
     @property
     def overdue(self) -> bool:

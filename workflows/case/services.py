@@ -133,13 +133,14 @@ def task_unassign(*, actor, task):
 
 
 @transaction.atomic
-def task_reassign(*, actor, task, user):
-    """Give the task to someone else who may do it (the holder or a case officer)."""
+def task_reassign(*, actor, task, user, as_leader: bool = False):
+    """Give the task to someone else who may do it (the holder or a case officer; a KDD
+    leader from the team view with ``as_leader``)."""
 
     def reassign(task, activation):
         if task.status not in (STATUS.NEW, STATUS.ASSIGNED):
             raise _gone(task, actor)
-        if not selectors.may_hand_on(actor, task):
+        if not selectors.may_hand_on(actor, task, as_leader=as_leader):
             raise PermissionDenied(_("You cannot reassign this task."))
         try:
             _check_may_work_on(user, task)

@@ -6,6 +6,8 @@ app_name = "workflows"
 
 urlpatterns = [
     path("saksbehandling/", views.inbox, name="inbox"),
+    path("saksbehandling/team/", views.team, name="team"),
+    path("saksbehandling/team/<int:task_pk>/", views.team_reassign, name="team_reassign"),
     path("saksbehandling/oppgaver/<int:task_pk>/", views.task_execute, name="task"),
     path("saksbehandling/oppgaver/<int:task_pk>/ta/", views.task_claim, name="task_claim"),
     path(

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from casework.choices import CaseStatus
+from casework.choices import CaseStatus, Role
 from casework.models import JournalEntry
 from casework.selectors import (
     DocumentFile,
@@ -261,6 +261,7 @@ def inbox(request):
             "my_pages": _page_links(request, my_page, "page", "my-tasks"),
             "queue_pages": _page_links(request, queue_page, "qpage", "queue"),
             "due_soon_days": selectors.DUE_SOON_DAYS,
+            "is_team_leader": selectors.is_team_leader(user),
             "calls": selectors.calls_with_applications().order_by("-opens_on")
             if is_officer
             else [],
@@ -532,6 +533,61 @@ def task_reassign(request, task_pk: int):
     if user == request.user:
         return redirect("workflows:task", task_pk=task.pk)
     return redirect(_case_url(application_id))
+
+
+# --- the team view for KDD's leaders ---------------------------------------------------------
+
+
+def _require_team_leader(user) -> None:
+    if not selectors.is_team_leader(user):
+        raise PermissionDenied(_("Only KDD's leaders (approvers and administrators) see the team."))
+
+
+@login_required
+@require_GET
+def team(request):
+    """Who has which tasks, how many are overdue and how old the cases are; reassign from
+    here (KDD's approvers and administrators)."""
+    _require_team_leader(request.user)
+    members, queue = selectors.team_workload()
+    people = [member.person for member in members]
+    officers = [p for p in people if selectors.is_case_officer(p)]
+    approvers = [p for p in people if selectors.is_ministry_officer(p, Role.APPROVER)]
+    for row in [r for m in members for r in m.rows] + queue["queue_rows"]:
+        choices = approvers if row.step == "approve" else officers
+        row.choices = [p for p in choices if p.pk != row.task.owner_id]
+    return render(
+        request,
+        "workflows/team.html",
+        {
+            "members": members,
+            "queue": queue,
+            "total_overdue": sum(m.overdue for m in members) + queue["queue_overdue"],
+        },
+    )
+
+
+@login_required
+@require_POST
+def team_reassign(request, task_pk: int):
+    _require_team_leader(request.user)
+    task = selectors.task_get(task_pk)
+    user = get_user_model().objects.filter(pk=request.POST.get("user") or None, is_active=True)
+    user = user.first()
+    if user is None:
+        messages.error(request, _("Choose who gets the task."))
+        return redirect(reverse("workflows:team") + f"#task-{task.pk}")
+    try:
+        services.task_reassign(actor=request.user, task=task, user=user, as_leader=True)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except ConflictError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, _("%(name)s has the task now.") % {"name": selectors.display_name(user)}
+        )
+    return redirect(reverse("workflows:team") + f"#task-{task.pk}")
 
 
 # --- a case -------------------------------------------------------------------------------
