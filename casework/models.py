@@ -389,6 +389,14 @@ class JournalEntry(models.Model):
     screening_basis = models.CharField(
         _("screening"), max_length=20, choices=ScreeningBasis.choices, blank=True
     )
+    screening_changed_at = models.DateTimeField(
+        _("screening changed"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When an officer last set or lifted the screening (the public validators read it)."
+        ),
+    )
     status = models.CharField(
         _("journal status"),
         max_length=1,
@@ -780,3 +788,57 @@ class OutgoingMail(models.Model):
         """The same Message-ID for every attempt, so a receiving system can drop a copy."""
         digest = hashlib.sha256(self.key.encode()).hexdigest()[:32]
         return f"<{digest}@frikommune>"
+
+
+class MailPreference(models.Model):
+    """How a person gets the mails about work waiting for them: one by one, or gathered in a
+    daily digest (``manage.py send_digests``)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="mail_preference",
+    )
+    daily_digest = models.BooleanField(
+        _("daily digest"),
+        default=False,
+        help_text=_("Gather the mails about new work in one mail a day instead of one by one."),
+    )
+
+    class Meta:
+        verbose_name = _("mail preference")
+        verbose_name_plural = _("mail preferences")
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+
+class DigestItem(models.Model):
+    """A mail held back for a person's daily digest; ``sent_at`` once it went out."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="digest_items",
+    )
+    subject = models.CharField(_("subject"), max_length=300)
+    body = models.TextField(_("text"))
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("digest item")
+        verbose_name_plural = _("digest items")
+        ordering = ["created_at", "pk"]
+        indexes = [
+            models.Index(
+                fields=["user", "created_at"],
+                name="digest_item_unsent",
+                condition=Q(sent_at__isnull=True),
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.subject

@@ -92,3 +92,61 @@ def invitation_mail(invitation_id: int, token: str, language: str = "nb") -> Ema
     return EmailMessage(
         " ".join(subject.split()), body, settings.DEFAULT_FROM_EMAIL, [invitation.email]
     )
+
+
+# --- mails to staff about work waiting for them -------------------------------------------------
+
+
+def wants_digest(user) -> bool:
+    from casework.models import MailPreference
+
+    return MailPreference.objects.filter(user=user, daily_digest=True).exists()
+
+
+def mail_person(user, subject: str, body: str) -> None:
+    """A mail about work to one person: sent now, or held for their daily digest."""
+    from casework.services import digest_item_add
+
+    if not user.email or not user.is_active:
+        return
+    if wants_digest(user):
+        digest_item_add(user=user, subject=subject, body=body)
+        return
+    EmailMessage(" ".join(subject.split()), body, settings.DEFAULT_FROM_EMAIL, [user.email]).send()
+
+
+def send_digests() -> int:
+    """One mail per person with the items held back since their last digest; returns how many
+    mails went out. Each person's items are locked while sent (SKIP LOCKED on PostgreSQL), so
+    two hosts running it at once never send the same item twice."""
+    from django.contrib.auth import get_user_model
+    from django.db import transaction
+
+    from casework.models import DigestItem
+    from casework.services import digest_mark_sent
+
+    sent = 0
+    user_ids = (
+        DigestItem.objects.filter(sent_at__isnull=True).values_list("user_id", flat=True).distinct()
+    )
+    for user in get_user_model().objects.filter(pk__in=list(user_ids), is_active=True):
+        with transaction.atomic():
+            items = list(
+                DigestItem.objects.select_for_update(skip_locked=True)
+                .filter(user=user, sent_at__isnull=True)
+                .order_by("created_at", "pk")
+            )
+            if not items or not user.email:
+                continue
+            with translation.override("nb"):
+                context = {"items": items, "user": user}
+                subject = render_to_string(
+                    "casework/email/digest_subject.txt", context, using="text"
+                )
+                body = render_to_string("casework/email/digest.txt", context, using="text")
+            EmailMessage(
+                " ".join(subject.split()), body, settings.DEFAULT_FROM_EMAIL, [user.email]
+            ).send()
+            digest_mark_sent(items=items)
+            sent += 1
+    return sent

@@ -303,11 +303,21 @@ def _start_of_day(day: datetime.date) -> datetime.datetime:
 
 
 def public_journal_stamp(entries: QuerySet[JournalEntry]) -> dict:
-    """Newest id and newest registration time of ``entries`` in one query (index reads):
-    the page's validators (ETag, Last-Modified). Journal entries are only ever added, so a
-    new entry is what changes a page; the count is counted once per stamp
-    (``casework.caching.version_cached``)."""
-    return entries.order_by().aggregate(last_pk=Max("pk"), last_registered=Max("registered_at"))
+    """Newest id and newest registration or screening time of ``entries`` in one query
+    (index reads): the page's validators (ETag, Last-Modified). Journal entries are only ever
+    added, or screened by an officer: a new entry or a screening change is what changes a
+    page; the count is counted once per stamp (``casework.caching.version_cached``)."""
+    stamp = entries.order_by().aggregate(
+        last_pk=Max("pk"),
+        last_registered=Max("registered_at"),
+        last_screening=Max("screening_changed_at"),
+    )
+    # an officer screening or lifting an entry changes what the page shows, too
+    if stamp["last_screening"] and (
+        stamp["last_registered"] is None or stamp["last_screening"] > stamp["last_registered"]
+    ):
+        stamp["last_registered"] = stamp["last_screening"]
+    return stamp
 
 
 def public_journal_page(entries: QuerySet[JournalEntry]) -> QuerySet[JournalEntry]:

@@ -38,10 +38,12 @@ from casework.models import (
     ApiKey,
     AuditEvent,
     CaseFile,
+    DigestItem,
     ExternalIdentity,
     Invitation,
     JournalDocument,
     JournalEntry,
+    MailPreference,
     Membership,
     Organisation,
     OutgoingMail,
@@ -1194,3 +1196,88 @@ def mail_requeue_queued(*, older_than: datetime.timedelta) -> int:
         background.enqueue(mail_deliver, pk)
         count += 1
     return count
+
+
+# --- mails about work: one by one or a daily digest ---------------------------------------------
+
+
+@transaction.atomic
+def mail_preference_set(*, actor, daily_digest: bool) -> MailPreference:
+    """The person's own choice: a mail for each piece of new work, or one digest a day."""
+    preference, _created = MailPreference.objects.select_for_update().get_or_create(user=actor)
+    before = preference.daily_digest
+    if before != daily_digest:
+        preference.daily_digest = daily_digest
+        preference.save(update_fields=["daily_digest"])
+        audit_record(
+            actor=actor,
+            action="mail_preference.changed",
+            target=actor,
+            from_state="digest" if before else "each",
+            to_state="digest" if daily_digest else "each",
+        )
+    return preference
+
+
+def digest_item_add(*, user, subject: str, body: str) -> DigestItem:
+    """Hold a mail back for the person's next daily digest."""
+    return DigestItem.objects.create(user=user, subject=subject[:300], body=body)
+
+
+@transaction.atomic
+def digest_mark_sent(*, items) -> None:
+    DigestItem.objects.filter(pk__in=[item.pk for item in items]).update(sent_at=timezone.now())
+
+
+# --- screening a journal entry (offentleglova) -------------------------------------------------
+
+
+@transaction.atomic
+def journal_entry_screen(
+    *, actor, entry: JournalEntry, basis: str, words: Iterable[str] = (), reason: str = ""
+) -> JournalEntry:
+    """Screen an entry (its documents are withheld from the public on ``basis``) and hide
+    ``words`` of its title in the public journal (asterisks); ``basis`` empty lifts the
+    screening. Audited with the basis before and after."""
+    if not user_has_role(actor, Role.CASE_OFFICER):
+        raise PermissionDenied(gettext("Only a case officer at the ministry can do this."))
+    if basis not in ScreeningBasis.values:
+        raise ValidationError({"basis": gettext("Choose a basis for screening.")})
+    words = [w.strip() for w in words if w and w.strip()]
+    missing = [
+        w for w in words if not re.search(rf"(?<!\w){re.escape(w)}(?!\w)", entry.title, re.I)
+    ]
+    if missing:
+        raise ValidationError(
+            {
+                "words": gettext("These words are not in the title: %(words)s")
+                % {"words": ", ".join(missing)}
+            }
+        )
+    if words and not basis:
+        raise ValidationError(
+            {"basis": gettext("Give the legal basis for hiding words of the title.")}
+        )
+    if not (reason or "").strip():
+        raise ValidationError({"reason": gettext("Say why the screening changes.")})
+    entry = JournalEntry.objects.select_for_update().get(pk=entry.pk)
+    before = entry.screening_basis
+    before_words = list(entry.screened_words)
+    entry.screening_basis = basis
+    entry.screened_words = words
+    entry.public_title = mask_words(entry.title, words)
+    entry.screening_changed_at = timezone.now()
+    entry.save(
+        update_fields=["screening_basis", "screened_words", "public_title", "screening_changed_at"]
+    )
+    audit_record(
+        actor=actor,
+        action="journal_entry.screened" if basis else "journal_entry.screening_lifted",
+        target=entry,
+        organisation=entry.case.organisation,
+        from_state=before,
+        to_state=basis,
+        reason=reason.strip(),
+        data={"entry": entry.journal_number, "words_before": before_words, "words": words},
+    )
+    return entry

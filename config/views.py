@@ -16,11 +16,13 @@ def accessibility_statement(request):
 
 
 class ApiDocsView(SpectacularSwaggerSplitView):
-    """Swagger UI for the API; its script comes from a URL (no inline script).
-
-    The page template carries a small inline <style> block, so this page alone allows inline
-    styles; scripts stay restricted to this site.
+    """Swagger UI for the API; its script comes from a URL (no inline script), its page
+    frame's style from static/css/api-docs.css, and the page has a language (templates/
+    api_docs.html). Swagger UI itself sets inline styles, so this page alone allows them;
+    scripts stay restricted to this site.
     """
+
+    template_name = "api_docs.html"
 
     @extend_schema(exclude=True)
     def get(self, request, *args, **kwargs):

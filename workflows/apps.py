@@ -27,3 +27,6 @@ class WorkflowsConfig(AppConfig):
             if callback not in registry:
                 registry.append(callback)
         timers.connect()
+        from workflows.case import notifications
+
+        notifications.connect()

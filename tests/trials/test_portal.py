@@ -1017,3 +1017,17 @@ def test_the_final_application_can_be_started_again_after_its_draft_was_withdraw
     assert "Start the final application" not in html_of(as_applicant.get(url))
     services.application_withdraw(actor=applicant, application=final, reason="Feil utkast")
     assert "Start the final application" in html_of(as_applicant.get(url))
+
+
+def test_after_finding_the_provision_focus_returns_to_the_provision_picker(
+    as_applicant, make_draft, provision
+):
+    application = make_draft()
+    url = reverse("trials:exemption_create", args=[application.pk])
+    response = as_applicant.post(
+        url, {"citation": "opplæringslova § 13-1", "action": "resolve", **DETAILS}
+    )
+    html = html_of(response)
+    assert re.search(r'<section id="provision-picker"[^>]*autofocus', html)
+    response = as_applicant.get(url)  # a plain visit: focus stays at the top
+    assert not re.search(r'<section id="provision-picker"[^>]*autofocus', html_of(response))

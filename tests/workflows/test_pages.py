@@ -1117,3 +1117,69 @@ def test_a_refused_approval_page_says_why_not_just_no_access(
     assert f'role="alert"> <p><strong>Why:</strong> {FOUR_EYES}</p>' in page
     assert "You do not have access to this page" not in page
     assert page.count(FOUR_EYES) == 1  # said once, not again in a message box
+
+
+# --- the inbox: sorting, pages, due dates at a glance, each role's filters --------------------
+
+
+def test_inbox_sorts_by_due_date_and_says_which_tasks_are_due_soon_or_overdue(
+    english, submitted, case_officer
+):
+    with time_machine.travel(timezone.now() - datetime.timedelta(days=2), tick=False):
+        sooner = submitted(title="Tidlegare frist")  # registration: due 3 days after
+    later = submitted(title="Seinare frist")
+    _login(english, case_officer)
+    url = reverse("workflows:inbox")
+
+    def order(**params):
+        response = english.get(url, params)
+        return [row.application.pk for row in response.context["queue_rows"]], response
+
+    assert order()[0] == [sooner.pk, later.pk]  # soonest due first by default
+    assert order(sort="-due")[0] == [later.pk, sooner.pk]
+    assert order(sort="-created")[0] == [later.pk, sooner.pk]
+    with time_machine.travel(timezone.now() + datetime.timedelta(days=2), tick=False):
+        rows, response = order()
+        text = _text(response)
+        overdue, soon = response.context["queue_rows"]
+        assert overdue.overdue and not overdue.due_soon
+        assert soon.due_soon and not soon.overdue
+    assert rows == [sooner.pk, later.pk]
+    assert text.count(">Overdue</span>") == 1 and text.count("Due soon") == 1
+
+
+def test_inbox_lists_come_a_page_at_a_time_and_keep_the_filters(
+    english, submitted, case_officer, monkeypatch
+):
+    from workflows.case import views
+
+    monkeypatch.setattr(views, "TASKS_PER_PAGE", 1)
+    first = submitted(title="Første")
+    second = submitted(title="Andre")
+    _login(english, case_officer)
+    url = reverse("workflows:inbox")
+    response = english.get(url, {"municipality": "3405"})
+    assert [row.application.pk for row in response.context["queue_rows"]] == [first.pk]
+    text = _text(response)
+    assert 'aria-label="Pages of the queue"' in text
+    assert 'Queue <span class="tab-count">(2)</span>' in text
+    next_link = response.context["queue_pages"]["next"]
+    assert "qpage=2" in next_link and "municipality=3405" in next_link
+    response = english.get(url, {"municipality": "3405", "qpage": "2"})
+    assert [row.application.pk for row in response.context["queue_rows"]] == [second.pk]
+
+
+def test_each_role_sees_the_filters_that_mean_something_to_it(
+    english, case_officer, hod_consultee, approver
+):
+    url = reverse("workflows:inbox")
+    officer = _login(english, case_officer).get(url).context["form"].fields
+    assert {"step", "call", "municipality", "ministry", "sort"} <= set(officer)
+    assert len(officer["ministry"].choices) > 10  # every ministry, and "All"
+    consultee = _login(english, hod_consultee).get(url)
+    fields = consultee.context["form"].fields
+    assert "step" not in fields and "call" not in fields and "ministry" not in fields
+    assert {"municipality", "sort"} <= set(fields)
+    assert 'name="step"' not in _text(consultee)
+    leader = _login(english, approver).get(url).context["form"].fields
+    assert "step" not in leader and "call" in leader

@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from casework.models import Organisation
 from legal.models import Provision
-from trials.choices import AttachmentKind, Purpose, Stage, TrialCategory
+from trials.choices import AttachmentKind, Purpose, ScreeningBasis, Stage, TrialCategory
 from trials.models import Application, Call
 from trials.rules import (
     MAX_PERIOD_MONTHS,
@@ -404,6 +404,15 @@ class AttachmentForm(PortalForm):
         help_text=_("For a council decision: the municipality or county council that made it."),
     )
     description = forms.CharField(label=_("Description"), required=False, max_length=300)
+    screening_basis = forms.ChoiceField(
+        label=_("Ask for the document to be screened"),
+        required=False,
+        choices=[("", _("No, the document can be public")), *ScreeningBasis.choices[1:]],
+        help_text=_(
+            "If the document holds what the law lets the ministry keep from the public, say "
+            "on which basis. The ministry decides; the title stays in the public journal."
+        ),
+    )
 
     def __init__(self, *args, organisations, **kwargs):
         super().__init__(*args, **kwargs)

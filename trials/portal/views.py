@@ -444,6 +444,7 @@ def _step_attachments(request, application: Application, slug: str):
                         kind=form.cleaned_data["kind"],
                         organisation=form.cleaned_data["organisation"],
                         description=form.cleaned_data["description"],
+                        screening_basis=form.cleaned_data["screening_basis"],
                     )
                 except ValidationError as exc:
                     form.add_service_errors(exc)
@@ -774,6 +775,11 @@ class ExemptionPicker:
         self.state["resolved"] = provision
         if provision is None and self.exemption is not None and not self.exemption.is_resolved:
             self.state["show_keep"] = True
+        # The page reloaded for an action inside the provision picker (find, search, choose,
+        # change): focus goes back there, not to the top of the page (WCAG 2.4.3).
+        self.state["return_focus"] = (
+            self.action() in ("resolve", "search", "choose", "change") and not self.errors
+        )
         return _render_exemption(self.request, self.application, self.exemption, form, self.state)
 
 

@@ -13,6 +13,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from casework.choices import ScreeningBasis
 from legal.citations import CitationError, parse_citation
 from trials.choices import Assessment, Outcome, Position
 from trials.models import Call
@@ -488,26 +489,52 @@ class TaskFilterForm(forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "numeric", "size": 6}),
     )
     ministry = forms.ChoiceField(label=_("Ministry"), required=False)
+    sort = forms.ChoiceField(
+        label=_("Sort by"),
+        required=False,
+        choices=[
+            ("due", _("Due date, soonest first")),
+            ("-due", _("Due date, latest first")),
+            ("created", _("Oldest task first")),
+            ("-created", _("Newest task first")),
+        ],
+    )
 
     def __init__(self, *args, steps, calls, ministries, **kwargs):
+        """Each role gets the filters that mean something to it: ``steps`` None drops the
+        step filter (a consultee has one step), ``calls`` None the call filter, and the
+        ministry filter goes when there is only one ministry to choose."""
         super().__init__(*args, **kwargs)
-        self.fields["step"].choices = [("", _("All")), *steps]
-        self.fields["call"].queryset = calls
-        self.fields["ministry"].choices = [
-            ("", _("All")),
-            *((m.code, f"{m.display_name} ({m.code})") for m in ministries),
-        ]
+        if steps is None:
+            del self.fields["step"]
+        else:
+            self.fields["step"].choices = [("", _("All")), *steps]
+        if calls is None:
+            del self.fields["call"]
+        else:
+            self.fields["call"].queryset = calls
+        ministries = list(ministries)
+        if len(ministries) < 2:
+            del self.fields["ministry"]
+        else:
+            self.fields["ministry"].choices = [
+                ("", _("All")),
+                *((m.code, f"{m.display_name} ({m.code})") for m in ministries),
+            ]
 
     def filters(self) -> dict:
         if not self.is_valid():
             return {}
         data = self.cleaned_data
         return {
-            "step": data["step"],
-            "call": str(data["call"].pk) if data["call"] else "",
+            "step": data.get("step", ""),
+            "call": str(data["call"].pk) if data.get("call") else "",
             "municipality": data["municipality"],
-            "ministry": data["ministry"],
+            "ministry": data.get("ministry", ""),
         }
+
+    def ordering(self) -> str:
+        return (self.cleaned_data.get("sort") if self.is_valid() else "") or "due"
 
 
 class CallBatchForm(PortalForm):
@@ -567,3 +594,26 @@ class CallBatchForm(PortalForm):
             name = f"forward_{application_id}"
             for error in errors:
                 self.add_error(name if name in self.fields else None, error.messages)
+
+
+class ScreeningForm(PortalForm):
+    """Set or lift the screening of one journal entry (offentleglova), with its reason."""
+
+    basis = forms.ChoiceField(
+        label=_("Legal basis"),
+        required=False,
+        choices=ScreeningBasis.choices,
+        help_text=_("Choose “Public” to lift the screening."),
+    )
+    words = forms.CharField(
+        label=_("Words of the title to hide in the public journal"),
+        required=False,
+        max_length=300,
+        help_text=_("Separate them with commas. They show as asterisks in the public title."),
+    )
+    reason = forms.CharField(
+        label=_("Why"), max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def words_list(self) -> list[str]:
+        return [w.strip() for w in self.cleaned_data.get("words", "").split(",") if w.strip()]

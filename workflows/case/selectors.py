@@ -15,15 +15,31 @@ What a user may see and do is decided here once, so a page and the API cannot di
 """
 
 import datetime
+import textwrap
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import (
+    Case,
+    DateField,
+    DateTimeField,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    When,
+)
+from django.db.models.fields.json import KeyTextTransform
+from django.db.models.functions import Cast, Coalesce, TruncDate
 from django.http import Http404
+from django.template.loader import render_to_string
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from viewflow.workflow import chart
@@ -117,6 +133,16 @@ def sees_internal_notes(user, application: Application) -> bool:
     """KDD sees its assessment notes, proposals and the case history at once; a consulted
     ministry only after the decision (they are KDD's internal preparation until then)."""
     return bool(roles_for_user(user) & KDD_ROLES) or application.status in DECIDED_STATUSES
+
+
+def is_kdd_staff(user) -> bool:
+    """A case officer or an approver at KDD (the deciding ministry's own people)."""
+    return bool(roles_for_user(user) & KDD_ROLES)
+
+
+def consultee_ministries(user) -> list[str]:
+    """The codes of the ministries ``user`` answers consultations for."""
+    return _consultee_ministries(user)
 
 
 def _consultee_ministries(user) -> list[str]:
@@ -229,10 +255,73 @@ def may_take(user, task) -> bool:
     return task_refusal(user, task) is None and task.flow_task.can_assign(user, task)
 
 
-def may_hand_on(user, task) -> bool:
+def may_hand_on(user, task, *, as_leader: bool = False) -> bool:
     """May ``user`` give ``task`` to someone else: its holder, anyone while it waits in the
-    queue, or a case officer (who distributes the ministry's work)?"""
+    queue, a case officer (who distributes the ministry's work), or a KDD leader acting
+    from the team view (``as_leader``)?"""
+    if as_leader and is_team_leader(user):
+        return True
     return task.owner_id in (None, user.pk) or is_case_officer(user)
+
+
+def is_team_leader(user) -> bool:
+    """KDD's leaders: an approver or an administrator at KDD sees the team's workload."""
+    return is_ministry_officer(user, Role.APPROVER) or is_ministry_officer(user, Role.ADMINISTRATOR)
+
+
+@dataclass
+class TeamMember:
+    person: object
+    rows: list
+    overdue: int
+    oldest_case_days: int | None
+
+
+def team_workload() -> tuple[list[TeamMember], dict]:
+    """Who at KDD holds which open tasks, how many are overdue and how old their oldest case
+    is, and what waits in the queue: the leaders' team view (a fixed number of queries)."""
+    staff = (
+        get_user_model()
+        .objects.filter(
+            is_active=True,
+            memberships__organisation__code=DECIDING_MINISTRY,
+            memberships__role__in=[Role.CASE_OFFICER, Role.APPROVER],
+        )
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+    open_tasks = list(
+        order_tasks(
+            _tasks().filter(status__in=OPEN, flow_task__in=_nodes(HUMAN_STEPS)), "due"
+        ).exclude(flow_task=ApplicationFlow.consult)
+    )
+    rows = task_rows(open_tasks)
+    today = timezone.localdate()
+    by_owner: dict[int, list] = {}
+    for row in rows:
+        by_owner.setdefault(row.task.owner_id, []).append(row)
+    members = []
+    for person in staff:
+        mine = by_owner.get(person.pk, [])
+        submitted = [
+            timezone.localdate(r.application.submitted_at)
+            for r in mine
+            if r.application.submitted_at
+        ]
+        members.append(
+            TeamMember(
+                person=person,
+                rows=mine,
+                overdue=sum(1 for r in mine if r.overdue),
+                oldest_case_days=(today - min(submitted)).days if submitted else None,
+            )
+        )
+    queue_rows = by_owner.get(None, [])
+    return members, {
+        "queue": len(queue_rows),
+        "queue_overdue": sum(1 for r in queue_rows if r.overdue),
+        "queue_rows": queue_rows,
+    }
 
 
 def task_gone_reason(task, user=None) -> str:
@@ -314,6 +403,40 @@ def filter_tasks(tasks: QuerySet, *, step="", call="", municipality="", ministry
     return tasks
 
 
+DUE_SOON_DAYS = 3  # a task due within this many days is marked "due soon" in the lists
+TASK_ORDERINGS = {  # the inbox's sort orders: name -> order_by
+    "due": ("due_on", "created", "pk"),
+    "-due": ("-due_on", "-created", "-pk"),
+    "created": ("created", "pk"),
+    "-created": ("-created", "-pk"),
+}
+
+
+def with_due_dates(tasks: QuerySet) -> QuerySet:
+    """``tasks`` with ``due_on``, the date a list shows and sorts by: the consultation's due
+    date for a consultation, otherwise the step's time (``STEP_DAYS``) from the task's start.
+    The same date ``task_rows`` gives, computed in the database so a page can sort by it."""
+    consultation_due = Subquery(
+        Consultation.objects.filter(pk=OuterRef("consultation_ref")).values("due_date")[:1],
+        output_field=DateField(),
+    )
+    step_due = Case(
+        *(
+            When(flow_task=getattr(ApplicationFlow, name), then=F("created") + timedelta(days=days))
+            for name, days in STEP_DAYS.items()
+        ),
+        default=F("created") + timedelta(days=7),
+        output_field=DateTimeField(),
+    )
+    return tasks.annotate(
+        consultation_ref=Cast(KeyTextTransform("consultation", "data"), IntegerField())
+    ).annotate(due_on=Coalesce(consultation_due, TruncDate(step_due), output_field=DateField()))
+
+
+def order_tasks(tasks: QuerySet, sort: str) -> QuerySet:
+    return with_due_dates(tasks).order_by(*TASK_ORDERINGS.get(sort, TASK_ORDERINGS["due"]))
+
+
 @dataclass
 class TaskRow:
     task: object
@@ -321,10 +444,20 @@ class TaskRow:
     step: str
     title: str
     due: datetime.date
+    choices: list = field(default_factory=list)  # whom a leader may give it to (team view)
 
     @property
     def overdue(self) -> bool:
         return self.due < timezone.localdate()
+
+    @property
+    def due_soon(self) -> bool:
+        today = timezone.localdate()
+        return today <= self.due <= today + timedelta(days=DUE_SOON_DAYS)
+
+    @property
+    def days_left(self) -> int:
+        return (self.due - timezone.localdate()).days
 
 
 def task_rows(tasks) -> list[TaskRow]:
@@ -336,7 +469,9 @@ def task_rows(tasks) -> list[TaskRow]:
     rows = []
     for task in tasks:
         name = task.flow_task.name
-        due = due_by_consultation.get(task.data.get("consultation"))
+        due = getattr(task, "due_on", None) or due_by_consultation.get(
+            task.data.get("consultation")
+        )
         if due is None:
             due = timezone.localdate(task.created) + datetime.timedelta(days=STEP_DAYS.get(name, 7))
         rows.append(
@@ -826,16 +961,70 @@ def process_steps(tasks: list) -> list[StepState]:
     return steps
 
 
+# Words for the nodes the flow leaves without a title (viewflow would print their names in
+# English), and for the gateways' branches: the diagram speaks the page's language.
+NODE_LABELS = {
+    "start": gettext_lazy("Submitted"),
+    "end": gettext_lazy("End"),
+    "split_after_registration": gettext_lazy("Registered"),
+    "is_complete": gettext_lazy("Is the application complete?"),
+    "needs_consultation": gettext_lazy("Are ministries to be consulted?"),
+    "split_consultations": gettext_lazy("One consultation per ministry"),
+    "join_consultations": gettext_lazy("All consultations done"),
+    "is_approved": gettext_lazy("Is the proposal approved?"),
+    "remind_applicant": gettext_lazy("Remind the applicant"),
+    "remind_ministry": gettext_lazy("Remind the ministry"),
+    "after_answer_overdue": gettext_lazy("The officer's choice"),
+    "after_consultation_overdue": gettext_lazy("Is the deadline extended?"),
+    "decided": gettext_lazy("Decided"),
+    "reminder_sent": gettext_lazy("Reminder sent"),
+    "reminder_to_ministry_sent": gettext_lazy("Reminder sent"),
+    "closed": gettext_lazy("Closed"),
+    "finish_consultations": gettext_lazy("Close the consultations"),
+}
+EDGE_LABELS = {"yes": gettext_lazy("yes"), "no": gettext_lazy("no")}
+CURRENT_STATUSES = {STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED}
+
+
+def _diagram_text(cell, title: str) -> None:
+    """Set a cell's words: wrapped inside a task box, or its tooltip for events and gates
+    (the layout viewflow's ``chart.calc_text`` uses)."""
+    shape = getattr(cell.node, "shape", chart.DEFAULT_SHAPE)
+    if shape.get("text-align") != "middle":
+        cell.title = title
+        return
+    font_size = shape.get("font-size", 12)
+    segments = textwrap.wrap(title, 20) or [title]
+    block_height = max(len(segments) - 1, 0) * font_size * 1.2
+    x_start = int(cell.shape.width / 2)
+    y_start = int((cell.shape.height - block_height) / 2)
+    cell.shape.text = [
+        (segment, "align-middle", font_size, x_start, y_start + (n * font_size * 1.2))
+        for n, segment in enumerate(segments)
+    ]
+
+
 def process_diagram(process: CaseProcess, label: str) -> str:
-    """viewflow's SVG chart of the flow with each node's status, named by ``label``."""
+    """The SVG chart of the flow, named by ``label``: viewflow's layout drawn by our own
+    template without inline styles (the site's CSP allows only its stylesheets; the look is
+    in static/css/process.css), every word in the page's language, the open steps marked
+    "current"."""
     grid = chart.calc_layout_data(ApplicationFlow)
     chart.calc_cell_status(ApplicationFlow, grid, process.pk)
-    svg = chart.grid_to_svg(grid).strip()
-    return svg.replace(
-        "<svg ",
-        f'<svg role="img" aria-label="{escape(label)}" focusable="false" class="process-chart" ',
-        1,
-    )
+    cells = []
+    for cell in grid.cells:
+        if cell.node.name in NODE_LABELS:
+            _diagram_text(cell, str(NODE_LABELS[cell.node.name]))
+        status = str(cell.status or "").lower()
+        current = "current" if cell.status in CURRENT_STATUSES else ""
+        cells.append((cell, " ".join(part for part in (status, current) if part)))
+    for edge in grid.edges:
+        if edge.label in EDGE_LABELS:
+            edge.label = str(EDGE_LABELS[edge.label])
+    return render_to_string(
+        "workflows/process_diagram.svg",
+        {"grid": grid, "cells": cells, "edges": grid.edges, "label": label},
+    ).strip()
 
 
 # --- the decision ------------------------------------------------------------------------------

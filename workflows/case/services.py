@@ -8,8 +8,10 @@ is told so (HTTP 409), and nothing is recorded twice. The work of each step is d
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 from django.utils.translation import gettext as _
 from viewflow.fsm.base import NoTransition
 from viewflow.workflow.status import PROCESS, STATUS
@@ -20,7 +22,7 @@ from casework.transactions import savepoint, service_atomic
 from trials import services as trials
 from trials.choices import Outcome, Stage
 from trials.models import Call, Consultation
-from workflows.case import selectors
+from workflows.case import notifications, selectors
 from workflows.case.flows import ApplicationFlow
 from workflows.case.models import CaseProcess
 from workflows.tasks import TaskDone, take, take_to_complete
@@ -59,6 +61,7 @@ def answer_received(application, actor) -> None:
     )
     if task is not None:
         ApplicationFlow.await_answer.run(task)
+        transaction.on_commit(partial(notifications.applicant_answered, application.pk))
 
 
 def case_cancel(application, actor) -> None:
@@ -131,13 +134,14 @@ def task_unassign(*, actor, task):
 
 
 @service_atomic
-def task_reassign(*, actor, task, user):
-    """Give the task to someone else who may do it (the holder or a case officer)."""
+def task_reassign(*, actor, task, user, as_leader: bool = False):
+    """Give the task to someone else who may do it (the holder or a case officer; a KDD
+    leader from the team view with ``as_leader``)."""
 
     def reassign(task, activation):
         if task.status not in (STATUS.NEW, STATUS.ASSIGNED):
             raise _gone(task, actor)
-        if not selectors.may_hand_on(actor, task):
+        if not selectors.may_hand_on(actor, task, as_leader=as_leader):
             raise PermissionDenied(_("You cannot reassign this task."))
         try:
             _check_may_work_on(user, task)
@@ -149,6 +153,8 @@ def task_reassign(*, actor, task, user):
         task.status = STATUS.ASSIGNED
         task.save(update_fields=["owner", "status"])
         _audit(actor, task, "task.reassigned", data={"to": user.get_username()})
+        if user.pk != actor.pk:
+            transaction.on_commit(partial(notifications.task_given, task.pk, user.pk, actor.pk))
         return task
 
     return _locked(task, reassign)

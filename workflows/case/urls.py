@@ -7,6 +7,8 @@ app_name = "workflows"
 
 urlpatterns = [
     path("saksbehandling/", views.inbox, name="inbox"),
+    path("saksbehandling/team/", views.team, name="team"),
+    path("saksbehandling/team/<int:task_pk>/", views.team_reassign, name="team_reassign"),
     path("saksbehandling/oppgaver/<int:task_pk>/", views.task_execute, name="task"),
     path("saksbehandling/oppgaver/<int:task_pk>/ta/", views.task_claim, name="task_claim"),
     path(
@@ -36,6 +38,11 @@ urlpatterns = [
         "saksbehandling/forsok/<int:pk>/<slug:action>/",
         trial_views.trial_action,
         name="trial_action",
+    ),
+    path(
+        "saksbehandling/saker/<int:application_pk>/journal/<int:entry_pk>/skjerming/",
+        views.journal_entry_screening,
+        name="journal_entry_screening",
     ),
     path("saksbehandling/saker/<int:pk>/vedtak/", views.decision_letter, name="decision_letter"),
     path(

@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -15,7 +16,9 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from casework.choices import Role
 from casework.downloads import file_response
+from casework.models import JournalEntry
 from casework.selectors import (
     DocumentFile,
     audit_change_lines,
@@ -24,6 +27,7 @@ from casework.selectors import (
     memberships_remembered,
     ministry_list,
 )
+from casework.services import journal_entry_screen
 from legal.choices import LimitKind
 from trials import labels
 from trials import selectors as trials_selectors
@@ -38,8 +42,15 @@ from trials.choices import (
 )
 from trials.exceptions import ConflictError
 from trials.models import Attachment, Call
+from trials.public.views import page_numbers
 from workflows.case import selectors, services
-from workflows.case.forms import STEP_FORMS, CallBatchForm, ReassignForm, TaskFilterForm
+from workflows.case.forms import (
+    STEP_FORMS,
+    CallBatchForm,
+    ReassignForm,
+    ScreeningForm,
+    TaskFilterForm,
+)
 from workflows.tasks import TaskDone
 from workflows.timers import TIMER_FIRED
 
@@ -160,31 +171,72 @@ def _attachments(user, application, journal) -> list:
 @login_required
 @require_GET
 def inbox(request):
-    """My tasks and the queue of tasks my roles may take, with filters."""
+    """My tasks and the queue of tasks my roles may take: filters that mean something to the
+    person's roles, sorted by due date by default, a page at a time."""
     _require_workspace(request.user)
+    user = request.user
+    is_officer = selectors.is_case_officer(user)
+    kdd = selectors.is_kdd_staff(user)
+    ministries = ministry_list().order_by("name")
+    if not kdd:  # a consultee: only the ministries they answer for
+        ministries = ministries.filter(code__in=selectors.consultee_ministries(user))
     form = TaskFilterForm(
         request.GET or None,
-        steps=selectors.step_choices(),
-        calls=Call.objects.order_by("-opens_on"),
-        ministries=ministry_list().order_by("name"),
+        steps=selectors.step_choices() if is_officer else None,
+        calls=Call.objects.order_by("-opens_on") if kdd else None,
+        ministries=ministries,
     )
     filters = form.filters() if request.GET else {}
-    mine = selectors.filter_tasks(selectors.inbox(request.user), **filters)
-    waiting = selectors.filter_tasks(selectors.queue(request.user), **filters)
-    is_officer = selectors.is_case_officer(request.user)
+    ordering = form.ordering() if request.GET else "due"
+    mine = selectors.order_tasks(selectors.filter_tasks(selectors.inbox(user), **filters), ordering)
+    waiting = selectors.order_tasks(
+        selectors.filter_tasks(selectors.queue(user), **filters), ordering
+    )
+    my_page = Paginator(mine, TASKS_PER_PAGE).get_page(request.GET.get("page"))
+    queue_page = Paginator(waiting, TASKS_PER_PAGE).get_page(request.GET.get("qpage"))
     return render(
         request,
         "workflows/inbox.html",
         {
             "form": form,
             "filtered": any(filters.values()),
-            "my_rows": selectors.task_rows(list(mine)),
-            "queue_rows": selectors.task_rows(list(waiting)),
+            "my_rows": selectors.task_rows(list(my_page.object_list)),
+            "queue_rows": selectors.task_rows(list(queue_page.object_list)),
+            "my_page": my_page,
+            "queue_page": queue_page,
+            "my_pages": _page_links(request, my_page, "page", "my-tasks"),
+            "queue_pages": _page_links(request, queue_page, "qpage", "queue"),
+            "due_soon_days": selectors.DUE_SOON_DAYS,
+            "is_team_leader": selectors.is_team_leader(user),
             "calls": selectors.calls_with_applications().order_by("-opens_on")
             if is_officer
             else [],
         },
     )
+
+
+TASKS_PER_PAGE = 25
+
+
+def _page_links(request, page, param: str, anchor: str) -> dict:
+    """Links to the other pages of one of the inbox's lists (``param`` is its page number in
+    the query string, so the two lists page on their own and keep the filters)."""
+
+    def url(number: int) -> str:
+        query = request.GET.copy()
+        query[param] = str(number)
+        return f"?{query.urlencode()}#{anchor}"
+
+    return {
+        "previous": url(page.previous_page_number()) if page.has_previous() else "",
+        "next": url(page.next_page_number()) if page.has_next() else "",
+        "numbers": [
+            (number, url(number) if number else "", number == page.number)
+            for number in page_numbers(page)
+        ]
+        if page.paginator.num_pages > 1
+        else [],
+    }
 
 
 # --- a task -------------------------------------------------------------------------------
@@ -429,6 +481,61 @@ def task_reassign(request, task_pk: int):
     return redirect(_case_url(application_id))
 
 
+# --- the team view for KDD's leaders ---------------------------------------------------------
+
+
+def _require_team_leader(user) -> None:
+    if not selectors.is_team_leader(user):
+        raise PermissionDenied(_("Only KDD's leaders (approvers and administrators) see the team."))
+
+
+@login_required
+@require_GET
+def team(request):
+    """Who has which tasks, how many are overdue and how old the cases are; reassign from
+    here (KDD's approvers and administrators)."""
+    _require_team_leader(request.user)
+    members, queue = selectors.team_workload()
+    people = [member.person for member in members]
+    officers = [p for p in people if selectors.is_case_officer(p)]
+    approvers = [p for p in people if selectors.is_ministry_officer(p, Role.APPROVER)]
+    for row in [r for m in members for r in m.rows] + queue["queue_rows"]:
+        choices = approvers if row.step == "approve" else officers
+        row.choices = [p for p in choices if p.pk != row.task.owner_id]
+    return render(
+        request,
+        "workflows/team.html",
+        {
+            "members": members,
+            "queue": queue,
+            "total_overdue": sum(m.overdue for m in members) + queue["queue_overdue"],
+        },
+    )
+
+
+@login_required
+@require_POST
+def team_reassign(request, task_pk: int):
+    _require_team_leader(request.user)
+    task = selectors.task_get(task_pk)
+    user = get_user_model().objects.filter(pk=request.POST.get("user") or None, is_active=True)
+    user = user.first()
+    if user is None:
+        messages.error(request, _("Choose who gets the task."))
+        return redirect(reverse("workflows:team") + f"#task-{task.pk}")
+    try:
+        services.task_reassign(actor=request.user, task=task, user=user, as_leader=True)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    except ConflictError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request, _("%(name)s has the task now.") % {"name": selectors.display_name(user)}
+        )
+    return redirect(reverse("workflows:team") + f"#task-{task.pk}")
+
+
 # --- a case -------------------------------------------------------------------------------
 
 
@@ -521,9 +628,18 @@ def case_detail(request, application_pk: int):
     sees_internal = selectors.sees_internal_notes(user, application)
     case = case_for(application)
     journal = selectors.journal_of(case)
+    is_officer = selectors.is_case_officer(user)
     for entry in journal:
         for document in entry.documents.all():
             document.downloadable = selectors.document_is_downloadable(document)
+        if is_officer:
+            entry.screening_form = ScreeningForm(
+                prefix=f"screen-{entry.pk}",
+                initial={
+                    "basis": entry.screening_basis,
+                    "words": ", ".join(entry.screened_words),
+                },
+            )
     context = {
         "process": process,
         "application": application,
@@ -538,12 +654,45 @@ def case_detail(request, application_pk: int):
         else [],
         "decided": application.status in DECIDED_STATUSES,
         "sees_internal": sees_internal,
-        "is_officer": selectors.is_case_officer(user),
+        "is_officer": is_officer,
         **_exemptions_context(application, sees_internal=sees_internal),
         **_process_context(user, process),
         **_application_context(application),
     }
     return render(request, "workflows/case.html", context)
+
+
+@login_required
+@require_POST
+def journal_entry_screening(request, application_pk: int, entry_pk: int):
+    """An officer sets or lifts the screening of one entry of the case's journal."""
+    _require_officer(request.user)
+    process = selectors.case_for_user(request.user, application_pk)
+    case = case_for(process.application)
+    if case is None:
+        raise Http404
+    entry = get_object_or_404(JournalEntry, pk=entry_pk, case=case)
+    form = ScreeningForm(request.POST, prefix=f"screen-{entry.pk}")
+    anchor = f"{_case_url(application_pk)}#entry-{entry.pk}"
+    if not form.is_valid():
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect(anchor)
+    try:
+        journal_entry_screen(
+            actor=request.user,
+            entry=entry,
+            basis=form.cleaned_data["basis"],
+            words=form.words_list(),
+            reason=form.cleaned_data["reason"],
+        )
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return redirect(anchor)
+    if form.cleaned_data["basis"]:
+        messages.success(request, _("The entry is screened."))
+    else:
+        messages.success(request, _("The screening is lifted: the entry is public."))
+    return redirect(anchor)
 
 
 @login_required
