@@ -534,16 +534,12 @@ def extension_apply(
     _require_applicant(actor, trial)
     justification = _required(justification, "justification", _("Say why the trial should go on."))
     trial = _lock(trial)
-    if trial.status != TrialStatus.IN_FORCE:
-        raise ConflictError(_("Only a trial in force can be extended."))
-    if trial.extensions.filter(status=ExtensionStatus.REQUESTED).exists():
-        raise ConflictError(_("An application for extension is already waiting for a decision."))
-    _extension_terms(trial, months, reform_reference, reform_date)
-    extension = Extension.objects.create(
-        trial=trial,
-        months=months,
-        reform_reference=(reform_reference or "").strip(),
-        reform_date=reform_date,
+    extension = _new_extension(
+        trial,
+        months,
+        reform_reference,
+        reform_date,
+        waiting=_("An application for extension is already waiting for a decision."),
         justification=justification,
         requested_by=actor,
         requested_at=timezone.now(),
@@ -600,18 +596,33 @@ def trial_extend(
     _require_officer(actor)
     reasons = _required(reasons, "reasons", _("Give the reasons for the decision."))
     trial = _lock(trial)
+    extension = _new_extension(
+        trial,
+        months,
+        reform_reference,
+        reform_date,
+        waiting=_("An application for extension is waiting: decide it instead."),
+    )
+    return _decide(actor=actor, trial=trial, extension=extension, grant=True, reasons=reasons)
+
+
+def _new_extension(
+    trial: Trial, months, reform_reference: str, reform_date, *, waiting: str, **fields
+) -> Extension:
+    """A new extension of a locked trial in force, within forsøksloven § 3's limits; refused
+    while another waits for a decision (``waiting`` says so)."""
     if trial.status != TrialStatus.IN_FORCE:
         raise ConflictError(_("Only a trial in force can be extended."))
     if trial.extensions.filter(status=ExtensionStatus.REQUESTED).exists():
-        raise ConflictError(_("An application for extension is waiting: decide it instead."))
+        raise ConflictError(waiting)
     _extension_terms(trial, months, reform_reference, reform_date)
-    extension = Extension.objects.create(
+    return Extension.objects.create(
         trial=trial,
         months=months,
         reform_reference=(reform_reference or "").strip(),
         reform_date=reform_date,
+        **fields,
     )
-    return _decide(actor=actor, trial=trial, extension=extension, grant=True, reasons=reasons)
 
 
 def _decide(*, actor, trial: Trial, extension: Extension, grant: bool, reasons: str):
