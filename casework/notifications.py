@@ -103,16 +103,33 @@ def wants_digest(user) -> bool:
     return MailPreference.objects.filter(user=user, daily_digest=True).exists()
 
 
+def work_email(user_id: int, subject: str, body: str) -> EmailMessage | None:
+    """The outbox's renderer for a mail about work (``mail_person``), read in the task."""
+    from django.contrib.auth import get_user_model
+
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not user.email:
+        return None
+    return EmailMessage(" ".join(subject.split()), body, settings.DEFAULT_FROM_EMAIL, [user.email])
+
+
 def mail_person(user, subject: str, body: str) -> None:
-    """A mail about work to one person: sent now, or held for their daily digest."""
-    from casework.services import digest_item_add
+    """A mail about work to one person: queued in the outbox (sent by a task, retried, never
+    lost when the mail server is down), or held for their daily digest."""
+    import uuid
+
+    from casework.services import digest_item_add, mail_enqueue
 
     if not user.email or not user.is_active:
         return
     if wants_digest(user):
         digest_item_add(user=user, subject=subject, body=body)
         return
-    EmailMessage(" ".join(subject.split()), body, settings.DEFAULT_FROM_EMAIL, [user.email]).send()
+    mail_enqueue(
+        key=f"work/{user.pk}/{uuid.uuid4().hex}",
+        renderer="casework.notifications.work_email",
+        params={"user_id": user.pk, "subject": subject, "body": body},
+    )
 
 
 def send_digests() -> int:

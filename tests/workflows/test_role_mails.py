@@ -22,13 +22,16 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def run(django_capture_on_commit_callbacks):
-    """Run ``action()`` as if its transaction committed; return the mails it sent."""
+def run(django_capture_on_commit_callbacks, run_tasks):
+    """Run ``action()`` as if its transaction committed, then the worker; return the mails
+    sent."""
 
     def call(action):
+        run_tasks()
         mail.outbox.clear()
         with django_capture_on_commit_callbacks(execute=True):
             action()
+        run_tasks()
         return list(mail.outbox)
 
     return call
@@ -129,3 +132,22 @@ def test_a_person_who_chose_the_digest_gets_one_mail_a_day(publish, staff, consu
     mail_preference_set(actor=consultee, daily_digest=False)
     page = client.get(reverse("casework:mail_preference"))
     assert re.search(r'value="0"[^>]*checked', page.content.decode())
+
+
+def test_a_mail_about_work_goes_through_the_outbox(
+    publish, staff, consultee, django_capture_on_commit_callbacks, run_tasks
+):
+    """Like every other mail (issue 11): queued, sent by the worker, never in the request, so
+    a mail server that is down loses nothing."""
+    from casework.models import OutgoingMail
+
+    application = publish(stop_at="assess")
+    run_tasks()
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        builders.advance(application, to="consult", staff=staff)
+    queued = OutgoingMail.objects.filter(renderer="casework.notifications.work_email")
+    assert queued.filter(params__user_id=consultee.pk).exists()
+    assert not _to(mail.outbox, consultee)  # nothing sent inside the request
+    run_tasks()
+    assert len(_to(mail.outbox, consultee)) == 1
