@@ -175,7 +175,9 @@ def _audit(actor, task, action, data=None):
 
 
 def _register(actor, task, application, payload, files):
-    trials.application_register(actor=actor, application=application)
+    trials.application_register(
+        actor=actor, application=application, language=payload.get("letter_language", "")
+    )
     process = selectors.case_process(task)
     process.officer = actor
     process.save(update_fields=["officer"])
@@ -190,6 +192,7 @@ def _check_completeness(actor, task, application, payload, files):
             application=application,
             message=payload.get("message", ""),
             due_date=payload.get("due_date"),
+            language=payload.get("letter_language", ""),
         )
 
 
@@ -205,7 +208,10 @@ def _answer_overdue(actor, task, application, payload, files):
         )
     elif action == "close":
         trials.application_close_without_answer(
-            actor=actor, application=application, reason=payload.get("reason", "")
+            actor=actor,
+            application=application,
+            reason=payload.get("reason", ""),
+            language=payload.get("letter_language", ""),
         )
     else:
         raise ValidationError({"action": _("Choose continue, extend or close.")})
@@ -245,6 +251,7 @@ def _assess(actor, task, application, payload, files):
             application=application,
             due_date=payload.get("consultation_due_date"),
             message=payload.get("consultation_message", ""),
+            language=payload.get("letter_language", ""),
         )
 
 
@@ -302,6 +309,7 @@ def _propose(actor, task, application, payload, files):
         application=application,
         outcomes=payload.get("outcomes") or {},
         summary=payload.get("summary", ""),
+        language=payload.get("letter_language", ""),
     )
 
 
@@ -325,6 +333,7 @@ def _interim_reply(actor, task, application, payload, files):
         application=application,
         reason=payload.get("reason", ""),
         expected_decision=payload["expected_decision"],
+        language=payload.get("letter_language", ""),
     )
 
 
