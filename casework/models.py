@@ -94,6 +94,11 @@ class Organisation(models.Model):
         help_text=_("Målform: letters to this organisation are written in it."),
     )
     email = models.EmailField(_("official email address"), blank=True)
+    postal_address = models.TextField(
+        _("postal address"),
+        blank=True,
+        help_text=_("As it stands in a letter's address block, one line per line."),
+    )
     ansattporten_role = models.CharField(
         _("role given by Ansattporten"),
         max_length=20,

@@ -128,6 +128,15 @@ def letter_entry(
             }
         ],
     )
-    refs = context_refs({"application": application, "today": timezone.localdate(), **context})
+    officer = actor if actor is not None and actor.is_authenticated else None
+    refs = context_refs(
+        {
+            "application": application,
+            "today": timezone.localdate(),
+            "case": case,
+            "officer": officer,
+            **context,
+        }
+    )
     enqueue(letter_render, entry.created_documents[0].pk, template, refs, language)
     return entry

@@ -755,6 +755,21 @@ def proposal_approve(*, actor, proposal: DecisionProposal, comment: str = "") ->
     return application
 
 
+def decision_letter_context(application: Application, case, proposal=None, actor=None) -> dict:
+    """What the decision letter says, for the journal's PDF and the page alike: the officer
+    who proposed and the approver who approved it sign it; the consulted ministries get a
+    copy."""
+    ministries = {c.ministry_id: c.ministry for c in application.consultations.all()}
+    return {
+        "exemptions": list(application.exemption_requests.select_related("provision__act")),
+        "trial": getattr(application, "trial", None),
+        "case": case,
+        "officer": proposal.proposed_by if proposal is not None else actor,
+        "approver": proposal.reviewed_by if proposal is not None else None,
+        "copies": sorted(ministries.values(), key=lambda m: m.name),
+    }
+
+
 def _decision_letter(
     *, actor, application: Application, case: CaseFile, language: str, proposal=None
 ):
@@ -762,12 +777,7 @@ def _decision_letter(
         actor=actor,
         application=application,
         template="decision",
-        context={
-            "exemptions": list(application.exemption_requests.select_related("provision__act")),
-            "trial": getattr(application, "trial", None),
-            "case": case,
-            "proposal": proposal,
-        },
+        context=decision_letter_context(application, case, proposal, actor),
         title=journal_title(
             gettext_lazy("Decision on application for a trial – %(title)s"), title=application.title
         ),
