@@ -29,11 +29,15 @@ def load_reference_data() -> None:
 def record_bokmal_for_neutral() -> None:
     """Letters to a neutral organisation need the officer's choice of written form
     (språklova § 11, ``trials.journal.letter_language``). Tests about something else get
-    recipients that recorded bokmål; tests of the rule (tests/trials/test_letter_language.py)
+    municipalities and ministries that recorded bokmål; the counties keep the decisions of
+    legal/data/language_forms.csv; tests of the rule (tests/trials/test_letter_language.py)
     record neutral through the service first."""
+    from casework.choices import OrganisationKind
     from casework.models import Organisation
 
-    Organisation.objects.filter(language_form="").update(language_form="nb")
+    Organisation.objects.filter(
+        language_form="", kind__in=[OrganisationKind.KOMMUNE, OrganisationKind.DEPARTEMENT]
+    ).update(language_form="nb")
 
 
 @pytest.fixture(scope="session")
