@@ -176,10 +176,25 @@ def render_letter(template: str, context: dict, *, language: str) -> Letter:
     return Letter(title=title, language=language, paragraphs=paragraphs, head=head)
 
 
+def letter_name(organisation) -> str:
+    """The organisation as a letter addresses it, in the active language: "Lillehammer
+    kommune", "Vestland fylkeskommune", a ministry by its name; parallel names after it."""
+    from casework.choices import OrganisationKind
+
+    language = (translation.get_language() or "nb")[:2]
+    base = {"nn": organisation.name_nn, "en": organisation.name_en}.get(language)
+    base = base or organisation.name
+    if organisation.kind == OrganisationKind.KOMMUNE:
+        base = _("%(name)s municipality") % {"name": base}
+    elif organisation.kind == OrganisationKind.FYLKESKOMMUNE:
+        base = _("%(name)s county municipality") % {"name": base}
+    return " – ".join([base, *organisation.parallel_names])
+
+
 def _party(organisation) -> Party:
     """An organisation in the active language, with its postal address."""
     lines = [line.strip() for line in organisation.postal_address.splitlines() if line.strip()]
-    return Party(organisation.display_name, lines)
+    return Party(letter_name(organisation), lines)
 
 
 def _person(user) -> str:
