@@ -73,6 +73,10 @@ class TaskForm(PortalForm):
         self.labelled = set()
         if self.sends_letter:
             self.fields["letter_language"] = _letter_language_field()
+        self.fields["letter_language"].help_text = _(
+            "For the applicants that have not chosen bokmål or nynorsk (neutral): the form "
+            "their decision letters are written in."
+        )
 
     def letter_payload(self) -> dict:
         return {"letter_language": self.cleaned_data.get("letter_language", "")}
@@ -600,6 +604,11 @@ class CallBatchForm(PortalForm):
                 required=False,
             )
         self.fields = {**fields, **self.fields}
+        self.fields["letter_language"] = _letter_language_field()
+        self.fields["letter_language"].help_text = _(
+            "For the applicants that have not chosen bokmål or nynorsk (neutral): the form "
+            "their decision letters are written in."
+        )
 
     def clean(self):
         cleaned = super().clean()
@@ -621,6 +630,7 @@ class CallBatchForm(PortalForm):
             },
             "reasons": self.cleaned_data["reasons"],
             "summary": self.cleaned_data["summary"],
+            "letter_language": self.cleaned_data.get("letter_language", ""),
         }
 
     def add_batch_errors(self, exc) -> None:

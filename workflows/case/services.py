@@ -383,12 +383,13 @@ class BatchProposed:
 
 @service_atomic
 def call_batch_propose(
-    *, actor, call: Call, forward: set[int], reasons: str, summary: str
+    *, actor, call: Call, forward: set[int], reasons: str, summary: str, letter_language: str = ""
 ) -> BatchProposed:
     """Propose a decision on each preliminary application of ``call`` whose propose task
     ``actor`` may do (``selectors.call_batch_rows``): those whose id is in ``forward`` taken
     forward (every exemption granted), the others not (every exemption refused with
-    ``reasons``), each with ``summary``; every proposal then awaits an approver.
+    ``reasons``), each with ``summary``; every proposal then awaits an approver. The
+    decision letters to neutral applicants are written in ``letter_language``.
 
     All or nothing: when any proposal is refused, none is made, and the ValidationError
     lists the refusals under each application's id. A task someone else did in between
@@ -405,7 +406,11 @@ def call_batch_propose(
             "reasons": "" if taken else reasons,
             "conditions": "",
         }
-        payload = {"outcomes": {e.pk: dict(outcome) for e in row.exemptions}, "summary": summary}
+        payload = {
+            "outcomes": {e.pk: dict(outcome) for e in row.exemptions},
+            "summary": summary,
+            "letter_language": letter_language,
+        }
         try:
             with savepoint():  # a refused proposal rolls back alone; the batch goes on
                 task_complete(actor=actor, task=row.propose_task, payload=payload)
