@@ -73,10 +73,6 @@ class TaskForm(PortalForm):
         self.labelled = set()
         if self.sends_letter:
             self.fields["letter_language"] = _letter_language_field()
-        self.fields["letter_language"].help_text = _(
-            "For the applicants that have not chosen bokmål or nynorsk (neutral): the form "
-            "their decision letters are written in."
-        )
 
     def letter_payload(self) -> dict:
         return {"letter_language": self.cleaned_data.get("letter_language", "")}
