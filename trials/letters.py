@@ -185,9 +185,9 @@ def letter_name(organisation) -> str:
     base = {"nn": organisation.name_nn, "en": organisation.name_en}.get(language)
     base = base or organisation.name
     if organisation.kind == OrganisationKind.KOMMUNE:
-        base = _("%(name)s municipality") % {"name": base}
+        base = _("%(name)s Municipality") % {"name": base}
     elif organisation.kind == OrganisationKind.FYLKESKOMMUNE:
-        base = _("%(name)s county municipality") % {"name": base}
+        base = _("%(name)s County Municipality") % {"name": base}
     return " – ".join([base, *organisation.parallel_names])
 
 
