@@ -23,6 +23,7 @@ from casework.services import (
     mail_resend,
     membership_grant,
     membership_revoke,
+    organisation_language_form_set,
 )
 
 # The admin's login follows the same lockout rule as the site's.
@@ -38,6 +39,19 @@ class OrganisationAdmin(admin.ModelAdmin):
     list_filter = ["kind", "active", "language_form"]
     search_fields = ["name", "number", "code", "organisation_number"]
     raw_id_fields = ["county"]
+
+    def save_model(self, request, obj, form, change):
+        """A change of the written form goes through its service, audited."""
+        wanted = obj.language_form
+        obj.language_form = (
+            Organisation.objects.get(pk=obj.pk).language_form if change and obj.pk else ""
+        )
+        super().save_model(request, obj, form, change)
+        if wanted != obj.language_form:
+            organisation_language_form_set(
+                actor=request.user, organisation=obj, language_form=wanted
+            )
+            obj.language_form = wanted
 
 
 @admin.register(Membership)

@@ -94,6 +94,11 @@ class Organisation(models.Model):
         help_text=_("Målform: letters to this organisation are written in it."),
     )
     email = models.EmailField(_("official email address"), blank=True)
+    postal_address = models.TextField(
+        _("postal address"),
+        blank=True,
+        help_text=_("As it stands in a letter's address block, one line per line."),
+    )
     ansattporten_role = models.CharField(
         _("role given by Ansattporten"),
         max_length=20,
@@ -157,8 +162,14 @@ class Organisation(models.Model):
 
     @property
     def letter_language(self) -> str:
-        """Language for letters to this organisation: its målform, else bokmål."""
-        return self.language_form or LanguageForm.BOKMAL
+        """The written form letters to this organisation must be in (språklova § 11): its
+        recorded målform, or "" when it is neutral or has recorded none. A neutral recipient's
+        letters are written in the form the case officer chooses (``trials.journal``)."""
+        return self.language_form
+
+    @property
+    def is_language_neutral(self) -> bool:
+        return self.language_form == LanguageForm.NEUTRAL
 
 
 class Membership(models.Model):
@@ -483,6 +494,13 @@ class JournalDocument(models.Model):
     source_id = models.CharField(_("source id"), max_length=64, blank=True)
     source = GenericForeignKey("source_type", "source_id")
     is_main = models.BooleanField(_("main document"), default=False)
+    language = models.CharField(
+        _("written language form"),
+        max_length=2,
+        choices=LanguageForm.choices,
+        blank=True,
+        help_text=_("For a letter the ministry wrote: the written form it is in (språklova)."),
+    )
 
     class Meta:
         verbose_name = _("journal document")

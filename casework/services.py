@@ -363,6 +363,7 @@ def _journal_documents_add(entry: JournalEntry, documents: Iterable[dict]) -> No
             title=spec["title"],
             is_main=spec.get("is_main", index == 0),
             content_type=spec.get("content_type", ""),
+            language=spec.get("language", ""),
         )
         source = spec.get("source")
         if source is not None:
@@ -1054,6 +1055,38 @@ def organisation_ansattporten_role_set(*, actor, organisation: Organisation, rol
         from_state=previous,
         to_state=str(role),
     )
+
+
+@service_atomic
+def organisation_language_form_set(
+    *, actor, organisation: Organisation, language_form: str, reason: str = ""
+) -> Organisation:
+    """Record the written form the organisation has chosen (språklova § 11): bokmål, nynorsk
+    or neutral (""). Its own administrators and KDD's may; every change is audited."""
+    if language_form not in LanguageForm.values:
+        raise ValidationError(
+            {"language_form": gettext("Choose bokmål, nynorsk or neutral.")}, code="invalid"
+        )
+    if not roles_manageable_by(actor, organisation):
+        raise PermissionDenied(
+            gettext("Only the organisation's administrators and KDD may record its written form.")
+        )
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    previous = organisation.language_form
+    if previous == language_form:
+        return organisation
+    organisation.language_form = language_form
+    organisation.save(update_fields=["language_form"])
+    audit_record(
+        actor=actor,
+        action="organisation.language_form",
+        target=organisation,
+        organisation=organisation,
+        from_state=previous or "neutral",
+        to_state=language_form or "neutral",
+        reason=(reason or "").strip(),
+    )
+    return organisation
 
 
 def login_lockout_record(*, username: str, user=None) -> None:

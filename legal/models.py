@@ -1,6 +1,7 @@
 from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from casework.choices import OrganisationKind
@@ -160,6 +161,8 @@ class ScopeLimit(models.Model):
     )
     kind = models.CharField(_("kind of limit"), max_length=20, choices=LimitKind.choices)
     note = models.TextField(_("note"), blank=True, help_text=_("Why this limit applies here."))
+    note_nn = models.TextField(_("note (nynorsk)"), blank=True)
+    note_en = models.TextField(_("note (English)"), blank=True)
     source = models.CharField(_("source"), max_length=200, default="forsøksloven § 4")
 
     class Meta:
@@ -191,6 +194,12 @@ class ScopeLimit(models.Model):
         return str(LIMIT_EXPLANATIONS[LimitKind(self.kind)])
 
     @property
+    def localised_note(self) -> str:
+        """The note in the active language, bokmål where it has no translation."""
+        language = (get_language() or "nb")[:2]
+        return {"nn": self.note_nn, "en": self.note_en}.get(language) or self.note
+
+    @property
     def reason(self) -> str:
         """What users see: the general rule, then what is particular to this act or section."""
-        return f"{self.explanation} {self.note}".strip()
+        return f"{self.explanation} {self.localised_note}".strip()

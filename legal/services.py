@@ -76,6 +76,8 @@ def _scope_limit_rows(rows, act_ids, provision_ids):
                 "provision_id": provision_id,
                 "kind": kind.value,
                 "note": row["note"],
+                "note_nn": row.get("note_nn", ""),
+                "note_en": row.get("note_en", ""),
                 "source": row["source"] or "forsøksloven § 4",
             },
         )

@@ -266,6 +266,7 @@ def advance(
     statement: str = "Departementet støtter forsøket.",
     registered: datetime.datetime | None = None,
     decided: datetime.datetime | None = None,
+    letter_language: str = "",
 ) -> Application:
     """Take a submitted application through the case process, from where it stands until
     the task of step ``to`` is open (see STEPS); ``to="decided"`` ends with the approver's
@@ -275,21 +276,23 @@ def advance(
     proposes for those exemptions, every other one granted; ``refuse`` refuses every exemption
     with that reason (and is the summary). ``statement`` is each ministry's answer.
     ``registered`` and ``decided`` (aware datetimes) put the clock at those moments for the
-    registration and for the steps after it.
+    registration and for the steps after it. ``letter_language`` is the officer's choice of
+    written form for the letters to a neutral recipient (språklova § 11).
     """
     target = STEPS.index(to)
+    chosen = {"letter_language": letter_language} if letter_language else {}
     while (step := current_step(application)) is not None and STEPS.index(step) < target:
         with _clock(registered if step == "register" else decided):
             if step == "register":
-                _complete(application, step, staff.officer, {})
+                _complete(application, step, staff.officer, dict(chosen))
             elif step == "check_completeness":
-                _complete(application, step, staff.officer, _completeness(to))
+                _complete(application, step, staff.officer, {**_completeness(to), **chosen})
             elif step == "assess":
                 _assess_all(application, staff.officer)
             elif step == "consult":
                 _answer_consultations(application, staff, statement)
             elif step == "propose":
-                _propose(application, staff.officer, outcomes or {}, refuse or "", summary)
+                _propose(application, staff.officer, outcomes or {}, refuse or "", summary, chosen)
             else:
                 _complete(application, step, staff.approver, {"decision": "approve"})
     run_due_tasks()  # the worker has stored the letters and sent the mail
@@ -346,7 +349,9 @@ def _answer_consultations(application: Application, staff: Staff, statement: str
         )
 
 
-def _propose(application: Application, officer, outcomes: dict, refuse: str, summary: str):
+def _propose(
+    application: Application, officer, outcomes: dict, refuse: str, summary: str, chosen=None
+):
     proposed = {}
     for exemption_ in application.exemption_requests.select_related("provision"):
         key = exemption_.provision.citation_key if exemption_.provision else ""
@@ -366,6 +371,7 @@ def _propose(application: Application, officer, outcomes: dict, refuse: str, sum
         {
             "outcomes": proposed,
             "summary": refuse or summary,
+            **(chosen or {}),
         },
     )
 

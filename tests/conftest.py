@@ -26,6 +26,20 @@ def load_reference_data() -> None:
     call_command("load_reference_data", verbosity=0, stdout=io.StringIO())
 
 
+def record_bokmal_for_neutral() -> None:
+    """Letters to a neutral organisation need the officer's choice of written form
+    (språklova § 11, ``trials.journal.letter_language``). Tests about something else get
+    municipalities and ministries that recorded bokmål; the counties keep the decisions of
+    legal/data/language_forms.csv; tests of the rule (tests/trials/test_letter_language.py)
+    record neutral through the service first."""
+    from casework.choices import OrganisationKind
+    from casework.models import Organisation
+
+    Organisation.objects.filter(
+        language_form="", kind__in=[OrganisationKind.KOMMUNE, OrganisationKind.DEPARTEMENT]
+    ).update(language_form="nb")
+
+
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):
     """Every test database starts with the real reference data (loaded once per worker).
@@ -35,6 +49,7 @@ def django_db_setup(django_db_setup, django_db_blocker):
     (new connections read the setting, hence the reconnect)."""
     with django_db_blocker.unblock():
         load_reference_data()
+        record_bokmal_for_neutral()
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute(

@@ -4,19 +4,46 @@ archive (trials.pdfa)."""
 
 import datetime
 import io
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from xml.sax.saxutils import escape
 
 from django.apps import apps
 from django.db import models
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle, getSampleStyleSheet
 from reportlab.lib.units import cm
-from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer
+from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
 from trials.pdfa import ArchivalCanvas, make_archival, register_fonts
+
+SENDER_CODE = "KDD"
+SENDER_ADDRESS = ["Postboks 8112 Dep", "0032 Oslo"]
+
+
+@dataclass
+class Party:
+    """A name and its address lines, as in a letterhead or an address block."""
+
+    name: str
+    address: list[str] = field(default_factory=list)
+
+
+@dataclass
+class Head:
+    """What a ministry's letter has around its text, every label in the letter's language."""
+
+    sender: Party
+    recipients: list[Party]
+    their_reference: str
+    our_reference: str
+    date: str
+    signatures: list[tuple[str, str]]  # (name, title)
+    copies: list[str]
+    labels: dict[str, str]
 
 
 @dataclass
@@ -24,6 +51,7 @@ class Letter:
     title: str
     language: str
     paragraphs: list[tuple[str, str]]  # (style, text): style is "h1", "h2" or "p"
+    head: Head | None = None
 
     def as_pdf(self) -> bytes:
         buffer = io.BytesIO()
@@ -31,7 +59,7 @@ class Letter:
             buffer,
             pagesize=A4,
             title=self.title,
-            author="Kommunal- og distriktsdepartementet",
+            author=self.head.sender.name if self.head else "Kommunal- og distriktsdepartementet",
             lang=self.language,
             leftMargin=2.5 * cm,
             rightMargin=2.5 * cm,
@@ -39,17 +67,14 @@ class Letter:
             bottomMargin=2 * cm,
         )
         register_fonts()
-        styles = getSampleStyleSheet()
-        style_map = {
-            "h1": ParagraphStyle("h1", parent=styles["Heading1"], fontName="Vera-Bold"),
-            "h2": ParagraphStyle("h2", parent=styles["Heading2"], fontName="Vera-Bold"),
-            "p": ParagraphStyle("p", parent=styles["BodyText"], fontName="Vera"),
-        }
-        story = []
+        styles = _pdf_styles()
+        story = _pdf_head(self.head, styles) if self.head else []
         for style, text in self.paragraphs:
             for line in text.split("\n\n"):
-                story.append(Paragraph(escape(line).replace("\n", "<br/>"), style_map[style]))
+                story.append(Paragraph(_pdf_text(line), styles[style]))
             story.append(Spacer(1, 0.2 * cm))
+        if self.head:
+            story += _pdf_foot(self.head, styles)
         document.build(
             story,
             onFirstPage=lambda canvas, doc: make_archival(canvas, language=self.language),
@@ -58,18 +83,84 @@ class Letter:
         return buffer.getvalue()
 
 
+# Table's own default font is Helvetica, which PDF/A forbids leaving unembedded.
+TABLE_STYLE = TableStyle(
+    [("FONTNAME", (0, 0), (-1, -1), "Vera"), ("VALIGN", (0, 0), (-1, -1), "TOP")]
+)
+
+
+def _pdf_text(text: str) -> str:
+    return escape(text).replace("\n", "<br/>")
+
+
+def _pdf_styles() -> dict[str, ParagraphStyle]:
+    base = getSampleStyleSheet()
+    return {
+        "h1": ParagraphStyle("h1", parent=base["Heading1"], fontName="Vera-Bold", fontSize=15),
+        "h2": ParagraphStyle("h2", parent=base["Heading2"], fontName="Vera-Bold", fontSize=12),
+        "p": ParagraphStyle("p", parent=base["BodyText"], fontName="Vera"),
+        "sender": ParagraphStyle("sender", parent=base["BodyText"], fontName="Vera-Bold"),
+        "small": ParagraphStyle("small", parent=base["BodyText"], fontName="Vera", fontSize=8),
+    }
+
+
+def _pdf_head(head: Head, styles) -> list:
+    """Letterhead, address block and the references, as ministries lay them out."""
+    story = [
+        Paragraph(_pdf_text(head.sender.name), styles["sender"]),
+        Paragraph(_pdf_text("\n".join(head.sender.address)), styles["small"]),
+        Spacer(1, 0.8 * cm),
+    ]
+    for recipient in head.recipients:
+        lines = "\n".join([recipient.name, *recipient.address])
+        story.append(Paragraph(_pdf_text(lines), styles["p"]))
+    labels = head.labels
+    refs = [
+        [labels["their_reference"], labels["our_reference"], labels["date"]],
+        [head.their_reference, head.our_reference, head.date],
+    ]
+    table = Table(
+        [
+            [Paragraph(_pdf_text(cell), styles["small" if row == 0 else "p"]) for cell in cells]
+            for row, cells in enumerate(refs)
+        ],
+        colWidths=[5.3 * cm, 5.3 * cm, 5.3 * cm],
+    )
+    table.setStyle(TABLE_STYLE)
+    return [*story, Spacer(1, 0.6 * cm), table, Spacer(1, 0.6 * cm)]
+
+
+def _pdf_foot(head: Head, styles) -> list:
+    labels = head.labels
+    story = [Paragraph(_pdf_text(labels["regards"]), styles["p"]), Spacer(1, 0.3 * cm)]
+    if head.signatures:
+        cells = [
+            Paragraph(_pdf_text(f"{name}\n{title}"), styles["p"]) for name, title in head.signatures
+        ]
+        story.append(
+            Table([cells], colWidths=[7.5 * cm] * len(cells), hAlign="LEFT", style=TABLE_STYLE)
+        )
+        story.append(Paragraph(_pdf_text(labels["approved"]), styles["small"]))
+    if head.copies:
+        story += [
+            Spacer(1, 0.4 * cm),
+            Paragraph(_pdf_text(labels["copies"]), styles["sender"]),
+            Paragraph(_pdf_text("\n".join(head.copies)), styles["p"]),
+        ]
+    return story
+
+
 def render_letter(template: str, context: dict, *, language: str) -> Letter:
-    """Render ``trials/letters/<template>.txt`` in ``language``.
+    """Render ``trials/letters/<template>.txt`` in ``language``, with its head and foot
+    (``letter_head``): the one source of both the page and the PDF.
 
     The template writes one block per paragraph separated by blank lines; a line starting
     with ``# `` is the title, ``## `` a heading.
     """
+    context = {"today": timezone.localdate(), **context}  # the caller's "today" wins
     with translation.override(language):
-        text = render_to_string(
-            f"trials/letters/{template}.txt",
-            {"today": timezone.localdate(), **context},  # the caller's "today" wins
-            using="text",
-        )
+        text = render_to_string(f"trials/letters/{template}.txt", context, using="text")
+        head = letter_head(template, context)
     paragraphs: list[tuple[str, str]] = []
     title = ""
     for block in (b.strip() for b in text.split("\n\n")):
@@ -82,7 +173,89 @@ def render_letter(template: str, context: dict, *, language: str) -> Letter:
             paragraphs.append(("h2", block[3:].strip()))
         else:
             paragraphs.append(("p", block))
-    return Letter(title=title, language=language, paragraphs=paragraphs)
+    return Letter(title=title, language=language, paragraphs=paragraphs, head=head)
+
+
+def letter_name(organisation) -> str:
+    """The organisation as a letter addresses it, in the active language: "Lillehammer
+    kommune", "Vestland fylkeskommune", a ministry by its name; parallel names after it."""
+    from casework.choices import OrganisationKind
+
+    language = (translation.get_language() or "nb")[:2]
+    base = {"nn": organisation.name_nn, "en": organisation.name_en}.get(language)
+    base = base or organisation.name
+    if organisation.kind == OrganisationKind.KOMMUNE:
+        base = _("%(name)s Municipality") % {"name": base}
+    elif organisation.kind == OrganisationKind.FYLKESKOMMUNE:
+        base = _("%(name)s County Municipality") % {"name": base}
+    return " – ".join([base, *organisation.parallel_names])
+
+
+def _party(organisation) -> Party:
+    """An organisation in the active language, with its postal address."""
+    lines = [line.strip() for line in organisation.postal_address.splitlines() if line.strip()]
+    return Party(letter_name(organisation), lines)
+
+
+def _person(user) -> str:
+    return user.get_full_name() or user.get_username()
+
+
+def _signatures(context: dict) -> list[tuple[str, str]]:
+    """The approver (when the letter was approved) and the case officer, by name and title."""
+    signatures = []
+    if context.get("approver") is not None:
+        signatures.append((_person(context["approver"]), str(_("approver"))))
+    if context.get("officer") is not None:
+        signatures.append((_person(context["officer"]), str(_("case officer"))))
+    return signatures
+
+
+def letter_head(template: str, context: dict) -> Head:
+    """Letterhead, address block, references, signatures and copies of a letter, in the
+    active language: to every applicant of the application (a joint one has several), or to
+    the consulted ministry; a consultation answer comes from that ministry to KDD."""
+    from casework.models import Organisation
+
+    application = context["application"]
+    kdd = Organisation.objects.filter(kind="departement", code=SENDER_CODE).first()
+    ministry = Party(
+        kdd.display_name
+        if kdd
+        else str(_("Ministry of Local Government and Regional Development")),
+        SENDER_ADDRESS,
+    )
+    consultation = context.get("consultation")
+    case = context.get("case")
+    if template == "consultation_answer":
+        sender, recipients = _party(consultation.ministry), [ministry]
+    elif template == "consultation":
+        sender, recipients = ministry, [_party(consultation.ministry)]
+    else:
+        sender, recipients = ministry, [_party(o) for o in application.applicant_organisations]
+    if case is None:
+        from casework.selectors import case_for
+
+        case = case_for(application)
+    return Head(
+        sender=sender,
+        recipients=recipients,
+        their_reference=application.reference,
+        our_reference=case.number if case is not None else "",
+        date=date_format(context["today"], "j. F Y"),
+        signatures=_signatures(context),
+        copies=[m.display_name for m in context.get("copies") or []],
+        labels={
+            "their_reference": str(_("Your ref.")),
+            "our_reference": str(_("Our ref.")),
+            "date": str(_("Date")),
+            "regards": str(_("Kind regards")),
+            "approved": str(
+                _("The document is approved electronically and has no handwritten signatures.")
+            ),
+            "copies": str(_("Copy to")),
+        },
+    )
 
 
 def context_refs(context: dict) -> dict:

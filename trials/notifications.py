@@ -6,7 +6,20 @@ from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.utils import translation
 
+from casework.selectors import case_for
+from trials.journal import case_letter_language
 from trials.models import Application
+
+
+def mail_language(application) -> str:
+    """Mails follow the applicant's written form: its recorded one, else the form of the last
+    letter the ministry sent it in the case (the officer's choice), else bokmål."""
+    organisation = application.lead_organisation
+    return (
+        organisation.letter_language
+        or case_letter_language(case_for(application), organisation)
+        or "nb"
+    )
 
 
 def applicant_recipients(application) -> list[str]:
@@ -27,7 +40,7 @@ def applicant_email(
     recipients = applicant_recipients(application)
     if not recipients:
         return None
-    with translation.override(application.lead_organisation.letter_language):
+    with translation.override(mail_language(application)):
         context = {"application": application, "site_url": settings.SITE_URL, **(extra or {})}
         subject = render_to_string(
             f"trials/email/{template}_subject.txt", context, using="text"
@@ -52,7 +65,7 @@ def trial_email(
         language = "nb"
     else:
         recipients = applicant_recipients(application)
-        language = application.lead_organisation.letter_language
+        language = mail_language(application)
     if not recipients:
         return None
     with translation.override(language):

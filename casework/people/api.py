@@ -141,3 +141,51 @@ class MembershipDetailView(APIView):
         membership = get_object_or_404(Membership, pk=membership_pk, organisation=organisation)
         services.membership_take(actor=request.user, membership=membership)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class LanguageFormSerializer(serializers.Serializer):
+    language_form = serializers.ChoiceField(
+        choices=["nb", "nn", "neutral"],
+        help_text="nb (bokmål), nn (nynorsk) or neutral (no choice: the case officer chooses "
+        "the form of each letter). An organisation that recorded none is neutral.",
+    )
+    reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=300, write_only=True
+    )
+
+
+def _language_form_data(organisation) -> dict:
+    return {"language_form": organisation.language_form or "neutral"}
+
+
+class LanguageFormView(APIView):
+    """The organisation's written language form (språklova § 11)."""
+
+    @extend_schema(
+        tags=TAGS,
+        summary="The organisation's written language form",
+        responses={200: LanguageFormSerializer},
+    )
+    def get(self, request, pk):
+        return Response(_language_form_data(_organisation(request, pk)))
+
+    @extend_schema(
+        tags=TAGS,
+        summary="Record the organisation's written language form",
+        description="For its administrators and KDD's; every change is in the audit trail. "
+        "Letters from the ministry are written in the recorded form.",
+        request=LanguageFormSerializer,
+        responses={200: LanguageFormSerializer},
+    )
+    def put(self, request, pk):
+        organisation = _organisation(request, pk)
+        payload = LanguageFormSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        choice = payload.validated_data["language_form"]
+        organisation = services.organisation_language_form_set(
+            actor=request.user,
+            organisation=organisation,
+            language_form="" if choice == "neutral" else choice,
+            reason=payload.validated_data.get("reason", ""),
+        )
+        return Response(_language_form_data(organisation))

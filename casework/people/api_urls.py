@@ -3,6 +3,11 @@ from django.urls import path
 from casework.people import api
 
 urlpatterns = [
+    path(
+        "organisations/<int:pk>/language-form/",
+        api.LanguageFormView.as_view(),
+        name="api-language-form",
+    ),
     path("organisations/<int:pk>/people/", api.PeopleView.as_view(), name="api-people"),
     path(
         "organisations/<int:pk>/invitations/",

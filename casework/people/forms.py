@@ -55,3 +55,37 @@ class AnsattportenForm(SummaryForm):
 
 class OrganisationSearchForm(forms.Form):
     q = forms.CharField(label=_("Search for an organisation"), required=False, max_length=100)
+
+
+LANGUAGE_FORM_CHOICES = [
+    ("nb", _("Bokmål")),
+    ("nn", _("Nynorsk")),
+    ("neutral", _("Neutral: no choice made")),
+]
+
+
+def language_form_value(choice: str) -> str:
+    """The stored value of a choice: "neutral" is stored as no form ("")."""
+    return "" if choice == "neutral" else choice
+
+
+class LanguageFormForm(SummaryForm):
+    """The written form the organisation has chosen (språklova § 11)."""
+
+    language_form = forms.ChoiceField(
+        label=_("Written language form (målform)"),
+        choices=LANGUAGE_FORM_CHOICES,
+        widget=forms.RadioSelect,
+        help_text=_(
+            "The form the organisation has decided to use under språklova § 11. Letters from "
+            "the ministry are written in it; for a neutral organisation the case officer "
+            "chooses for each letter."
+        ),
+        error_messages={"required": _("Choose bokmål, nynorsk or neutral.")},
+    )
+    reason = forms.CharField(
+        label=_("Reason or decision (optional)"),
+        required=False,
+        max_length=300,
+        help_text=_("For example the council's decision and its date."),
+    )

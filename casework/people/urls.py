@@ -20,5 +20,6 @@ urlpatterns = [
         name="invitation_revoke",
     ),
     path("organisasjon/<int:pk>/ansattporten/", views.ansattporten_set, name="ansattporten"),
+    path("organisasjon/<int:pk>/maalform/", views.language_form_set, name="language_form"),
     path("invitasjon/<str:token>/", views.invitation, name="invitation"),
 ]

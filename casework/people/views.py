@@ -22,8 +22,10 @@ from casework.models import Invitation, Membership
 from casework.people.forms import (
     AnsattportenForm,
     InvitationForm,
+    LanguageFormForm,
     OrganisationSearchForm,
     RoleGiveForm,
+    language_form_value,
 )
 from casework.selectors import (
     organisation_people,
@@ -55,7 +57,9 @@ def organisation_list(request):
     return render(request, "people/organisation_list.html", {"form": form, "page": page})
 
 
-def _render_people(request, organisation, *, invite_form=None, give_form=None, status=200):
+def _render_people(
+    request, organisation, *, invite_form=None, give_form=None, language_form=None, status=200
+):
     roles = roles_manageable_by(request.user, organisation)
     people = organisation_people(organisation)
     can_set_login = Role.ADMINISTRATOR in roles and len(roles) > 1
@@ -72,6 +76,8 @@ def _render_people(request, organisation, *, invite_form=None, give_form=None, s
         if can_set_login and any(p.key == "ansattporten" for p in configured_providers())
         else None,
         "ansattporten_role": organisation.get_ansattporten_role_display(),
+        "language_form": language_form
+        or LanguageFormForm(initial={"language_form": organisation.language_form or "neutral"}),
     }
     return render(request, "people/organisation.html", context, status=status)
 
@@ -180,6 +186,28 @@ def ansattporten_set(request, pk):
         else:
             messages.success(request, _("The Ansattporten setting has been saved."))
     return redirect("people:organisation", pk=organisation.pk)
+
+
+@login_required
+@require_POST
+def language_form_set(request, pk):
+    """Record the organisation's written form (språklova § 11); audited by the service."""
+    organisation = _organisation(request, pk)
+    form = LanguageFormForm(request.POST)
+    if form.is_valid():
+        try:
+            services.organisation_language_form_set(
+                actor=request.user,
+                organisation=organisation,
+                language_form=language_form_value(form.cleaned_data["language_form"]),
+                reason=form.cleaned_data["reason"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc.messages)
+        else:
+            messages.success(request, _("The written language form has been saved."))
+            return redirect("people:organisation", pk=organisation.pk)
+    return _render_people(request, organisation, language_form=form, status=400)
 
 
 @never_cache

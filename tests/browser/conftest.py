@@ -65,8 +65,13 @@ def page(browser):
 
 @pytest.fixture
 def site(live_server, transactional_db):
-    """The live server with the reference data (transactional tests start empty)."""
+    """The live server with the reference data (transactional tests start empty), the
+    municipalities and ministries with bokmål recorded as in every other test
+    (tests/conftest.py); a test of the written form records neutral first."""
+    from tests.conftest import record_bokmal_for_neutral
+
     call_command("load_reference_data", verbosity=0, stdout=open(os.devnull, "w"))  # noqa: SIM115
+    record_bokmal_for_neutral()
     return live_server
 
 

@@ -17,6 +17,7 @@ from django.db import connection
 from psycopg import sql
 
 from casework.models import AuditEvent
+from tests.conftest import record_bokmal_for_neutral
 
 ROOT = Path(settings.BASE_DIR)
 
@@ -57,6 +58,7 @@ def _run(script: str, *args, database: str, media: Path) -> subprocess.Completed
 def reference_data(transactional_db):
     """A transactional test's database is emptied after it: each loads what it needs."""
     call_command("load_reference_data", verbosity=0, stdout=io.StringIO())
+    record_bokmal_for_neutral()
 
 
 @pytest.fixture

@@ -14,6 +14,7 @@ from casework.choices import AccessRequestStatus, Role
 from casework.models import AccessRequest
 from casework.services import access_request_create
 from tests.background import run_due_tasks
+from tests.conftest import record_bokmal_for_neutral
 from tests.factories import person
 from workflows.access import services as access_services
 from workflows.access.flows import AccessRequestFlow
@@ -30,6 +31,7 @@ def reference_data(transactional_db):
     """Transactional tests start from an empty database: load the register first."""
     with open(os.devnull, "w") as quiet:
         call_command("load_reference_data", verbosity=0, stdout=quiet)
+    record_bokmal_for_neutral()
 
 
 def _at_once(calls) -> list:

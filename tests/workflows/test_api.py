@@ -22,6 +22,7 @@ from casework.selectors import case_for
 from casework.services import api_token_create, membership_grant
 from legal.models import Provision
 from tests.builders import OPPL_14_1
+from tests.conftest import record_bokmal_for_neutral
 from tests.factories import member, ministry, person
 from tests.files import pdf_bytes, upload
 from trials import services as trials
@@ -884,6 +885,7 @@ def reference_data(transactional_db):
     """Transactional tests start from an empty database: load the register first."""
     with open(os.devnull, "w") as quiet:
         call_command("load_reference_data", verbosity=0, stdout=quiet)
+    record_bokmal_for_neutral()
 
 
 def at_once(calls) -> list:

@@ -8,6 +8,7 @@ from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
 
 from casework.models import AccessRequest, AuditEvent, JournalEntry
+from tests.conftest import record_bokmal_for_neutral
 from trials.choices import ApplicationStatus
 from trials.models import Application, ExemptionRequest
 from workflows.access import selectors as access_selectors
@@ -27,6 +28,7 @@ def demo(django_db_setup, django_db_blocker):
         yield out.getvalue()
         call_command("flush", "--noinput", stdout=io.StringIO())
         call_command("load_reference_data", stdout=io.StringIO())
+        record_bokmal_for_neutral()
 
 
 def counts():

@@ -142,6 +142,12 @@ class DecisionProposal(models.Model):
         related_name="proposals",
     )
     summary = models.TextField(_("summary and reasons"))
+    letter_language = models.CharField(
+        _("written form of the decision letter"),
+        max_length=2,
+        blank=True,
+        help_text=_("Bokmål or nynorsk: the recipient's recorded form or the officer's choice."),
+    )
     outcomes = models.JSONField(
         _("proposed outcome per exemption"),
         default=dict,

@@ -24,8 +24,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from casework.choices import OrganisationKind
-from casework.models import Organisation
+from casework.choices import EntryType, LanguageForm, OrganisationKind
+from casework.models import JournalDocument, Organisation
 from trials.choices import (
     DECIDED_STATUSES,
     ApplicationStatus,
@@ -198,7 +198,42 @@ def application_statistics() -> dict:
         "by_county": _by_county(applications),
         "outcomes": _outcomes(applications, by_status),
         "processing": processing_time(_processing_days(applications)),
+        "letters": letter_statistics(),
     }
+
+
+def letter_forms_by_year() -> dict[int, dict[str, int]]:
+    """Letters KDD sent (the main documents of outgoing journal entries) by journal year and
+    the written form they were recorded in: {year: {"nb": n, "nn": n}}."""
+    rows = (
+        JournalDocument.objects.filter(
+            entry__entry_type=EntryType.OUTGOING,
+            is_main=True,
+            language__in=[LanguageForm.BOKMAL, LanguageForm.NYNORSK],
+        )
+        .order_by()
+        .values("entry__journal_year", "language")
+        .annotate(n=Count("pk"))
+    )
+    years: dict[int, dict[str, int]] = {}
+    for row in rows:
+        years.setdefault(row["entry__journal_year"], {"nb": 0, "nn": 0})[row["language"]] = row["n"]
+    return dict(sorted(years.items()))
+
+
+def letter_statistics() -> dict:
+    """The share of nynorsk in the letters KDD sent, per year (språklova § 13 asks a state
+    body for at least 25 % of each form): a percentage with one decimal."""
+    years = letter_forms_by_year()
+    share, counts = [], []
+    for year, forms in years.items():
+        total = forms["nb"] + forms["nn"]
+        share.append(Figure(str(year), round(100 * forms["nn"] / total, 1), str(year)))
+        counts += [
+            Figure(f"{year} – {_('Bokmål')}", forms["nb"], f"{year}-nb"),
+            Figure(f"{year} – {_('Nynorsk')}", forms["nn"], f"{year}-nn"),
+        ]
+    return {"nynorsk_share": share, "by_form": counts}
 
 
 def _by_act_and_ministry(exemptions) -> tuple[list[Figure], list[Figure]]:
@@ -444,6 +479,24 @@ TABLES = (
         lambda applications, exemptions, trials: trials["in_force_by_act"],
         category=gettext_lazy("Act or regulation"),
         unit=gettext_lazy("Trials"),
+    ),
+    TableSpec(
+        "letters_nynorsk_share",
+        gettext_lazy("Share of nynorsk in the letters the ministry sent, by year"),
+        lambda applications, exemptions, trials: applications["letters"]["nynorsk_share"],
+        category=gettext_lazy("Year"),
+        unit=gettext_lazy("Per cent nynorsk"),
+        note=gettext_lazy(
+            "Språklova § 13: a state body shall use at least 25 % of each written form. "
+            "Letters are counted in the form they were written in."
+        ),
+    ),
+    TableSpec(
+        "letters_by_written_form",
+        gettext_lazy("Letters the ministry sent, by year and written form"),
+        lambda applications, exemptions, trials: applications["letters"]["by_form"],
+        category=gettext_lazy("Year and written form"),
+        unit=gettext_lazy("Letters"),
     ),
     TableSpec(
         "processing_time",

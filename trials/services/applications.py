@@ -664,7 +664,12 @@ def application_withdraw(*, actor, application: Application, reason: str) -> App
 
 @service_atomic
 def application_request_information(
-    *, actor, application: Application, message: str, due_date: datetime.date | None = None
+    *,
+    actor,
+    application: Application,
+    message: str,
+    due_date: datetime.date | None = None,
+    language: str = "",
 ) -> InformationRequest:
     """A KDD case officer asks the applicant for more information (under review → awaiting)."""
     if not is_ministry_officer(actor):
@@ -692,6 +697,7 @@ def application_request_information(
             gettext_lazy("Request for more information – %(title)s"), title=application.title
         ),
         recipient=application.lead_organisation,
+        language=language,
     )
     audit_record(
         actor=actor,

@@ -41,7 +41,7 @@ from trials.choices import (
     Stage,
 )
 from trials.exceptions import ConflictError
-from trials.journal import application_case, journal_title, letter_entry
+from trials.journal import application_case, journal_title, letter_entry, letter_language
 from trials.letters import context_refs
 from trials.models import (
     Application,
@@ -115,7 +115,7 @@ def _email(application: Application, template: str, **extra) -> None:
 
 
 @service_atomic
-def application_register(*, actor, application: Application) -> CaseFile:
+def application_register(*, actor, application: Application, language: str = "") -> CaseFile:
     """Open the case file, journal the application (I) and send a receipt (U)."""
     _require_officer(actor)
     application = _lock(application)
@@ -167,6 +167,7 @@ def application_register(*, actor, application: Application) -> CaseFile:
             gettext_lazy("Receipt for application – %(title)s"), title=application.title
         ),
         recipient=lead,
+        language=language,
         case=case,
     )
     _email(application, "registered", case_number=case.number)
@@ -224,7 +225,9 @@ def application_continue_without_answer(*, actor, application: Application, reas
 
 
 @service_atomic
-def application_close_without_answer(*, actor, application: Application, reason: str):
+def application_close_without_answer(
+    *, actor, application: Application, reason: str, language: str = ""
+):
     """The applicant did not answer in time and the officer closes the case."""
     _require_officer(actor)
     if not (reason or "").strip():
@@ -244,7 +247,7 @@ def application_close_without_answer(*, actor, application: Application, reason:
         status=ExemptionStatus.REFUSED, outcome=Outcome.REFUSED, outcome_reasons=reason.strip()
     )
     case = _case(application)
-    _decision_letter(actor=actor, application=application, case=case)
+    _decision_letter(actor=actor, application=application, case=case, language=language)
     casefile_close(actor=actor, case=case)
     return application
 
@@ -336,7 +339,12 @@ def assessment_complete(application: Application) -> bool:
 
 @service_atomic
 def consultations_start(
-    *, actor, application: Application, due_date: datetime.date | None = None, message: str = ""
+    *,
+    actor,
+    application: Application,
+    due_date: datetime.date | None = None,
+    message: str = "",
+    language: str = "",
 ) -> list[Consultation]:
     """Send one consultation letter to each line ministry concerned (may be none)."""
     _require_officer(actor)
@@ -374,7 +382,7 @@ def consultations_start(
                 title=application.title,
             ),
             recipient=ministry,
-            language="nb",
+            language=language,
             case=case,
         )
         consultation.save(update_fields=["letter"])
@@ -471,7 +479,7 @@ def _journal_consultation_answer(actor, consultation: Consultation, attachment, 
             entry.created_documents[0].pk,
             "consultation_answer",
             refs,
-            consultation.ministry.letter_language,
+            consultation.ministry.letter_language or "nb",
         )
     return entry
 
@@ -595,8 +603,10 @@ def decision_propose(
     application: Application,
     outcomes: dict[int, dict],
     summary: str,
+    language: str = "",
 ) -> DecisionProposal:
-    """Propose an outcome per exemption with reasons, and an overall summary."""
+    """Propose an outcome per exemption with reasons, and an overall summary; ``language`` is
+    the written form of the decision letter for a neutral applicant (``letter_language``)."""
     _require_officer(actor)
     application = _lock(application)
     exemptions = {
@@ -634,6 +644,10 @@ def decision_propose(
             "reasons": reasons,
             "conditions": conditions,
         }
+    try:
+        language = letter_language(application.lead_organisation, language)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
     if errors:
         raise ValidationError(errors)
     _move(
@@ -643,7 +657,11 @@ def decision_propose(
         action="application.decision_proposed",
     )
     proposal = DecisionProposal.objects.create(
-        application=application, summary=summary.strip(), outcomes=clean, proposed_by=actor
+        application=application,
+        summary=summary.strip(),
+        outcomes=clean,
+        proposed_by=actor,
+        letter_language=language,
     )
     return proposal
 
@@ -726,25 +744,45 @@ def proposal_approve(*, actor, proposal: DecisionProposal, comment: str = "") ->
     if granted and application.stage == Stage.FINAL:
         trial_create(actor=actor, application=application, exemptions=granted)
     case = _case(application)
-    _decision_letter(actor=actor, application=application, case=case)
+    _decision_letter(
+        actor=actor,
+        application=application,
+        case=case,
+        language=proposal.letter_language,
+        proposal=proposal,
+    )
     casefile_close(actor=actor, case=case)
     return application
 
 
-def _decision_letter(*, actor, application: Application, case: CaseFile):
+def decision_letter_context(application: Application, case, proposal=None, actor=None) -> dict:
+    """What the decision letter says, for the journal's PDF and the page alike: the officer
+    who proposed and the approver who approved it sign it; the consulted ministries get a
+    copy."""
+    ministries = {c.ministry_id: c.ministry for c in application.consultations.all()}
+    return {
+        "exemptions": list(application.exemption_requests.select_related("provision__act")),
+        "trial": getattr(application, "trial", None),
+        "case": case,
+        "officer": proposal.proposed_by if proposal is not None else actor,
+        "approver": proposal.reviewed_by if proposal is not None else None,
+        "copies": sorted(ministries.values(), key=lambda m: m.name),
+    }
+
+
+def _decision_letter(
+    *, actor, application: Application, case: CaseFile, language: str, proposal=None
+):
     entry = letter_entry(
         actor=actor,
         application=application,
         template="decision",
-        context={
-            "exemptions": list(application.exemption_requests.select_related("provision__act")),
-            "trial": getattr(application, "trial", None),
-            "case": case,
-        },
+        context=decision_letter_context(application, case, proposal, actor),
         title=journal_title(
             gettext_lazy("Decision on application for a trial – %(title)s"), title=application.title
         ),
         recipient=application.lead_organisation,
+        language=language,
         case=case,
     )
     _email(application, "decided", journal_entry_id=entry.pk)
@@ -772,7 +810,12 @@ def trial_create(*, actor, application: Application, exemptions: list[ExemptionR
 
 @service_atomic
 def interim_reply_send(
-    *, actor, application: Application, reason: str, expected_decision: datetime.date
+    *,
+    actor,
+    application: Application,
+    reason: str,
+    expected_decision: datetime.date,
+    language: str = "",
 ) -> InterimReply:
     """Foreløpig svar (forvaltningsloven § 11 a): why it takes time, when to expect it."""
     _require_officer(actor)
@@ -799,6 +842,7 @@ def interim_reply_send(
             gettext_lazy("Preliminary answer – %(title)s"), title=application.title
         ),
         recipient=application.lead_organisation,
+        language=language,
     )
     reply = InterimReply.objects.create(
         application=application,

@@ -126,6 +126,7 @@ def _letter(*, actor, trial: Trial, kind: str, title, **context):
         context={"trial": trial, "kind": kind, **context},
         title=journal_title(title, title=application.title),
         recipient=application.lead_organisation,
+        follow_case=True,
     )
 
 

@@ -13,7 +13,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from casework.choices import ScreeningBasis
+from casework.choices import LanguageForm, ScreeningBasis
 from legal.citations import CitationError, parse_citation
 from trials.choices import Assessment, Outcome, Position
 from trials.models import Call
@@ -43,6 +43,21 @@ def _future(form, name: str, message) -> None:
         form.add_error(name, message)
 
 
+def _letter_language_field() -> forms.ChoiceField:
+    """The written form of the letter the step sends, for a neutral recipient (språklova
+    § 11); whether it is needed is ``trials.journal.letter_language``'s answer."""
+    return forms.ChoiceField(
+        label=_("Written form of the letter"),
+        required=False,
+        choices=[(LanguageForm.BOKMAL, _("Bokmål")), (LanguageForm.NYNORSK, _("Nynorsk"))],
+        widget=forms.RadioSelect,
+        help_text=_(
+            "The recipient has not chosen bokmål or nynorsk (neutral): choose the form the "
+            "letter is written in."
+        ),
+    )
+
+
 class TaskForm(PortalForm):
     """The form of one step of the process."""
 
@@ -50,10 +65,17 @@ class TaskForm(PortalForm):
     field_map: dict[str, str] = {}
     # fields whose errors the summary prefixes with the field's label (repeated per exemption)
     labelled: set[str]
+    # the step sends a letter: the officer chooses its written form for a neutral recipient
+    sends_letter = False
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.labelled = set()
+        if self.sends_letter:
+            self.fields["letter_language"] = _letter_language_field()
+
+    def letter_payload(self) -> dict:
+        return {"letter_language": self.cleaned_data.get("letter_language", "")}
 
     def payload(self) -> dict:
         return {}
@@ -80,10 +102,16 @@ class TaskForm(PortalForm):
 
 
 class RegisterForm(TaskForm):
-    """Registration needs no input: the officer confirms."""
+    """Registration needs no input but the receipt's written form for a neutral applicant."""
+
+    sends_letter = True
+
+    def payload(self) -> dict:
+        return self.letter_payload()
 
 
 class CompletenessForm(TaskForm):
+    sends_letter = True
     decision = forms.ChoiceField(
         label=_("Is the application complete?"),
         choices=[
@@ -118,10 +146,12 @@ class CompletenessForm(TaskForm):
             "complete": False,
             "message": self.cleaned_data["message"],
             "due_date": self.cleaned_data["due_date"],
+            **self.letter_payload(),
         }
 
 
 class AnswerOverdueForm(TaskForm):
+    sends_letter = True
     action = forms.ChoiceField(
         label=_("What happens now?"),
         required=False,
@@ -145,6 +175,7 @@ class AnswerOverdueForm(TaskForm):
             "action": self.cleaned_data["action"],
             "due_date": self.cleaned_data["due_date"],
             "reason": self.cleaned_data["reason"],
+            **self.letter_payload(),
         }
 
 
@@ -172,6 +203,8 @@ class ConsultationOverdueForm(TaskForm):
 
 class AssessForm(TaskForm):
     """An assessment and a note per exemption; a citation field for one not yet resolved."""
+
+    sends_letter = True
 
     def __init__(self, *args, exemptions, suggestions: dict, preliminary: bool, **kwargs):
         super().__init__(*args, **kwargs)
@@ -274,6 +307,7 @@ class AssessForm(TaskForm):
             "skip_consultation": bool(data.get("skip_consultation")),
             "consultation_due_date": data.get("consultation_due_date"),
             "consultation_message": data.get("consultation_message", ""),
+            **self.letter_payload(),
         }
 
 
@@ -347,6 +381,8 @@ class ConsultForm(TaskForm):
 class ProposeForm(TaskForm):
     """An outcome with reasons (and conditions) per exemption, and the overall summary."""
 
+    sends_letter = True
+
     summary = forms.CharField(
         label=_("Summary of the decision and its reasons"),
         required=False,
@@ -409,6 +445,7 @@ class ProposeForm(TaskForm):
                 for exemption in self.exemptions
             },
             "summary": data.get("summary", ""),
+            **self.letter_payload(),
         }
 
 
@@ -434,6 +471,7 @@ class ApproveForm(TaskForm):
 
 
 class InterimReplyForm(TaskForm):
+    sends_letter = True
     reason = forms.CharField(
         label=_("Why the case takes time"), required=False, widget=_textarea(6)
     )
@@ -562,6 +600,11 @@ class CallBatchForm(PortalForm):
                 required=False,
             )
         self.fields = {**fields, **self.fields}
+        self.fields["letter_language"] = _letter_language_field()
+        self.fields["letter_language"].help_text = _(
+            "For the applicants that have not chosen bokmål or nynorsk (neutral): the form "
+            "their decision letters are written in."
+        )
 
     def clean(self):
         cleaned = super().clean()
@@ -583,6 +626,7 @@ class CallBatchForm(PortalForm):
             },
             "reasons": self.cleaned_data["reasons"],
             "summary": self.cleaned_data["summary"],
+            "letter_language": self.cleaned_data.get("letter_language", ""),
         }
 
     def add_batch_errors(self, exc) -> None:

@@ -77,7 +77,7 @@ from trials.models import (
     InterimReply,
 )
 from trials.selectors import attachments_for_user, is_ministry_officer
-from trials.services import DECIDING_MINISTRY, assessment_suggestion
+from trials.services import DECIDING_MINISTRY, assessment_suggestion, decision_letter_context
 from workflows.case.flows import ApplicationFlow
 from workflows.case.models import CaseProcess
 
@@ -1031,16 +1031,34 @@ def process_diagram(process: CaseProcess, label: str) -> str:
 
 
 def decision_letter(application: Application) -> Letter:
-    """The decision letter as trials.services.casehandling renders it for the journal."""
-    return render_letter(
-        "decision",
-        {
-            "application": application,
-            "exemptions": list(application.exemption_requests.select_related("provision__act")),
-            "trial": getattr(application, "trial", None),
-            "case": case_for(application),
-        },
-        language=application.lead_organisation.letter_language,
+    """The decision letter as trials.services.casehandling renders it for the journal: from
+    the same template and data, dated and written in the form its journal entry recorded."""
+    case = case_for(application)
+    proposal = application.proposals.filter(status=ProposalStatus.APPROVED).first()
+    context = decision_letter_context(application, case, proposal)
+    document = _decision_entry_document(application, case)
+    language = application.lead_organisation.letter_language or "nb"
+    if document is not None:
+        context["today"] = document.entry.document_date
+        context["officer"] = context["officer"] or document.entry.created_by
+        language = document.language or language
+    return render_letter("decision", {"application": application, **context}, language=language)
+
+
+def _decision_entry_document(application: Application, case) -> JournalDocument | None:
+    """The main document of the first letter journaled when the case was decided."""
+    if case is None or application.decided_at is None:
+        return None
+    return (
+        JournalDocument.objects.filter(
+            entry__case=case,
+            entry__entry_type=EntryType.OUTGOING,
+            entry__registered_at__gte=application.decided_at,
+            is_main=True,
+        )
+        .select_related("entry__created_by")
+        .order_by("entry__number_in_case", "pk")
+        .first()
     )
 
 

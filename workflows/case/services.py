@@ -175,7 +175,9 @@ def _audit(actor, task, action, data=None):
 
 
 def _register(actor, task, application, payload, files):
-    trials.application_register(actor=actor, application=application)
+    trials.application_register(
+        actor=actor, application=application, language=payload.get("letter_language", "")
+    )
     process = selectors.case_process(task)
     process.officer = actor
     process.save(update_fields=["officer"])
@@ -190,6 +192,7 @@ def _check_completeness(actor, task, application, payload, files):
             application=application,
             message=payload.get("message", ""),
             due_date=payload.get("due_date"),
+            language=payload.get("letter_language", ""),
         )
 
 
@@ -205,7 +208,10 @@ def _answer_overdue(actor, task, application, payload, files):
         )
     elif action == "close":
         trials.application_close_without_answer(
-            actor=actor, application=application, reason=payload.get("reason", "")
+            actor=actor,
+            application=application,
+            reason=payload.get("reason", ""),
+            language=payload.get("letter_language", ""),
         )
     else:
         raise ValidationError({"action": _("Choose continue, extend or close.")})
@@ -245,6 +251,7 @@ def _assess(actor, task, application, payload, files):
             application=application,
             due_date=payload.get("consultation_due_date"),
             message=payload.get("consultation_message", ""),
+            language=payload.get("letter_language", ""),
         )
 
 
@@ -302,6 +309,7 @@ def _propose(actor, task, application, payload, files):
         application=application,
         outcomes=payload.get("outcomes") or {},
         summary=payload.get("summary", ""),
+        language=payload.get("letter_language", ""),
     )
 
 
@@ -325,6 +333,7 @@ def _interim_reply(actor, task, application, payload, files):
         application=application,
         reason=payload.get("reason", ""),
         expected_decision=payload["expected_decision"],
+        language=payload.get("letter_language", ""),
     )
 
 
@@ -374,12 +383,13 @@ class BatchProposed:
 
 @service_atomic
 def call_batch_propose(
-    *, actor, call: Call, forward: set[int], reasons: str, summary: str
+    *, actor, call: Call, forward: set[int], reasons: str, summary: str, letter_language: str = ""
 ) -> BatchProposed:
     """Propose a decision on each preliminary application of ``call`` whose propose task
     ``actor`` may do (``selectors.call_batch_rows``): those whose id is in ``forward`` taken
     forward (every exemption granted), the others not (every exemption refused with
-    ``reasons``), each with ``summary``; every proposal then awaits an approver.
+    ``reasons``), each with ``summary``; every proposal then awaits an approver. The
+    decision letters to neutral applicants are written in ``letter_language``.
 
     All or nothing: when any proposal is refused, none is made, and the ValidationError
     lists the refusals under each application's id. A task someone else did in between
@@ -396,7 +406,11 @@ def call_batch_propose(
             "reasons": "" if taken else reasons,
             "conditions": "",
         }
-        payload = {"outcomes": {e.pk: dict(outcome) for e in row.exemptions}, "summary": summary}
+        payload = {
+            "outcomes": {e.pk: dict(outcome) for e in row.exemptions},
+            "summary": summary,
+            "letter_language": letter_language,
+        }
         try:
             with savepoint():  # a refused proposal rolls back alone; the batch goes on
                 task_complete(actor=actor, task=row.propose_task, payload=payload)

@@ -31,6 +31,7 @@ from casework.services import journal_entry_screen
 from legal.choices import LimitKind
 from trials import labels
 from trials import selectors as trials_selectors
+from trials import services as trials_services
 from trials.choices import (
     DECIDED_STATUSES,
     Assessment,
@@ -328,6 +329,14 @@ STEP_PARTS = {
 }
 
 
+def _letter_recipients(context) -> list:
+    """Who the step's letter goes to: the line ministries for the consultation, else the
+    applicant (whose written form the page shows, or asks the officer to choose)."""
+    if context.step == "assess":
+        return list(trials_services.consultations_needed(context.application))
+    return [context.application.lead_organisation]
+
+
 def _step_parts(context) -> tuple[dict, dict]:
     """(form kwargs, extra template context) of the task's step."""
     parts = STEP_PARTS.get(context.step)
@@ -403,7 +412,9 @@ def task_execute(request, task_pk: int, **kwargs):
         "form": form if access.may_work else None,
         "reassign_form": ReassignForm(users=users, auto_id="reassign_%s") if users else None,
         "files_lost": request.method == "POST" and bool(request.FILES),
+        "letter_recipients": _letter_recipients(context) if form_class.sends_letter else [],
     }
+    page["letter_neutral"] = any(not r.letter_language for r in page["letter_recipients"])
     return render(
         request,
         "workflows/task.html",

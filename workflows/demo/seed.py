@@ -11,7 +11,12 @@ from viewflow.workflow.status import STATUS
 from casework.choices import OrganisationKind, Role
 from casework.models import AccessRequest, Organisation
 from casework.selectors import case_for, organisations_for_user
-from casework.services import access_request_create, membership_grant, user_ensure
+from casework.services import (
+    access_request_create,
+    membership_grant,
+    organisation_language_form_set,
+    user_ensure,
+)
 from legal.models import Provision
 from trials.choices import (
     Assessment,
@@ -145,6 +150,34 @@ def seed_users(progress=lambda message: None) -> list:
         progress(f"  {demo.username:<14} {demo.description}")
         users.append(user)
     return users
+
+
+# Written language forms (språklova § 11) and postal addresses for the demo's letters: Bodø has
+# recorded bokmål; Lillehammer and the consulted ministries stay neutral, so the officer
+# chooses: nynorsk for Lillehammer, bokmål for the ministries. The demo letters show both.
+DEMO_LANGUAGE_FORMS = [(("kommune", "1804"), "nb")]
+DEMO_ADDRESSES = [
+    (("kommune", "3405"), "Postboks 986\n2626 Lillehammer"),
+    (("kommune", "1804"), "Postboks 319\n8001 Bodø"),
+    (("departement", "KD"), "Postboks 8119 Dep\n0032 Oslo"),
+    (("departement", "HOD"), "Postboks 8011 Dep\n0030 Oslo"),
+]
+OFFICER_CHOICE = {"letter_language": "nn"}  # for Lillehammer, neutral
+CONSULTATION_CHOICE = {"letter_language": "nb"}  # for the ministries, neutral
+
+
+def seed_language_forms(progress=lambda message: None) -> None:
+    """Record the demo organisations' written forms as KDD's administrator would."""
+    admin = get_user_model().objects.get(username="admin")
+    for ident, form in DEMO_LANGUAGE_FORMS:
+        organisation = _organisation(*ident)
+        organisation_language_form_set(
+            actor=admin, organisation=organisation, language_form=form, reason="Demo"
+        )
+        progress(f"  {organisation.name}: {organisation.get_language_form_display()}")
+    for ident, address in DEMO_ADDRESSES:
+        # reference data, as an administrator enters it in the admin
+        Organisation.objects.filter(pk=_organisation(*ident).pk).update(postal_address=address)
 
 
 def _demo_pdf(title: str) -> SimpleUploadedFile:
@@ -524,12 +557,12 @@ def _do(application, step, actor, payload) -> None:
 
 
 def _register(application, spec, users) -> None:
-    _do(application, "register", users["saksbehandler"], {})
+    _do(application, "register", users["saksbehandler"], dict(OFFICER_CHOICE))
 
 
 def _check_completeness(application, spec, users) -> None:
     if spec.get("stop_at") == "awaiting":
-        payload = {"complete": False, "message": INFORMATION_WANTED}
+        payload = {"complete": False, "message": INFORMATION_WANTED, **OFFICER_CHOICE}
     else:
         payload = {"complete": True}
     _do(application, "check_completeness", users["saksbehandler"], payload)
@@ -540,7 +573,12 @@ def _assess(application, spec, users) -> None:
         e.pk: {"assessment": Assessment.WITHIN_SCOPE, "note": ""}
         for e in application.exemption_requests.all()
     }
-    _do(application, "assess", users["saksbehandler"], {"assessments": assessments})
+    _do(
+        application,
+        "assess",
+        users["saksbehandler"],
+        {"assessments": assessments, **CONSULTATION_CHOICE},
+    )
 
 
 def _answer_consultations(application, spec, users) -> None:
@@ -569,6 +607,7 @@ def _propose(application, spec, users) -> None:
     payload = {
         "outcomes": {e.pk: dict(outcome) for e in application.exemption_requests.all()},
         "summary": refuse or GROUNDS_FOR_APPROVAL,
+        **OFFICER_CHOICE,
     }
     _do(application, "propose", users["saksbehandler"], payload)
 

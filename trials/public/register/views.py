@@ -285,6 +285,9 @@ def statistics(request):
         "processing": found.processing,
         "trials": found.trials,
         "trial_tables": [table for table in found.tables if table.spec.name.startswith("trials_")],
+        "letter_tables": [
+            table for table in found.tables if table.spec.name.startswith("letters_")
+        ],
         "charts": {table.spec.chart: _chart(table) for table in found.tables if table.spec.chart},
         "export": {fmt: f"{request.path}?{urlencode({'format': fmt})}" for fmt in EXPORT_FORMATS},
     }

@@ -542,12 +542,26 @@ class CaseDetailSerializer(CaseListSerializer):
 
 # --- payloads to complete a task, one per step -------------------------------------------------
 
+LETTER_LANGUAGE_HELP = (
+    "The written form of the letter this step sends: nb (bokmål) or nn (nynorsk). Required "
+    "when the recipient has not recorded one (neutral, språklova § 11); a recorded form "
+    "always wins."
+)
+
+
+def _letter_language_field() -> serializers.ChoiceField:
+    return serializers.ChoiceField(
+        choices=["nb", "nn"], required=False, allow_blank=True, help_text=LETTER_LANGUAGE_HELP
+    )
+
 
 class RegisterPayload(serializers.Serializer):
-    """register: no input; opens the case file, journals the application and sends a receipt."""
+    """register: opens the case file, journals the application and sends a receipt."""
+
+    letter_language = _letter_language_field()
 
     def to_payload(self, data) -> dict:
-        return {}
+        return dict(data)
 
 
 class RegisterPayloadSchema(OpenApiSerializerExtension):
@@ -559,7 +573,13 @@ class RegisterPayloadSchema(OpenApiSerializerExtension):
         return {
             "type": "object",
             "description": RegisterPayload.__doc__,
-            "properties": {},
+            "properties": {
+                "letter_language": {
+                    "type": "string",
+                    "enum": ["nb", "nn", ""],
+                    "description": LETTER_LANGUAGE_HELP,
+                }
+            },
             "additionalProperties": False,
         }
 
@@ -574,6 +594,7 @@ class CompletenessPayload(serializers.Serializer):
     due_date = serializers.DateField(
         required=False, allow_null=True, help_text="When not complete: answer by (default 14 days)."
     )
+    letter_language = _letter_language_field()
 
     def to_payload(self, data) -> dict:
         return dict(data)
@@ -595,6 +616,7 @@ class AnswerOverduePayload(serializers.Serializer):
     reason = serializers.CharField(
         required=False, allow_blank=True, help_text="continue/close: why (required to close)."
     )
+    letter_language = _letter_language_field()
 
     def to_payload(self, data) -> dict:
         return dict(data)
@@ -642,6 +664,7 @@ class AssessmentPayload(serializers.Serializer):
         required=False, allow_null=True, help_text="Answer by (default 21 days)."
     )
     consultation_message = serializers.CharField(required=False, allow_blank=True)
+    letter_language = _letter_language_field()
 
     def validate_assessments(self, items):
         return _unique_exemptions(items)
@@ -721,6 +744,7 @@ class ProposalPayload(serializers.Serializer):
 
     outcomes = ExemptionOutcomeSerializer(many=True, allow_empty=False)
     summary = serializers.CharField()
+    letter_language = _letter_language_field()
 
     def validate_outcomes(self, items):
         return _unique_exemptions(items)
@@ -729,6 +753,7 @@ class ProposalPayload(serializers.Serializer):
         return {
             "outcomes": _keyed_by_exemption(data["outcomes"], ("outcome", "reasons", "conditions")),
             "summary": data["summary"],
+            "letter_language": data.get("letter_language", ""),
         }
 
 
@@ -751,6 +776,7 @@ class InterimReplyPayload(serializers.Serializer):
 
     reason = serializers.CharField(help_text="Why the case takes time.")
     expected_decision = serializers.DateField(help_text="When a decision can be expected.")
+    letter_language = _letter_language_field()
 
     def to_payload(self, data) -> dict:
         return dict(data)

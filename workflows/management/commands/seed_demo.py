@@ -7,6 +7,7 @@ from workflows.demo.seed import (
     DEMO_PASSWORD,
     seed_access_requests,
     seed_applications,
+    seed_language_forms,
     seed_trials,
     seed_users,
 )
@@ -21,6 +22,8 @@ class Command(BaseCommand):
             call_command("load_reference_data", stdout=self.stdout)
         self.stdout.write(f"Demobrukere (passord: {DEMO_PASSWORD}):")
         seed_users(progress=self.stdout.write)
+        self.stdout.write("Målform:")
+        seed_language_forms(progress=self.stdout.write)
         self.stdout.write("Søknader:")
         seed_applications(progress=self.stdout.write)
         self.stdout.write("Forsøk:")
