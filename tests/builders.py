@@ -459,3 +459,32 @@ def trial(*, actor, organisation, staff: Staff, **fields):
         staff=staff,
     )
     return application.trial
+
+
+# --- an application for extension: a case with the same steps --------------------------------
+
+EXTENSION_STEPS = ("register", "assess", "consult", "propose", "approve")
+
+
+def extension_task(extension, step: str):
+    """The open task of ``step`` in the case of ``extension`` (an Extension), or None."""
+    return (
+        ApplicationFlow.task_class.objects.select_related("process")
+        .filter(
+            process__caseprocess__extension=extension,
+            flow_task=_node(step),
+            status__in=[STATUS.NEW, STATUS.ASSIGNED],
+        )
+        .order_by("pk")
+        .first()
+    )
+
+
+def extension_step(extension) -> str | None:
+    """The first step of EXTENSION_STEPS whose task is open in the extension's case."""
+    return next((s for s in EXTENSION_STEPS if extension_task(extension, s) is not None), None)
+
+
+def extension_complete(extension, step: str, actor, payload: dict) -> None:
+    """Complete the open ``step`` task of the extension's case as the pages and API do."""
+    task_complete(actor=actor, task=extension_task(extension, step), payload=payload)

@@ -24,6 +24,15 @@ class Consultation(models.Model):
         on_delete=models.PROTECT,
         related_name="consultations",
     )
+    extension = models.ForeignKey(
+        "trials.Extension",
+        verbose_name=_("application for extension"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="consultations",
+        help_text=_("Set when the consultation is on an application for extension."),
+    )
     ministry = models.ForeignKey(
         Organisation,
         verbose_name=_("ministry"),
@@ -141,6 +150,15 @@ class DecisionProposal(models.Model):
         on_delete=models.PROTECT,
         related_name="proposals",
     )
+    extension = models.ForeignKey(
+        "trials.Extension",
+        verbose_name=_("application for extension"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="proposals",
+        help_text=_("Set when the proposal decides an application for extension."),
+    )
     summary = models.TextField(_("summary and reasons"))
     outcomes = models.JSONField(
         _("proposed outcome per exemption"),
@@ -186,6 +204,11 @@ class DecisionProposal(models.Model):
                 name="proposal_one_pending",
             ),
         ]
+
+    @property
+    def grants_extension(self) -> bool:
+        """An extension proposal: whether it proposes to grant (``outcomes["grant"]``)."""
+        return bool(self.outcomes.get("grant"))
 
     def __str__(self) -> str:
         return f"{self.application.reference} {self.proposed_at:%Y-%m-%d}"

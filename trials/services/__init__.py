@@ -48,6 +48,16 @@ from trials.services.casehandling import (
     proposal_return,
     trial_create,
 )
+from trials.services.extensions import (
+    extension_assess,
+    extension_consultations_needed,
+    extension_consultations_open,
+    extension_consultations_start,
+    extension_propose,
+    extension_proposal_approve,
+    extension_proposal_return,
+    extension_register,
+)
 from trials.services.trials import (
     application_from_trial,
     evaluation_record,
@@ -109,6 +119,14 @@ __all__ = [
     "exemption_request_delete",
     "exemption_request_update",
     "extension_apply",
+    "extension_assess",
+    "extension_consultations_needed",
+    "extension_consultations_open",
+    "extension_consultations_start",
+    "extension_propose",
+    "extension_proposal_approve",
+    "extension_proposal_return",
+    "extension_register",
     "extension_decide",
     "follow_up_next_at",
     "follow_up_run",

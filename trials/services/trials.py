@@ -530,7 +530,9 @@ def extension_apply(
     reform_reference: str = "",
     reform_date: datetime.date | None = None,
 ) -> Extension:
-    """The municipality applies for an extension before the trial ends."""
+    """The municipality applies for an extension before the trial ends: a case with the
+    steps of an application (``hooks.on_extension_applied`` starts it; the officer
+    registers it, see ``trials.services.extensions``)."""
     _require_applicant(actor, trial)
     justification = _required(justification, "justification", _("Say why the trial should go on."))
     trial = _lock(trial)
@@ -544,42 +546,35 @@ def extension_apply(
         requested_by=actor,
         requested_at=timezone.now(),
     )
-    application = trial.application
-    extension.application_entry = journal_entry_create(
-        actor=actor,
-        case=application_case(application),
-        entry_type=EntryType.INCOMING,
-        title=journal_title(
-            gettext_lazy("Application for extension of the trial – %(title)s"),
-            title=application.title,
-        ),
-        correspondent=application.lead_organisation,
-        documents=[{"title": _("Application for extension"), "source": extension}],
-    )
-    extension.save(update_fields=["application_entry"])
     audit_record(
         actor=actor,
         action="trial.extension_applied",
         target=trial,
-        organisation=application.lead_organisation,
+        organisation=trial.application.lead_organisation,
         to_state=ExtensionStatus.REQUESTED,
         reason=justification,
         data={"extension": extension.pk},
     )
+    hooks.run(hooks.on_extension_applied, extension, actor)
     return extension
 
 
 @service_atomic
-def extension_decide(*, actor, extension: Extension, grant: bool, reasons: str) -> Extension:
-    """KDD grants or refuses an application for extension; a grant moves the end date, never
-    past the legal maximum."""
-    _require_officer(actor)
+def extension_decide(*, actor, extension: Extension, grant: bool, reasons: str):
+    """ "Decide" an application for extension: it is decided in its case, with four eyes, so
+    this does the decisive step ``actor`` may do now (``hooks.extension_deciders``: the case
+    officer proposes ``grant`` with ``reasons``; an approver who did not propose confirms
+    a proposal saying the same, or returns one that does not). 409 at any other step."""
     reasons = _required(reasons, "reasons", _("Give the reasons for the decision."))
-    trial = _lock(extension.trial)
-    extension = Extension.objects.select_for_update().get(pk=extension.pk)
     if extension.status != ExtensionStatus.REQUESTED:
         raise ConflictError(_("The application for extension has already been decided."))
-    return _decide(actor=actor, trial=trial, extension=extension, grant=grant, reasons=reasons)
+    for decider in hooks.extension_deciders:
+        result = decider(actor=actor, extension=extension, grant=grant, reasons=reasons)
+        if result is not None:
+            return result
+    raise ConflictError(
+        _("The application for extension is decided in its case: complete its open task.")
+    )
 
 
 @service_atomic

@@ -769,7 +769,7 @@ def cases_for_user(user) -> QuerySet[CaseProcess]:
 def case_for_user(user, application_pk) -> CaseProcess:
     """The case process of an application ``user`` may handle or was consulted on; else 404."""
     try:
-        return cases_for_user(user).get(application_id=_pk(application_pk))
+        return cases_for_user(user).get(application_id=_pk(application_pk), extension__isnull=True)
     except CaseProcess.DoesNotExist as exc:
         raise Http404 from exc
 
@@ -966,6 +966,7 @@ def process_steps(tasks: list) -> list[StepState]:
 NODE_LABELS = {
     "start": gettext_lazy("Submitted"),
     "end": gettext_lazy("End"),
+    "after_registration": gettext_lazy("An application for extension?"),
     "split_after_registration": gettext_lazy("Registered"),
     "is_complete": gettext_lazy("Is the application complete?"),
     "needs_consultation": gettext_lazy("Are ministries to be consulted?"),
@@ -1078,14 +1079,16 @@ class BatchRow:
 
 
 def calls_with_applications() -> QuerySet[Call]:
-    return Call.objects.filter(applications__process__isnull=False).distinct()
+    return Call.objects.filter(applications__case_processes__isnull=False).distinct()
 
 
 def call_batch_rows(user, call: Call) -> list[BatchRow]:
     """The call's submitted applications, each with its open propose task (if any) and
     whether ``user`` may complete it here (it is theirs, or in the queue for them)."""
     applications = list(
-        Application.objects.filter(call=call, process__isnull=False)
+        Application.objects.filter(
+            call=call, case_processes__isnull=False, case_processes__extension__isnull=True
+        )
         .select_related("lead_organisation")
         .prefetch_related(
             Prefetch(

@@ -151,7 +151,12 @@ class CaseViewSet(viewsets.GenericViewSet):
     filterset_class = CaseFilter
 
     def get_queryset(self):
-        return selectors.cases_for_user(self.request.user).order_by("-created", "-pk")
+        # an application's own case; its extensions' cases are on the trial (and in tasks)
+        return (
+            selectors.cases_for_user(self.request.user)
+            .filter(extension__isnull=True)
+            .order_by("-created", "-pk")
+        )
 
     def list(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
