@@ -242,6 +242,9 @@ def trial_actions(user, trial) -> list[str]:
             actions += ["evaluation", "make_permanent"]
         if trial.status in (TrialStatus.STOPPED, TrialStatus.MADE_PERMANENT):
             actions.append("evaluation")
+    elif is_ministry_officer(user, Role.APPROVER):
+        if trial.status == TrialStatus.IN_FORCE and open_extension:
+            actions.append("decide_extension")  # approve the proposal (four eyes)
     elif trial.status == TrialStatus.IN_FORCE and user_is_applicant_for(user, trial.application):
         actions.append("report")
         if not open_extension:

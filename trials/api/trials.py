@@ -212,7 +212,7 @@ class TrialViewSet(viewsets.GenericViewSet):
         "acknowledge": OFFICER,
         "request_more": OFFICER,
         "evaluations": OFFICER,
-        "decide_extension": OFFICER,
+        "decide_extension": OFFICER | {Role.APPROVER.value},
         "extend": OFFICER,
         "stop": OFFICER,
         "end": OFFICER,
@@ -347,7 +347,13 @@ class TrialViewSet(viewsets.GenericViewSet):
 
     @_post(
         "Decide an application for extension",
-        "Grant or refuse, with reasons.",
+        "Grant or refuse, with reasons. An application for extension is a case with the steps "
+        "of an application (see the tasks API; its tasks carry `extension`), decided with four "
+        "eyes: this does the decisive step the user may do now. A case officer's call, with "
+        "the propose task open, is the proposal; an approver who did not propose it then "
+        "approves it with the same `grant` (the end date moves and the letter is sent), or "
+        "returns it with `reasons` when `grant` differs. 409 while the case is at another "
+        "step; 403 for the proposer's own approval.",
         DecideSerializer,
     )
     @action(detail=True, methods=["post"], url_path=r"extensions/(?P<extension_pk>\d+)/decide")

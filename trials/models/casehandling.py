@@ -205,13 +205,13 @@ class DecisionProposal(models.Model):
             ),
         ]
 
+    def __str__(self) -> str:
+        return f"{self.application.reference} {self.proposed_at:%Y-%m-%d}"
+
     @property
     def grants_extension(self) -> bool:
         """An extension proposal: whether it proposes to grant (``outcomes["grant"]``)."""
         return bool(self.outcomes.get("grant"))
-
-    def __str__(self) -> str:
-        return f"{self.application.reference} {self.proposed_at:%Y-%m-%d}"
 
 
 class InterimReply(models.Model):

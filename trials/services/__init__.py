@@ -51,11 +51,10 @@ from trials.services.casehandling import (
 from trials.services.extensions import (
     extension_assess,
     extension_consultations_needed,
-    extension_consultations_open,
     extension_consultations_start,
-    extension_propose,
     extension_proposal_approve,
     extension_proposal_return,
+    extension_propose,
     extension_register,
 )
 from trials.services.trials import (
@@ -121,13 +120,12 @@ __all__ = [
     "extension_apply",
     "extension_assess",
     "extension_consultations_needed",
-    "extension_consultations_open",
     "extension_consultations_start",
-    "extension_propose",
+    "extension_decide",
     "extension_proposal_approve",
     "extension_proposal_return",
+    "extension_propose",
     "extension_register",
-    "extension_decide",
     "follow_up_next_at",
     "follow_up_run",
     "information_request_extend",

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy
 from casework.choices import EntryType
 from casework.services import audit_record, journal_entry_create
 from casework.transactions import service_atomic
-from trials.choices import ConsultationStatus, ExtensionStatus, ProposalStatus
+from trials.choices import ExtensionStatus, ProposalStatus
 from trials.exceptions import ConflictError
 from trials.journal import application_case, journal_title, letter_entry
 from trials.models import Consultation, DecisionProposal, Extension, Trial
@@ -181,10 +181,6 @@ def extension_consultations_start(
         )
         consultations.append(consultation)
     return consultations
-
-
-def extension_consultations_open(extension: Extension) -> bool:
-    return extension.consultations.filter(status=ConsultationStatus.OPEN).exists()
 
 
 @service_atomic

@@ -73,6 +73,7 @@ from trials.models import (
     ConsultationAnswer,
     DecisionProposal,
     ExemptionRequest,
+    Extension,
     InformationRequest,
     InterimReply,
 )
@@ -108,6 +109,16 @@ STEP_DAYS = {  # how long a step may take before it shows as overdue
     "propose": 14,
     "approve": 7,
     "interim_reply": 3,
+}
+
+
+# The steps whose work differs in the case of an application for extension, with their titles
+# there (the nodes are the application's: ``workflows.case.extension``).
+EXTENSION_STEP_TITLES = {
+    "register": gettext_lazy("Register the application for extension"),
+    "assess": gettext_lazy("Assess the terms of the extension"),
+    "propose": gettext_lazy("Propose a decision on the extension"),
+    "approve": gettext_lazy("Approve the decision on the extension"),
 }
 
 
@@ -445,6 +456,7 @@ class TaskRow:
     title: str
     due: datetime.date
     choices: list = field(default_factory=list)  # whom a leader may give it to (team view)
+    extension_id: int | None = None  # the case of an application for extension
 
     @property
     def overdue(self) -> bool:
@@ -474,13 +486,18 @@ def task_rows(tasks) -> list[TaskRow]:
         )
         if due is None:
             due = timezone.localdate(task.created) + datetime.timedelta(days=STEP_DAYS.get(name, 7))
+        process = task.process.caseprocess
+        title = task.flow_task.task_title or name
+        if process.extension_id is not None:
+            title = EXTENSION_STEP_TITLES.get(name, title)
         rows.append(
             TaskRow(
                 task=task,
-                application=task.process.caseprocess.application,
+                application=process.application,
                 step=name,
-                title=str(task.flow_task.task_title or name),
+                title=str(title),
                 due=due,
+                extension_id=process.extension_id,
             )
         )
     return rows
@@ -655,10 +672,11 @@ def task_consultation(task) -> Consultation | None:
     )
 
 
-def returned_proposal(application: Application) -> DecisionProposal | None:
-    """The last proposal the approver sent back, if the latest one was."""
+def returned_proposal(application: Application, extension=None) -> DecisionProposal | None:
+    """The last proposal the approver sent back, if the latest one was (of the application,
+    or of its application for extension ``extension``)."""
     latest = (
-        DecisionProposal.objects.filter(application=application)
+        DecisionProposal.objects.filter(application=application, extension=extension)
         .select_related("proposed_by", "reviewed_by")
         .order_by("-proposed_at", "-pk")
         .first()
@@ -691,6 +709,7 @@ class TaskContext:
     information_request: InformationRequest | None = None
     interim_replies: list = field(default_factory=list)
     assignees: QuerySet | None = None  # who the user may give the task to
+    extension: Extension | None = None  # the case of an application for extension
 
     @property
     def step(self) -> str:
@@ -719,7 +738,10 @@ def task_context(user, task, access: TaskAccess | None = None) -> TaskContext:
         exemptions=exemptions,
         step_exemptions=exemptions,
         show_notes=show_notes,
+        extension=extension_of(task),
     )
+    if context.extension is not None and name in EXTENSION_STEP_TITLES:
+        return _extension_task_context(context, task)
     if name in ("consult", "consultation_overdue"):
         context.consultation = task_consultation(task)
     if name == "consult":
@@ -742,6 +764,37 @@ def task_context(user, task, access: TaskAccess | None = None) -> TaskContext:
     elif name == "interim_reply":
         context.interim_replies = list(application.interim_replies.all())
     if access.may_reassign:
+        context.assignees = eligible_assignees(task)
+    return context
+
+
+def extension_of(task) -> Extension | None:
+    """The application for extension a task's case is about (with its trial), or None."""
+    extension_id = case_process(task).extension_id
+    if extension_id is None:
+        return None
+    return (
+        Extension.objects.select_related("trial", "requested_by", "assessed_by")
+        .prefetch_related("trial__extensions")
+        .get(pk=extension_id)
+    )
+
+
+def _extension_task_context(context: TaskContext, task) -> TaskContext:
+    """An extension's register, assess, propose or approve step: the extension, the trial's
+    exemptions, the consultations' answers and the proposal (pending or returned)."""
+    extension = context.extension
+    context.step_exemptions = list(extension.trial.exemptions.all())
+    if context.step in ("propose", "approve"):
+        consultations = [c for c in consultations_of(context.application) if c.extension_id]
+        context.answers = answers_by_exemption(
+            [c for c in consultations if c.extension_id == extension.pk]
+        )
+        if context.step == "approve":
+            context.proposal = pending_proposal(context.application.pk)
+        else:
+            context.proposal = returned_proposal(context.application, extension)
+    if context.access.may_reassign:
         context.assignees = eligible_assignees(task)
     return context
 

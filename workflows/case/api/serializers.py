@@ -99,6 +99,11 @@ class TaskSerializer(serializers.Serializer):
     due_date = serializers.DateField(source="due")
     overdue = serializers.BooleanField()
     allowed_actions = serializers.SerializerMethodField()
+    extension = serializers.IntegerField(
+        source="extension_id",
+        allow_null=True,
+        help_text="The application for extension the case is about (null: the application).",
+    )
 
     def get_ministry(self, row) -> str | None:
         """For consultation tasks: the code of the consulted ministry."""
@@ -225,6 +230,21 @@ class InterimReplySerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class ExtensionForTaskSerializer(serializers.Serializer):
+    """The application for extension a task's case is about."""
+
+    id = serializers.IntegerField()
+    trial = serializers.IntegerField(source="trial_id")
+    months = serializers.IntegerField(allow_null=True)
+    reform_reference = serializers.CharField()
+    reform_date = serializers.DateField(allow_null=True)
+    justification = serializers.CharField()
+    requested_at = serializers.DateTimeField(allow_null=True)
+    registered_at = serializers.DateTimeField(allow_null=True)
+    assessment_note = serializers.CharField()
+    trial_ends_on = serializers.DateField(source="trial.ends_on")
+
+
 class TaskDetailSerializer(TaskSerializer):
     """The task with what its step needs (``workflows.case.selectors.TaskContext``, which the
     task page shows too)."""
@@ -250,6 +270,9 @@ class TaskDetailSerializer(TaskSerializer):
     assignees = UserSummarySerializer(
         many=True, help_text="Who the user may give the task to (when they may reassign it)."
     )
+    extension_application = ExtensionForTaskSerializer(
+        allow_null=True, help_text="The application for extension, in an extension's case."
+    )
 
     def to_representation(self, instance):
         row_context = {**self.context, "allowed_actions": lambda task: instance.access.actions}
@@ -261,6 +284,10 @@ class TaskDetailSerializer(TaskSerializer):
             data[name] = self.fields[name].to_representation(value) if value else None
         assignees = instance.assignees if instance.assignees is not None else []
         data["assignees"] = UserSummarySerializer(assignees, many=True).data
+        extension = instance.extension
+        data["extension_application"] = (
+            ExtensionForTaskSerializer(extension).data if extension is not None else None
+        )
         return data
 
     @extend_schema_field(ExemptionForTaskSerializer(many=True))
@@ -754,6 +781,47 @@ class InterimReplyPayload(serializers.Serializer):
 
     def to_payload(self, data) -> dict:
         return dict(data)
+
+
+class ExtensionAssessmentPayload(serializers.Serializer):
+    """assess (an application for extension): the terms, by ``months`` (at most 24 in all)
+    or until a reform named by ``reform_reference`` and ``reform_date``, the assessment, and
+    the consultation of the ministries owning the acts the trial deviates from."""
+
+    months = serializers.IntegerField(required=False, allow_null=True)
+    reform_reference = serializers.CharField(required=False, allow_blank=True)
+    reform_date = serializers.DateField(required=False, allow_null=True)
+    note = serializers.CharField(help_text="The officer's assessment.")
+    skip_consultation = serializers.BooleanField(required=False, default=False)
+    consultation_due_date = serializers.DateField(
+        required=False, allow_null=True, help_text="Answer by (default 21 days)."
+    )
+    consultation_message = serializers.CharField(required=False, allow_blank=True)
+
+    def to_payload(self, data) -> dict:
+        return dict(data)
+
+
+class ExtensionProposalPayload(serializers.Serializer):
+    """propose (an application for extension): grant on the assessed terms, or refuse."""
+
+    decision = _action_field({"grant": "grant the extension", "refuse": "refuse it"})
+    reasons = serializers.CharField()
+
+    def to_payload(self, data) -> dict:
+        return dict(data)
+
+
+# The steps of an extension's case whose payload differs (register and approve are the same).
+EXTENSION_PAYLOADS: dict[str, type[serializers.Serializer]] = {
+    "assess": ExtensionAssessmentPayload,
+    "propose": ExtensionProposalPayload,
+}
+
+
+def payload_class(step: str, *, extension: bool) -> type[serializers.Serializer]:
+    """The payload a task's step takes (an extension's case differs in two steps)."""
+    return (EXTENSION_PAYLOADS.get(step) if extension else None) or PAYLOADS[step]
 
 
 PAYLOADS: dict[str, type[serializers.Serializer]] = {

@@ -38,6 +38,7 @@ from trials.choices import ApplicationStatus, Stage
 from workflows.case import selectors, services
 from workflows.case.api import examples
 from workflows.case.api.serializers import (
+    EXTENSION_PAYLOADS,
     PAYLOADS,
     CaseDetailSerializer,
     CaseListSerializer,
@@ -46,6 +47,7 @@ from workflows.case.api.serializers import (
     TaskCompletedSerializer,
     TaskDetailSerializer,
     TaskSerializer,
+    payload_class,
 )
 from workflows.case.flows import ApplicationFlow
 from workflows.case.models import CaseProcess
@@ -233,7 +235,7 @@ TASK_FILTERS = [
 
 COMPLETE_PAYLOAD = PolymorphicProxySerializer(
     component_name="TaskCompletePayload",
-    serializers=list(PAYLOADS.values()),
+    serializers=[*PAYLOADS.values(), *EXTENSION_PAYLOADS.values()],
     resource_type_field_name=None,
 )
 COMPLETE_DESCRIPTION = """Do the task's step and move the case on. The body depends on the
@@ -250,6 +252,10 @@ step (`payload` in the task tells which):
 | propose | ProposalPayload |
 | approve | ApprovalPayload |
 | interim_reply | InterimReplyPayload |
+
+The case of an application for extension of a trial (`extension` set on the task) has the
+same steps and payloads, except assess (ExtensionAssessmentPayload: the terms) and propose
+(ExtensionProposalPayload: grant or refuse); the approval decides it and moves the end date.
 
 A task still in the queue is claimed first. 409 when the task is no longer open (taken or
 completed by someone else in between, or the application withdrawn).
@@ -350,7 +356,7 @@ class TaskViewSet(viewsets.GenericViewSet):
     def retrieve(self, request, pk=None):
         task = selectors.task_get_for_user(request.user, pk)
         context = selectors.task_context(request.user, task)
-        payload = PAYLOADS[context.step].__name__
+        payload = payload_class(context.step, extension=context.extension is not None).__name__
         return Response(TaskDetailSerializer(context, context={"payload": payload}).data)
 
     @extend_schema(
@@ -417,13 +423,13 @@ class TaskViewSet(viewsets.GenericViewSet):
         task = selectors.task_for_action(request.user, pk)
         self._refuse_early(task)
         step = task.flow_task.name
-        payload_class = PAYLOADS[step]
+        payload = payload_class(step, extension=selectors.case_process(task).is_extension())
         data = request.data
         if _is_multipart(request):
             if step == "consult":
-                payload_class = ConsultationAnswerUploadPayload
-            data = _form_data(data, payload_class)
-        serializer = payload_class(data=data)
+                payload = ConsultationAnswerUploadPayload
+            data = _form_data(data, payload)
+        serializer = payload(data=data)
         serializer.is_valid(raise_exception=True)
         values = dict(serializer.validated_data)
         attachment = values.pop("attachment", None)
