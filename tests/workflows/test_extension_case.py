@@ -228,3 +228,61 @@ def test_the_extension_case_is_in_the_officers_queue(trial_in_force, applicant, 
     queued = selectors.queue(case_officer)
     assert queued.filter(process__caseprocess__extension=extension).exists()
     assert builders.extension_task(extension, "register").flow_task is ApplicationFlow.register
+
+
+# --- the officer's pages -------------------------------------------------------------------------
+
+
+def _client(user):
+    from django.conf import settings
+    from django.test import Client
+
+    client = Client()
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    client.force_login(user)
+    return client
+
+
+def test_the_officer_does_the_extension_steps_on_the_task_pages(
+    trial_in_force, applicant, case_officer, approver
+):
+    extension = apply(trial_in_force, applicant)
+    officer = _client(case_officer)
+    inbox = officer.get("/saksbehandling/").content.decode()
+    assert "Register the application for extension" in inbox
+    task = builders.extension_task(extension, "register")
+    page = officer.get(f"/saksbehandling/oppgaver/{task.pk}/")
+    assert page.status_code == 200 and "Vi treng meir data." in page.content.decode()
+    response = officer.post(f"/saksbehandling/oppgaver/{task.pk}/")
+    assert response.status_code == 302
+    assert response["Location"] == f"/saksbehandling/forsok/{trial_in_force.pk}/"
+
+    task = builders.extension_task(extension, "assess")
+    page = officer.get(f"/saksbehandling/oppgaver/{task.pk}/").content.decode()
+    assert 'name="months"' in page and 'value="12"' in page
+    response = officer.post(
+        f"/saksbehandling/oppgaver/{task.pk}/", {"months": "25", "note": "Lenge."}
+    )
+    assert response.status_code == 200  # the form again, values kept
+    assert "Ensure this value is less than or equal to 24" in response.content.decode()
+    response = officer.post(
+        f"/saksbehandling/oppgaver/{task.pk}/",
+        {"months": "18", "note": "Trengst.", "skip_consultation": "on"},
+    )
+    assert response.status_code == 302
+    extension.refresh_from_db()
+    assert extension.months == 18
+
+    task = builders.extension_task(extension, "propose")
+    response = officer.post(
+        f"/saksbehandling/oppgaver/{task.pk}/", {"decision": "grant", "reasons": "Godt."}
+    )
+    assert response.status_code == 302
+    task = builders.extension_task(extension, "approve")
+    assert officer.get(f"/saksbehandling/oppgaver/{task.pk}/").status_code == 403
+    leader = _client(approver)
+    page = leader.get(f"/saksbehandling/oppgaver/{task.pk}/").content.decode()
+    assert "Grant the extension on the assessed terms" in page
+    response = leader.post(f"/saksbehandling/oppgaver/{task.pk}/", {"decision": "approve"})
+    assert response.status_code == 302
+    assert fresh(trial_in_force).ends_on == add_months(trial_in_force.ends_on, 18)

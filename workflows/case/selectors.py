@@ -784,9 +784,10 @@ def _extension_task_context(context: TaskContext, task) -> TaskContext:
     """An extension's register, assess, propose or approve step: the extension, the trial's
     exemptions, the consultations' answers and the proposal (pending or returned)."""
     extension = context.extension
-    context.step_exemptions = list(extension.trial.exemptions.all())
+    granted = set(extension.trial.exemptions.values_list("pk", flat=True))
+    context.step_exemptions = [e for e in context.exemptions if e.pk in granted]
     if context.step in ("propose", "approve"):
-        consultations = [c for c in consultations_of(context.application) if c.extension_id]
+        consultations = consultations_of(context.application)
         context.answers = answers_by_exemption(
             [c for c in consultations if c.extension_id == extension.pk]
         )
