@@ -30,3 +30,5 @@ on_extension_applied: list[Callable] = []
 # decider(actor, extension, grant, reasons) -> the extension, or None when it cannot decide:
 # the case process does the decisive step of an extension's case (propose or approve)
 extension_deciders: list[Callable] = []
+# callback(trial, previous_officer, actor): a leader gave the trial's follow-up to another officer
+on_trial_officer_changed: list[Callable] = []

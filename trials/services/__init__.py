@@ -72,6 +72,7 @@ from trials.services.trials import (
     trial_end,
     trial_extend,
     trial_make_permanent,
+    trial_officer_reassign,
     trial_stop,
 )
 
@@ -141,5 +142,6 @@ __all__ = [
     "trial_end",
     "trial_extend",
     "trial_make_permanent",
+    "trial_officer_reassign",
     "trial_stop",
 ]

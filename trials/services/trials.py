@@ -44,7 +44,7 @@ from trials.models import (
     Trial,
     TrialNotice,
 )
-from trials.selectors import is_ministry_officer, user_is_applicant_for
+from trials.selectors import is_kdd_leader, is_ministry_officer, user_is_applicant_for
 from trials.services.applications import application_create
 from trials.uploads import check_upload
 
@@ -666,6 +666,45 @@ def _decide(*, actor, trial: Trial, extension: Extension, grant: bool, reasons: 
         _changed(trial, actor)
     _email(trial, "trial_decided", letter_id=extension.letter.pk)
     return extension
+
+
+# --- who follows the trial up -------------------------------------------------------------------
+
+
+@service_atomic
+def trial_officer_reassign(*, actor, trial: Trial, officer, reason: str = "") -> Trial:
+    """A KDD leader gives the follow-up of ``trial`` to another case officer at KDD (its
+    open follow-up tasks go along: ``hooks.on_trial_officer_changed``)."""
+    if not is_kdd_leader(actor):
+        raise PermissionDenied(
+            _("Only KDD's leaders (approvers and administrators) can reassign the follow-up.")
+        )
+    if officer is None or not officer.is_active or not is_ministry_officer(officer):
+        raise ValidationError({"officer": _("Choose a case officer at the ministry.")})
+    trial = _lock(trial)
+    previous = trial.officer
+    if previous is not None and previous.pk == officer.pk:
+        raise ValidationError(
+            {"officer": _("%(name)s already follows up this trial.") % {"name": officer}}
+        )
+    trial.officer = officer
+    try:
+        trial.save(update_fields=["officer"])
+    except ConcurrentTransition as exc:
+        raise ConflictError(_("Someone else changed this trial. Reload and try again.")) from exc
+    audit_record(
+        actor=actor,
+        action="trial.officer_reassigned",
+        target=trial,
+        organisation=trial.application.lead_organisation,
+        reason=(reason or "").strip(),
+        data={
+            "from": previous.get_username() if previous is not None else None,
+            "to": officer.get_username(),
+        },
+    )
+    hooks.run(hooks.on_trial_officer_changed, trial, previous, actor)
+    return trial
 
 
 # --- the end ------------------------------------------------------------------------------------

@@ -77,10 +77,11 @@ from trials.models import (
     InformationRequest,
     InterimReply,
 )
-from trials.selectors import attachments_for_user, is_ministry_officer
+from trials.selectors import attachments_for_user, is_kdd_leader, is_ministry_officer
 from trials.services import DECIDING_MINISTRY, assessment_suggestion
 from workflows.case.flows import ApplicationFlow
 from workflows.case.models import CaseProcess
+from workflows.trial.flows import TrialFollowUpFlow
 
 OPEN = [STATUS.NEW, STATUS.ASSIGNED]
 KDD_ROLES = {Role.CASE_OFFICER.value, Role.APPROVER.value}
@@ -164,13 +165,22 @@ def _consultee_ministries(user) -> list[str]:
     )
 
 
+# The follow-up of a trial gives the officer a task in the same inbox: a report is overdue.
+FOLLOW_UP_STEP = "report_overdue"
+
+
 def step_title(name: str) -> str:
-    node = getattr(ApplicationFlow, name)
+    node = getattr(TrialFollowUpFlow if name == FOLLOW_UP_STEP else ApplicationFlow, name)
     return str(node.task_title or name)
 
 
 def step_choices() -> list[tuple[str, str]]:
-    return [(name, step_title(name)) for name in HUMAN_STEPS]
+    return [(name, step_title(name)) for name in [*HUMAN_STEPS, FOLLOW_UP_STEP]]
+
+
+def is_follow_up(task) -> bool:
+    """A trial's follow-up task (an overdue report), not a case's."""
+    return task.flow_task is TrialFollowUpFlow.report_overdue
 
 
 def case_process_get(pk) -> CaseProcess:
@@ -277,7 +287,7 @@ def may_hand_on(user, task, *, as_leader: bool = False) -> bool:
 
 def is_team_leader(user) -> bool:
     """KDD's leaders: an approver or an administrator at KDD sees the team's workload."""
-    return is_ministry_officer(user, Role.APPROVER) or is_ministry_officer(user, Role.ADMINISTRATOR)
+    return is_kdd_leader(user)
 
 
 @dataclass
@@ -359,12 +369,15 @@ def task_gone_reason(task, user=None) -> str:
 
 
 def _tasks() -> QuerySet:
+    """The case process's tasks and the trials' follow-up tasks (the inbox shows both)."""
     return ApplicationFlow.task_class.objects.filter(
-        process__flow_class=ApplicationFlow
+        Q(process__flow_class=ApplicationFlow)
+        | Q(process__flow_class=TrialFollowUpFlow, flow_task=TrialFollowUpFlow.report_overdue)
     ).select_related(
         "owner",
         "process__caseprocess__application__lead_organisation__county",
         "process__caseprocess__application__call",
+        "process__trialprocess__trial__application__lead_organisation__county",
     )
 
 
@@ -376,7 +389,7 @@ def tasks_for_user(user) -> QuerySet:
     roles = roles_for_user(user)
     visible = Q(owner=user)
     if Role.CASE_OFFICER in roles:
-        visible |= Q(flow_task__in=_nodes(OFFICER_STEPS))
+        visible |= Q(flow_task__in=[*_nodes(OFFICER_STEPS), TrialFollowUpFlow.report_overdue])
     if Role.APPROVER in roles:
         visible |= Q(flow_task=ApplicationFlow.approve)
     ministries = _consultee_ministries(user)
@@ -395,7 +408,9 @@ def queue(user) -> QuerySet:
 
 
 def filter_tasks(tasks: QuerySet, *, step="", call="", municipality="", ministry="") -> QuerySet:
-    if step and hasattr(ApplicationFlow, step):
+    if step == FOLLOW_UP_STEP:
+        tasks = tasks.filter(flow_task=TrialFollowUpFlow.report_overdue)
+    elif step and hasattr(ApplicationFlow, step):
         tasks = tasks.filter(flow_task=getattr(ApplicationFlow, step))
     if call:
         tasks = tasks.filter(process__caseprocess__application__call_id=call)
@@ -457,6 +472,11 @@ class TaskRow:
     due: datetime.date
     choices: list = field(default_factory=list)  # whom a leader may give it to (team view)
     extension_id: int | None = None  # the case of an application for extension
+    trial: object = None  # a trial's follow-up task: the trial
+
+    @property
+    def is_follow_up(self) -> bool:
+        return self.trial is not None
 
     @property
     def overdue(self) -> bool:
@@ -486,18 +506,24 @@ def task_rows(tasks) -> list[TaskRow]:
         )
         if due is None:
             due = timezone.localdate(task.created) + datetime.timedelta(days=STEP_DAYS.get(name, 7))
-        process = task.process.caseprocess
         title = task.flow_task.task_title or name
-        if process.extension_id is not None:
-            title = EXTENSION_STEP_TITLES.get(name, title)
+        if is_follow_up(task):
+            trial = task.process.trialprocess.trial
+            application, extension_id = trial.application, None
+        else:
+            process, trial = task.process.caseprocess, None
+            application, extension_id = process.application, process.extension_id
+            if extension_id is not None:
+                title = EXTENSION_STEP_TITLES.get(name, title)
         rows.append(
             TaskRow(
                 task=task,
-                application=process.application,
+                application=application,
                 step=name,
                 title=str(title),
                 due=due,
-                extension_id=process.extension_id,
+                extension_id=extension_id,
+                trial=trial,
             )
         )
     return rows
@@ -528,6 +554,18 @@ def _pk(value) -> int:
         return int(value)
     except (TypeError, ValueError) as exc:
         raise Http404 from exc
+
+
+def follow_up_task_get(pk):
+    """A trial's follow-up task with its trial, or None when ``pk`` is not one."""
+    return (
+        TrialFollowUpFlow.task_class.objects.filter(
+            process__flow_class=TrialFollowUpFlow, flow_task=TrialFollowUpFlow.report_overdue
+        )
+        .select_related("owner", "process__trialprocess__trial__application__lead_organisation")
+        .filter(pk=_pk(pk))
+        .first()
+    )
 
 
 def task_get(pk) -> object:
@@ -591,7 +629,12 @@ def task_access(user, task, *, listed: bool = False) -> TaskAccess:
     """Who may see an open task: its holder, and those whose roles let them take it (the
     inbox and queue rules above), never the proposer on the approval step. ``listed``: the
     task comes from ``tasks_for_user(user)`` already."""
-    if not user.is_authenticated or not is_open(task) or task.flow_task.name not in HUMAN_STEPS:
+    if not user.is_authenticated or not is_open(task):
+        return TaskAccess(may_view=False)
+    if is_follow_up(task):  # done on the trial's page (or the tasks API) by a case officer
+        officer = is_case_officer(user)
+        return TaskAccess(may_view=officer, may_work=officer)
+    if task.flow_task.name not in HUMAN_STEPS:
         return TaskAccess(may_view=False)
     if task.flow_task is ApplicationFlow.approve and is_ministry_officer(user, Role.APPROVER):
         refusal = review_refusal(user, pending_proposal(case_process(task).application_id))

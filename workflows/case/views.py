@@ -522,8 +522,13 @@ def team(request):
             "members": members,
             "queue": queue,
             "total_overdue": sum(m.overdue for m in members) + queue["queue_overdue"],
+            "trials": trials_selectors.trials_to_follow_up()[:TEAM_TRIALS],
+            "follow_up_officers": officers,
         },
     )
+
+
+TEAM_TRIALS = 200  # the trials in force listed with their officer (ending first)
 
 
 @login_required

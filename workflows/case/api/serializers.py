@@ -104,6 +104,11 @@ class TaskSerializer(serializers.Serializer):
         allow_null=True,
         help_text="The application for extension the case is about (null: the application).",
     )
+    trial = serializers.SerializerMethodField()
+
+    def get_trial(self, row) -> int | None:
+        """A trial's follow-up task (step report_overdue): the trial's id."""
+        return row.trial.pk if row.trial is not None else None
 
     def get_ministry(self, row) -> str | None:
         """For consultation tasks: the code of the consulted ministry."""
@@ -824,6 +829,17 @@ def payload_class(step: str, *, extension: bool) -> type[serializers.Serializer]
     return (EXTENSION_PAYLOADS.get(step) if extension else None) or PAYLOADS[step]
 
 
+class FollowedUpPayload(serializers.Serializer):
+    """report_overdue (a trial's follow-up): the officer has followed up the overdue report."""
+
+    note = serializers.CharField(
+        required=False, allow_blank=True, help_text="What was done (asked again, waived)."
+    )
+
+    def to_payload(self, data) -> dict:
+        return dict(data)
+
+
 PAYLOADS: dict[str, type[serializers.Serializer]] = {
     "register": RegisterPayload,
     "check_completeness": CompletenessPayload,
@@ -834,4 +850,5 @@ PAYLOADS: dict[str, type[serializers.Serializer]] = {
     "propose": ProposalPayload,
     "approve": ApprovalPayload,
     "interim_reply": InterimReplyPayload,
+    "report_overdue": FollowedUpPayload,
 }

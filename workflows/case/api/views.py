@@ -42,6 +42,7 @@ from workflows.case.api.serializers import (
     PAYLOADS,
     CaseDetailSerializer,
     CaseListSerializer,
+    CaseSummarySerializer,
     ConsultationAnswerUploadPayload,
     ReassignSerializer,
     TaskCompletedSerializer,
@@ -52,6 +53,7 @@ from workflows.case.api.serializers import (
 from workflows.case.flows import ApplicationFlow
 from workflows.case.models import CaseProcess
 from workflows.tasks import TaskDone
+from workflows.trial import services as follow_up
 
 CASEWORK = frozenset({Role.CASE_OFFICER.value, Role.APPROVER.value, Role.CONSULTEE.value})
 ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
@@ -252,6 +254,7 @@ step (`payload` in the task tells which):
 | propose | ProposalPayload |
 | approve | ApprovalPayload |
 | interim_reply | InterimReplyPayload |
+| report_overdue | FollowedUpPayload (a trial's follow-up task: `trial` set on the task) |
 
 The case of an application for extension of a trial (`extension` set on the task) has the
 same steps and payloads, except assess (ExtensionAssessmentPayload: the terms) and propose
@@ -420,6 +423,9 @@ class TaskViewSet(viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["post"], parser_classes=[JSONParser, MultiPartParser])
     def complete(self, request, pk=None):
+        follow_up = selectors.follow_up_task_get(pk)
+        if follow_up is not None:
+            return self._follow_up_complete(follow_up)
         task = selectors.task_for_action(request.user, pk)
         self._refuse_early(task)
         step = task.flow_task.name
@@ -440,6 +446,24 @@ class TaskViewSet(viewsets.GenericViewSet):
             files={"attachment": attachment} if attachment is not None else None,
         )
         return Response(self._completed(task))
+
+    def _follow_up_complete(self, task):
+        """A trial's follow-up task (an overdue report): a case officer records it done."""
+        serializer = PAYLOADS["report_overdue"](data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        follow_up.overdue_task_complete(
+            actor=self.request.user, task=task, note=serializer.validated_data.get("note", "")
+        )
+        task.refresh_from_db()
+        return Response(
+            {
+                "id": task.pk,
+                "step": task.flow_task.name,
+                "status": task.status,
+                "case": CaseSummarySerializer(task.process.trialprocess.trial.application).data,
+                "next_tasks": [],
+            }
+        )
 
     def _refuse_early(self, task) -> None:
         """The role before the payload: a user who may not do the step gets 403 (or 409 for
