@@ -118,6 +118,10 @@ def test_a_trial_from_regulation_to_report_extension_and_end_over_the_api(
     assert response.status_code == 200, response.content
     unmoved = Trial.objects.get(pk=approved_trial.pk)
     assert unmoved.ends_on == unmoved.period_ends_on  # nothing moves before the approval
+    approve = _task(extension, "approve")
+    detail = as_user(approver).get(f"/api/v1/tasks/{approve}/").json()
+    assert detail["proposal"]["grant"] is True and detail["proposal"]["outcomes"] == []
+    assert detail["title"] == "Approve the decision on the extension"
     response = officer.post(
         url(approved_trial, f"extensions/{extension}/decide"),
         {"grant": True, "reasons": "Eg godkjenner sjølv."},

@@ -948,10 +948,11 @@ def answers_by_exemption(consultations: list[Consultation]) -> dict[int, list[Co
 
 
 def proposals_of(application: Application) -> list[DecisionProposal]:
+    """The application's own proposals (those on its extensions belong to their cases)."""
     return list(
-        application.proposals.select_related("proposed_by", "reviewed_by").order_by(
-            "proposed_at", "pk"
-        )
+        application.proposals.filter(extension__isnull=True)
+        .select_related("proposed_by", "reviewed_by")
+        .order_by("proposed_at", "pk")
     )
 
 

@@ -195,6 +195,7 @@ class ProposedOutcomeSerializer(serializers.Serializer):
 class ProposalSerializer(serializers.ModelSerializer):
     status = serializers.CharField(help_text=_one_of(ProposalStatus))
     outcomes = serializers.SerializerMethodField()
+    grant = serializers.SerializerMethodField()
     proposed_by = UserSummarySerializer()
     reviewed_by = UserSummarySerializer(allow_null=True)
 
@@ -205,6 +206,7 @@ class ProposalSerializer(serializers.ModelSerializer):
             "status",
             "summary",
             "outcomes",
+            "grant",
             "proposed_by",
             "proposed_at",
             "reviewed_by",
@@ -213,8 +215,14 @@ class ProposalSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def get_grant(self, proposal) -> bool | None:
+        """An extension's proposal: grant (true) or refuse; null for an application's."""
+        return proposal.grants_extension if proposal.extension_id else None
+
     @extend_schema_field(ProposedOutcomeSerializer(many=True))
     def get_outcomes(self, proposal):
+        if proposal.extension_id is not None:  # an extension's proposal: ``grant`` says it
+            return []
         return [
             {"exemption": int(exemption_id), **spec}
             for exemption_id, spec in sorted(proposal.outcomes.items(), key=lambda i: int(i[0]))
@@ -563,7 +571,9 @@ class CaseDetailSerializer(CaseListSerializer):
         """Newest first; empty for consulted ministries until the decision."""
         if not self._show_notes():
             return []
-        proposals = process.application.proposals.select_related("proposed_by", "reviewed_by")
+        proposals = process.application.proposals.filter(extension__isnull=True).select_related(
+            "proposed_by", "reviewed_by"
+        )
         return ProposalSerializer(proposals, many=True).data
 
     @extend_schema_field(TrialSummarySerializer(allow_null=True))
