@@ -286,3 +286,55 @@ def test_the_officer_does_the_extension_steps_on_the_task_pages(
     response = leader.post(f"/saksbehandling/oppgaver/{task.pk}/", {"decision": "approve"})
     assert response.status_code == 302
     assert fresh(trial_in_force).ends_on == add_months(trial_in_force.ends_on, 18)
+
+
+def test_the_extension_steps_over_the_tasks_api(trial_in_force, applicant, case_officer, approver):
+    from rest_framework.test import APIClient
+
+    def api(user):
+        client = APIClient()
+        client.force_login(user)
+        return client
+
+    extension = apply(trial_in_force, applicant)
+    officer = api(case_officer)
+    register = builders.extension_task(extension, "register")
+    assert (
+        officer.post(f"/api/v1/tasks/{register.pk}/complete/", {}, format="json").status_code == 200
+    )
+    assess = builders.extension_task(extension, "assess")
+    response = officer.post(
+        f"/api/v1/tasks/{assess.pk}/complete/",
+        {"reform_date": add_months(trial_in_force.ends_on, 6).isoformat(), "note": "Reform."},
+        format="json",
+    )
+    assert response.status_code == 400 and "reform_reference" in response.json()
+    response = officer.post(
+        f"/api/v1/tasks/{assess.pk}/complete/",
+        {"months": 6, "note": "Seks månader held.", "skip_consultation": True},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    propose = builders.extension_task(extension, "propose")
+    detail = officer.get(f"/api/v1/tasks/{propose.pk}/").json()
+    assert detail["payload"] == "ExtensionProposalPayload" and detail["extension"] == extension.pk
+    response = officer.post(
+        f"/api/v1/tasks/{propose.pk}/complete/",
+        {"decision": "grant", "reasons": "Grunngitt."},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    approve = builders.extension_task(extension, "approve")
+    refused = officer.post(
+        f"/api/v1/tasks/{approve.pk}/complete/", {"decision": "approve"}, format="json"
+    )
+    assert refused.status_code == 403
+    response = api(approver).post(
+        f"/api/v1/tasks/{approve.pk}/complete/", {"decision": "approve"}, format="json"
+    )
+    assert response.status_code == 200, response.content
+    assert fresh(trial_in_force).ends_on == add_months(trial_in_force.ends_on, 6)
+    again = api(approver).post(
+        f"/api/v1/tasks/{approve.pk}/complete/", {"decision": "approve"}, format="json"
+    )
+    assert again.status_code == 409
