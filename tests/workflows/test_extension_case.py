@@ -13,6 +13,7 @@ from tests import builders
 from trials import services
 from trials.choices import ConsultationStatus, ExtensionStatus, ProposalStatus
 from trials.exceptions import ConflictError
+from trials.letters import render_letter
 from trials.models import Trial
 from trials.rules import add_months
 from workflows.case import selectors
@@ -66,6 +67,17 @@ def test_an_application_for_extension_runs_every_step_of_a_case(
     assert consultation.ministry.code == "KD" and consultation.letter.entry_type == "U"
     consult = builders.extension_task(extension, "consult")
     assert consult.data["ministry"] == "KD"
+    letter = render_letter(
+        "consultation",
+        {
+            "consultation": consultation,
+            "exemptions": list(consultation.exemptions.all()),
+            "application": trial_in_force.application,
+        },
+        language="en",
+    )
+    assert letter.title == "Consultation on an application for extension of a trial"
+    assert "has applied for an extension of the trial" in letter.paragraphs[2][1]
 
     positions = {e.pk: {"position": "supports"} for e in consultation.exemptions.all()}
     builders.extension_complete(
