@@ -44,7 +44,8 @@ def case_start(application, actor) -> CaseProcess:
 
 
 def _process(application) -> CaseProcess | None:
-    return CaseProcess.objects.filter(application=application).first()
+    """The application's own case process (not one of its extensions')."""
+    return CaseProcess.objects.filter(application=application, extension__isnull=True).first()
 
 
 def answer_received(application, actor) -> None:
