@@ -103,6 +103,12 @@ def test_an_application_for_extension_runs_every_step_of_a_case(
     assert builders.extension_step(extension) is None
     process = extension.case_process
     assert process.status == "DONE"
+    assessed = audit_events_for(trial).get(action="trial.extension_assessed")
+    assert (assessed.actor, assessed.from_state, assessed.to_state) == (
+        case_officer,
+        "registered",
+        "assessed",
+    )
     actions = list(audit_events_for(trial).values_list("action", flat=True))
     for action in (
         "trial.extension_applied",

@@ -40,12 +40,25 @@ def _open(extension: Extension) -> tuple[Trial, Extension]:
     return trial, extension
 
 
+# The case's steps as the audit trail names them (from, to): the extension's own status stays
+# "requested" until the approval decides it.
+STEPS = {
+    "trial.extension_registered": ("requested", "registered"),
+    "trial.extension_assessed": ("registered", "assessed"),
+    "trial.extension_proposed": ("assessed", "proposed"),
+    "trial.extension_proposal_returned": ("proposed", "assessed"),
+}
+
+
 def _audit(actor, trial: Trial, extension: Extension, action: str, reason: str = "", **data):
+    from_state, to_state = STEPS[action]
     audit_record(
         actor=actor,
         action=action,
         target=trial,
         organisation=trial.application.lead_organisation,
+        from_state=from_state,
+        to_state=to_state,
         reason=reason,
         data={"extension": extension.pk, **data},
     )
