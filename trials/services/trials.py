@@ -600,7 +600,7 @@ def extension_apply(
 
 @service_atomic
 def extension_decide(*, actor, extension: Extension, grant: bool, reasons: str):
-    """ "Decide" an application for extension: it is decided in its case, with four eyes, so
+    """Decide an application for extension: it is decided in its case, with four eyes, so
     this does the decisive step ``actor`` may do now (``hooks.extension_deciders``: the case
     officer proposes ``grant`` with ``reasons``; an approver who did not propose confirms
     a proposal saying the same, or returns one that does not). 409 at any other step."""
