@@ -465,3 +465,70 @@ def trial(*, actor, organisation, staff: Staff, **fields):
         staff=staff,
     )
     return application.trial
+
+
+# --- an application for extension: a case with the same steps --------------------------------
+
+EXTENSION_STEPS = ("register", "assess", "consult", "propose", "approve")
+
+
+def extension_task(extension, step: str):
+    """The open task of ``step`` in the case of ``extension`` (an Extension), or None."""
+    return (
+        ApplicationFlow.task_class.objects.select_related("process")
+        .filter(
+            process__caseprocess__extension=extension,
+            flow_task=_node(step),
+            status__in=[STATUS.NEW, STATUS.ASSIGNED],
+        )
+        .order_by("pk")
+        .first()
+    )
+
+
+def extension_step(extension) -> str | None:
+    """The first step of EXTENSION_STEPS whose task is open in the extension's case."""
+    return next((s for s in EXTENSION_STEPS if extension_task(extension, s) is not None), None)
+
+
+def extension_complete(extension, step: str, actor, payload: dict) -> None:
+    """Complete the open ``step`` task of the extension's case as the pages and API do."""
+    task_complete(actor=actor, task=extension_task(extension, step), payload=payload)
+
+
+def extension_through_case(extension, *, staff: Staff, grant: bool = True, consult=True):
+    """Take an application for extension through its case to the decision: registered, its
+    terms assessed as applied for, the ministries answered (``consult``), proposed by the
+    officer and approved by the approver."""
+    officer = staff.officer
+    extension_complete(extension, "register", officer, {})
+    terms = {
+        "months": extension.months,
+        "reform_reference": extension.reform_reference,
+        "reform_date": extension.reform_date,
+    }
+    extension_complete(
+        extension,
+        "assess",
+        officer,
+        {**terms, "note": "Vilkåra i § 3 er oppfylte.", "skip_consultation": not consult},
+    )
+    while (task := extension_task(extension, "consult")) is not None:
+        consultation = Consultation.objects.get(pk=task.data["consultation"])
+        positions = {
+            e.pk: {"position": Position.SUPPORTS, "statement": ""}
+            for e in consultation.exemptions.all()
+        }
+        task_complete(
+            actor=staff.consultee(consultation.ministry),
+            task=task,
+            payload={"positions": positions, "statement": "Departementet støttar forlenginga."},
+        )
+    decision = "grant" if grant else "refuse"
+    extension_complete(
+        extension, "propose", officer, {"decision": decision, "reasons": "Godt grunngitt."}
+    )
+    extension_complete(extension, "approve", staff.approver, {"decision": "approve"})
+    run_due_tasks()
+    extension.refresh_from_db()
+    return extension

@@ -25,3 +25,10 @@ def run(callbacks: list[Callable], *args) -> None:
 on_trial_in_force: list[Callable] = []
 # callback(trial, actor): a date the follow-up timers watch changed (end date, obligations)
 on_trial_changed: list[Callable] = []
+# callback(extension, actor): the municipality applied for an extension (its case starts)
+on_extension_applied: list[Callable] = []
+# decider(actor, extension, grant, reasons) -> the extension, or None when it cannot decide:
+# the case process does the decisive step of an extension's case (propose or approve)
+extension_deciders: list[Callable] = []
+# callback(trial, previous_officer, actor): a leader gave the trial's follow-up to another officer
+on_trial_officer_changed: list[Callable] = []

@@ -40,6 +40,12 @@ def is_ministry_officer(user, role: str = Role.CASE_OFFICER) -> bool:
     return user_has_role_in(user, role, organisation_code=DECIDING_MINISTRY)
 
 
+def is_kdd_leader(user) -> bool:
+    """KDD's leaders: an approver or an administrator at KDD (the team view, reassigning
+    tasks and a trial's follow-up)."""
+    return is_ministry_officer(user, Role.APPROVER) or is_ministry_officer(user, Role.ADMINISTRATOR)
+
+
 def _applicant_org_ids(user):
     return organisations_for_user(user, role=Role.APPLICANT).values("pk")
 
@@ -171,10 +177,10 @@ def decided_public_applications() -> QuerySet[Application]:
 
 def trials_for_user(user) -> QuerySet:
     """Trials ``user`` may see and act on: applicants their organisations' trials (lead or
-    co-applicant), KDD's case officers and approvers every trial."""
+    co-applicant), KDD's case officers, approvers and administrators every trial."""
     if not user.is_authenticated:
         return Trial.objects.none()
-    if Membership.objects.filter(user=user, role__in=KDD_ROLES).exists():
+    if Membership.objects.filter(user=user, role__in=KDD_ROLES).exists() or is_kdd_leader(user):
         visible = Q()
     else:
         orgs = _applicant_org_ids(user)
@@ -186,6 +192,15 @@ def trials_for_user(user) -> QuerySet:
         Trial.objects.filter(pk__in=ids)
         .select_related("application__lead_organisation", "officer")
         .order_by("-starts_on", "-pk")
+    )
+
+
+def trials_to_follow_up() -> QuerySet:
+    """Trials in force with the officer following each up (the leaders' team view)."""
+    return (
+        Trial.objects.filter(status=TrialStatus.IN_FORCE)
+        .select_related("application__lead_organisation", "officer")
+        .order_by("ends_on", "pk")
     )
 
 
@@ -242,10 +257,15 @@ def trial_actions(user, trial) -> list[str]:
             actions += ["evaluation", "make_permanent"]
         if trial.status in (TrialStatus.STOPPED, TrialStatus.MADE_PERMANENT):
             actions.append("evaluation")
+    elif is_ministry_officer(user, Role.APPROVER):
+        if trial.status == TrialStatus.IN_FORCE and open_extension:
+            actions.append("decide_extension")  # approve the proposal (four eyes)
     elif trial.status == TrialStatus.IN_FORCE and user_is_applicant_for(user, trial.application):
         actions.append("report")
         if not open_extension:
             actions.append("apply_extension")
+    if is_kdd_leader(user) and trial.status in (TrialStatus.IN_FORCE, TrialStatus.ENDED):
+        actions.append("officer")
     return actions
 
 
@@ -264,6 +284,11 @@ TRIAL_EVENTS = {
     "trial.report_reminder_sent": gettext_lazy("Report reminder sent"),
     "trial.report_overdue": gettext_lazy("Report overdue"),
     "trial.overdue_report_followed_up": gettext_lazy("Overdue report followed up"),
+    "trial.officer_reassigned": gettext_lazy("Follow-up given to another case officer"),
+    "trial.extension_registered": gettext_lazy("Application for extension registered"),
+    "trial.extension_assessed": gettext_lazy("Application for extension assessed"),
+    "trial.extension_proposed": gettext_lazy("Decision on the extension proposed"),
+    "trial.extension_proposal_returned": gettext_lazy("Proposal on the extension returned"),
     "trial.ended": gettext_lazy("Trial ended"),
     "trial.stopped": gettext_lazy("Trial stopped early"),
     "trial.made_permanent": gettext_lazy("Arrangement made permanent"),

@@ -11,7 +11,7 @@ class WorkflowsConfig(AppConfig):
         from trials import hooks
         from workflows import timers
         from workflows.access import services as access_services
-        from workflows.case import selectors, services
+        from workflows.case import extension, selectors, services
         from workflows.trial import services as trial_services
 
         # trials and casework know nothing of workflows; the processes plug in here.
@@ -23,6 +23,9 @@ class WorkflowsConfig(AppConfig):
             (casework_hooks.case_readers, selectors.user_may_read_case),
             (hooks.on_trial_in_force, trial_services.follow_up_start),
             (hooks.on_trial_changed, trial_services.follow_up_reschedule),
+            (hooks.on_extension_applied, extension.extension_case_start),
+            (hooks.on_trial_officer_changed, trial_services.follow_up_officer_changed),
+            (hooks.extension_deciders, extension.extension_decide_in_case),
         ):
             if callback not in registry:
                 registry.append(callback)

@@ -152,21 +152,19 @@ def test_an_extension_until_a_named_reform_may_pass_two_years(trial_in_force, ca
     assert extension.letter.entry_type == "U"
 
 
-def test_the_municipality_applies_and_the_officer_decides_an_extension(
-    trial_in_force, applicant, case_officer
+def test_the_municipality_applies_and_the_case_decides_an_extension(
+    trial_in_force, applicant, case_officer, staff
 ):
     extension = services.extension_apply(
         actor=applicant, trial=trial_in_force, months=12, justification="Vi treng meir data."
     )
     assert extension.status == ExtensionStatus.REQUESTED
-    assert extension.application_entry.entry_type == "I"
     with pytest.raises(ConflictError):
         services.extension_apply(
             actor=applicant, trial=trial_in_force, months=6, justification="Ein til."
         )
-    services.extension_decide(
-        actor=case_officer, extension=extension, grant=True, reasons="Godt grunngitt."
-    )
+    extension = builders.extension_through_case(extension, staff=staff)
+    assert extension.application_entry.entry_type == "I"
     assert fresh(trial_in_force).ends_on == add_months(trial_in_force.ends_on, 12)
     with pytest.raises(ConflictError):
         services.extension_decide(
@@ -174,13 +172,11 @@ def test_the_municipality_applies_and_the_officer_decides_an_extension(
         )
 
 
-def test_a_refused_extension_leaves_the_end_date(trial_in_force, applicant, case_officer):
+def test_a_refused_extension_leaves_the_end_date(trial_in_force, applicant, staff):
     extension = services.extension_apply(
         actor=applicant, trial=trial_in_force, months=6, justification="Litt til."
     )
-    extension = services.extension_decide(
-        actor=case_officer, extension=extension, grant=False, reasons="Ikkje grunngitt."
-    )
+    extension = builders.extension_through_case(extension, staff=staff, grant=False)
     assert extension.status == ExtensionStatus.REFUSED
     assert fresh(trial_in_force).ends_on == trial_in_force.ends_on
 

@@ -40,8 +40,15 @@ def regulation_data(trial, months=24):
     }
 
 
+def _task(extension_id, step) -> int:
+    from tests.builders import extension_task
+    from trials.models import Extension
+
+    return extension_task(Extension.objects.get(pk=extension_id), step).pk
+
+
 def test_a_trial_from_regulation_to_report_extension_and_end_over_the_api(
-    approved_trial, applicant, case_officer
+    approved_trial, applicant, case_officer, approver
 ):
     officer, municipality = as_user(case_officer), as_user(applicant)
     listed = municipality.get(BASE).json()["results"]
@@ -80,11 +87,53 @@ def test_a_trial_from_regulation_to_report_extension_and_end_over_the_api(
     )
     assert response.status_code == 201, response.content
     extension = response.json()["extensions"][0]["id"]
+    # the application for extension is a case: registered and assessed over the tasks API
+    tasks = officer.get("/api/v1/tasks/", {"box": "queue", "step": "register"}).json()
+    row = next(t for t in tasks["results"] if t["extension"] == extension)
+    assert row["title"] == "Register the application for extension"
+    response = officer.post(f"/api/v1/tasks/{row['id']}/complete/", {}, format="json")
+    assert response.status_code == 200, response.content
+    assess = _task(extension, "assess")
+    detail = officer.get(f"/api/v1/tasks/{assess}/").json()
+    assert detail["payload"] == "ExtensionAssessmentPayload"
+    assert detail["extension_application"]["months"] == 12
+    response = officer.post(
+        f"/api/v1/tasks/{assess}/complete/",
+        {"months": 25, "note": "For lenge."},
+        format="json",
+    )
+    assert response.status_code == 400 and "24 months" in response.json()["months"][0]
+    response = officer.post(
+        f"/api/v1/tasks/{assess}/complete/",
+        {"months": 12, "note": "Grunngitt.", "skip_consultation": True},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
+    # "decide" is the case's decisive step: the officer's proposal, then a second person
     response = officer.post(
         url(approved_trial, f"extensions/{extension}/decide"),
         {"grant": True, "reasons": "Godt grunngitt."},
         format="json",
     )
+    assert response.status_code == 200, response.content
+    unmoved = Trial.objects.get(pk=approved_trial.pk)
+    assert unmoved.ends_on == unmoved.period_ends_on  # nothing moves before the approval
+    approve = _task(extension, "approve")
+    detail = as_user(approver).get(f"/api/v1/tasks/{approve}/").json()
+    assert detail["proposal"]["grant"] is True and detail["proposal"]["outcomes"] == []
+    assert detail["title"] == "Approve the decision on the extension"
+    response = officer.post(
+        url(approved_trial, f"extensions/{extension}/decide"),
+        {"grant": True, "reasons": "Eg godkjenner sjølv."},
+        format="json",
+    )
+    assert response.status_code == 403  # four eyes
+    response = as_user(approver).post(
+        url(approved_trial, f"extensions/{extension}/decide"),
+        {"grant": True, "reasons": "Einig."},
+        format="json",
+    )
+    assert response.status_code == 200, response.content
     trial = Trial.objects.get(pk=approved_trial.pk)
     assert response.json()["ends_on"] == trial.ends_on.isoformat()
     assert trial.ends_on == add_months(trial.period_ends_on, 12)

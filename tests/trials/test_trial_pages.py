@@ -123,13 +123,17 @@ def test_the_officer_records_the_regulation_in_the_workspace(approved_trial, cas
 
 
 def test_the_officer_answers_a_report_and_decides_an_extension(
-    trial_in_force, applicant, case_officer
+    trial_in_force, applicant, case_officer, approver
 ):
     report = services.report_submit(
         actor=applicant, trial=trial_in_force, title="Rapport", text="Bra."
     )
-    services.extension_apply(
+    extension = services.extension_apply(
         actor=applicant, trial=trial_in_force, months=12, justification="Meir tid."
+    )
+    builders.extension_complete(extension, "register", case_officer, {})
+    builders.extension_complete(
+        extension, "assess", case_officer, {"months": 12, "note": "Ok.", "skip_consultation": True}
     )
     client = as_user(case_officer)
     response = client.post(
@@ -139,9 +143,17 @@ def test_the_officer_answers_a_report_and_decides_an_extension(
     assert response.status_code == 302
     report.refresh_from_db()
     assert report.status == "more_requested"
+    # "decide" on the trial's page is the case's decisive step: the officer proposes ...
     response = client.post(
         f"/saksbehandling/forsok/{trial_in_force.pk}/forlengelse/",
         {"grant": "1", "reasons": "Godt grunngitt."},
+    )
+    assert response.status_code == 302
+    assert Trial.objects.get(pk=trial_in_force.pk).ends_on == trial_in_force.ends_on
+    # ... and another person approves (four eyes)
+    response = as_user(approver).post(
+        f"/saksbehandling/forsok/{trial_in_force.pk}/forlengelse/",
+        {"grant": "1", "reasons": "Einig."},
     )
     assert response.status_code == 302
     assert Trial.objects.get(pk=trial_in_force.pk).ends_on == add_months(trial_in_force.ends_on, 12)

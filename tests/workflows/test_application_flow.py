@@ -155,7 +155,7 @@ def test_complete_case_from_registration_to_approval_with_two_ministries(
     with django_capture_on_commit_callbacks(execute=True):
         services.task_complete(actor=approver, task=approve, payload={"decision": "approve"})
     assert _status(application) == ApplicationStatus.APPROVED
-    process = application.process
+    process = application.case_processes.get(extension=None)
     process.refresh_from_db()
     assert process.status == PROCESS.DONE
     assert not _steps(application)

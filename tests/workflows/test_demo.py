@@ -105,3 +105,14 @@ def test_trials_in_every_status(demo):
         extensions__status=ExtensionStatus.GRANTED, extensions__reform_date__isnull=False
     ).exists()
     assert Trial.objects.filter(status=TrialStatus.STOPPED, stopped_at_request=True).exists()
+
+
+def test_an_application_for_extension_is_in_process(demo):
+    from trials.models import Extension
+
+    extension = Extension.objects.get(status="requested")
+    assert extension.registered_at and extension.assessed_at
+    hod = get_user_model().objects.get(username="hod")
+    steps = {task.flow_task.name for task in selectors.tasks_for_user(hod)}
+    assert "consult" in steps
+    assert extension.consultations.get().ministry.code == "HOD"

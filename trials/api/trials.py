@@ -3,8 +3,15 @@ running it and KDD's officers. Thin: ``trials.selectors`` decides what a user se
 organisation's trial is 404), ``required_roles`` turns away the wrong role (403) before any
 work, ``trials.services`` does every change (409 when it races another)."""
 
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    extend_schema_view,
+)
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.parsers import JSONParser, MultiPartParser
@@ -90,6 +97,7 @@ class TrialSerializer(TrialListSerializer):
     evaluations = EvaluationSerializer(many=True)
     extensions = ExtensionSerializer(many=True)
     actions = serializers.SerializerMethodField()
+    officer = serializers.SerializerMethodField()
 
     class Meta(TrialListSerializer.Meta):
         fields = [
@@ -104,8 +112,23 @@ class TrialSerializer(TrialListSerializer):
             "reports",
             "evaluations",
             "extensions",
+            "officer",
             "actions",
         ]
+
+    @extend_schema_field(
+        {
+            "type": "object",
+            "nullable": True,
+            "properties": {"username": {"type": "string"}, "name": {"type": "string"}},
+        }
+    )
+    def get_officer(self, trial) -> dict | None:
+        """KDD's case officer following the trial up."""
+        officer = trial.officer
+        if officer is None:
+            return None
+        return {"username": officer.get_username(), "name": officer.get_full_name()}
 
     def get_actions(self, trial) -> list[str]:
         return selectors.trial_actions(self.context["request"].user, trial)
@@ -157,6 +180,15 @@ class ExtendSerializer(ExtensionTermsSerializer):
 class DecideSerializer(serializers.Serializer):
     grant = serializers.BooleanField()
     reasons = serializers.CharField()
+
+
+class OfficerSerializer(serializers.Serializer):
+    username = serializers.SlugRelatedField(
+        slug_field="username",
+        queryset=get_user_model().objects.filter(is_active=True),
+        help_text="The case officer at KDD who follows the trial up from now.",
+    )
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
 class StopSerializer(serializers.Serializer):
@@ -212,7 +244,7 @@ class TrialViewSet(viewsets.GenericViewSet):
         "acknowledge": OFFICER,
         "request_more": OFFICER,
         "evaluations": OFFICER,
-        "decide_extension": OFFICER,
+        "decide_extension": OFFICER | {Role.APPROVER.value},
         "extend": OFFICER,
         "stop": OFFICER,
         "end": OFFICER,
@@ -347,7 +379,13 @@ class TrialViewSet(viewsets.GenericViewSet):
 
     @_post(
         "Decide an application for extension",
-        "Grant or refuse, with reasons.",
+        "Grant or refuse, with reasons. An application for extension is a case with the steps "
+        "of an application (see the tasks API; its tasks carry `extension`), decided with four "
+        "eyes: this does the decisive step the user may do now. A case officer's call, with "
+        "the propose task open, is the proposal; an approver who did not propose it then "
+        "approves it with the same `grant` (the end date moves and the letter is sent), or "
+        "returns it with `reasons` when `grant` differs. 409 while the case is at another "
+        "step; 403 for the proposer's own approval.",
         DecideSerializer,
     )
     @action(detail=True, methods=["post"], url_path=r"extensions/(?P<extension_pk>\d+)/decide")
@@ -369,6 +407,25 @@ class TrialViewSet(viewsets.GenericViewSet):
     def extend(self, request, pk=None):
         trial = self.get_object()
         services.trial_extend(actor=request.user, trial=trial, **self._input(ExtendSerializer))
+        return self._detail(trial)
+
+    @_post(
+        "Give the follow-up to another case officer",
+        "A KDD leader (approver or administrator) gives the trial's follow-up, with its open "
+        "follow-up tasks, to another case officer at KDD; audited. 403 for any other role, "
+        "404 for a trial the user cannot see.",
+        OfficerSerializer,
+    )
+    @action(detail=True, methods=["post"])
+    def officer(self, request, pk=None):
+        trial = self.get_object()
+        data = self._input(OfficerSerializer)
+        try:
+            services.trial_officer_reassign(
+                actor=request.user, trial=trial, officer=data["username"], reason=data["reason"]
+            )
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError({"username": exc.messages}) from exc
         return self._detail(trial)
 
     @_post(

@@ -24,6 +24,15 @@ class Consultation(models.Model):
         on_delete=models.PROTECT,
         related_name="consultations",
     )
+    extension = models.ForeignKey(
+        "trials.Extension",
+        verbose_name=_("application for extension"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="consultations",
+        help_text=_("Set when the consultation is on an application for extension."),
+    )
     ministry = models.ForeignKey(
         Organisation,
         verbose_name=_("ministry"),
@@ -141,6 +150,15 @@ class DecisionProposal(models.Model):
         on_delete=models.PROTECT,
         related_name="proposals",
     )
+    extension = models.ForeignKey(
+        "trials.Extension",
+        verbose_name=_("application for extension"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="proposals",
+        help_text=_("Set when the proposal decides an application for extension."),
+    )
     summary = models.TextField(_("summary and reasons"))
     letter_language = models.CharField(
         _("written form of the decision letter"),
@@ -195,6 +213,11 @@ class DecisionProposal(models.Model):
 
     def __str__(self) -> str:
         return f"{self.application.reference} {self.proposed_at:%Y-%m-%d}"
+
+    @property
+    def grants_extension(self) -> bool:
+        """An extension proposal: whether it proposes to grant (``outcomes["grant"]``)."""
+        return bool(self.outcomes.get("grant"))
 
 
 class InterimReply(models.Model):

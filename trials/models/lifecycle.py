@@ -241,6 +241,21 @@ class Extension(models.Model):
         related_name="+",
     )
     requested_at = models.DateTimeField(_("applied for at"), null=True, blank=True)
+    registered_at = models.DateTimeField(_("registered at"), null=True, blank=True)
+    assessed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assessed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    assessed_at = models.DateTimeField(_("assessed at"), null=True, blank=True)
+    assessment_note = models.TextField(
+        _("assessment"),
+        blank=True,
+        help_text=_("The case officer's assessment of the terms (internal until decided)."),
+    )
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("decided by"),

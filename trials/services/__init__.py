@@ -49,6 +49,15 @@ from trials.services.casehandling import (
     proposal_return,
     trial_create,
 )
+from trials.services.extensions import (
+    extension_assess,
+    extension_consultations_needed,
+    extension_consultations_start,
+    extension_proposal_approve,
+    extension_proposal_return,
+    extension_propose,
+    extension_register,
+)
 from trials.services.trials import (
     application_from_trial,
     evaluation_record,
@@ -64,6 +73,7 @@ from trials.services.trials import (
     trial_end,
     trial_extend,
     trial_make_permanent,
+    trial_officer_reassign,
     trial_stop,
 )
 
@@ -111,7 +121,14 @@ __all__ = [
     "exemption_request_delete",
     "exemption_request_update",
     "extension_apply",
+    "extension_assess",
+    "extension_consultations_needed",
+    "extension_consultations_start",
     "extension_decide",
+    "extension_proposal_approve",
+    "extension_proposal_return",
+    "extension_propose",
+    "extension_register",
     "follow_up_next_at",
     "follow_up_run",
     "information_request_extend",
@@ -127,5 +144,6 @@ __all__ = [
     "trial_end",
     "trial_extend",
     "trial_make_permanent",
+    "trial_officer_reassign",
     "trial_stop",
 ]

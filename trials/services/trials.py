@@ -44,7 +44,7 @@ from trials.models import (
     Trial,
     TrialNotice,
 )
-from trials.selectors import is_ministry_officer, user_is_applicant_for
+from trials.selectors import is_kdd_leader, is_ministry_officer, user_is_applicant_for
 from trials.services.applications import application_create
 from trials.uploads import check_upload
 
@@ -570,7 +570,9 @@ def extension_apply(
     reform_reference: str = "",
     reform_date: datetime.date | None = None,
 ) -> Extension:
-    """The municipality applies for an extension before the trial ends."""
+    """The municipality applies for an extension before the trial ends: a case with the
+    steps of an application (``hooks.on_extension_applied`` starts it; the officer
+    registers it, see ``trials.services.extensions``)."""
     _require_applicant(actor, trial)
     justification = _required(justification, "justification", _("Say why the trial should go on."))
     trial = _lock(trial)
@@ -584,42 +586,35 @@ def extension_apply(
         requested_by=actor,
         requested_at=timezone.now(),
     )
-    application = trial.application
-    extension.application_entry = journal_entry_create(
-        actor=actor,
-        case=application_case(application),
-        entry_type=EntryType.INCOMING,
-        title=journal_title(
-            gettext_lazy("Application for extension of the trial – %(title)s"),
-            title=application.title,
-        ),
-        correspondent=application.lead_organisation,
-        documents=[{"title": _("Application for extension"), "source": extension}],
-    )
-    extension.save(update_fields=["application_entry"])
     audit_record(
         actor=actor,
         action="trial.extension_applied",
         target=trial,
-        organisation=application.lead_organisation,
+        organisation=trial.application.lead_organisation,
         to_state=ExtensionStatus.REQUESTED,
         reason=justification,
         data={"extension": extension.pk},
     )
+    hooks.run(hooks.on_extension_applied, extension, actor)
     return extension
 
 
 @service_atomic
-def extension_decide(*, actor, extension: Extension, grant: bool, reasons: str) -> Extension:
-    """KDD grants or refuses an application for extension; a grant moves the end date, never
-    past the legal maximum."""
-    _require_officer(actor)
+def extension_decide(*, actor, extension: Extension, grant: bool, reasons: str):
+    """Decide an application for extension: it is decided in its case, with four eyes, so
+    this does the decisive step ``actor`` may do now (``hooks.extension_deciders``: the case
+    officer proposes ``grant`` with ``reasons``; an approver who did not propose confirms
+    a proposal saying the same, or returns one that does not). 409 at any other step."""
     reasons = _required(reasons, "reasons", _("Give the reasons for the decision."))
-    trial = _lock(extension.trial)
-    extension = Extension.objects.select_for_update().get(pk=extension.pk)
     if extension.status != ExtensionStatus.REQUESTED:
         raise ConflictError(_("The application for extension has already been decided."))
-    return _decide(actor=actor, trial=trial, extension=extension, grant=grant, reasons=reasons)
+    for decider in hooks.extension_deciders:
+        result = decider(actor=actor, extension=extension, grant=grant, reasons=reasons)
+        if result is not None:
+            return result
+    raise ConflictError(
+        _("The application for extension is decided in its case: complete its open task.")
+    )
 
 
 @service_atomic
@@ -711,6 +706,45 @@ def _decide(*, actor, trial: Trial, extension: Extension, grant: bool, reasons: 
         _changed(trial, actor)
     _email(trial, "trial_decided", letter_id=extension.letter.pk)
     return extension
+
+
+# --- who follows the trial up -------------------------------------------------------------------
+
+
+@service_atomic
+def trial_officer_reassign(*, actor, trial: Trial, officer, reason: str = "") -> Trial:
+    """A KDD leader gives the follow-up of ``trial`` to another case officer at KDD (its
+    open follow-up tasks go along: ``hooks.on_trial_officer_changed``)."""
+    if not is_kdd_leader(actor):
+        raise PermissionDenied(
+            _("Only KDD's leaders (approvers and administrators) can reassign the follow-up.")
+        )
+    if officer is None or not officer.is_active or not is_ministry_officer(officer):
+        raise ValidationError({"officer": _("Choose a case officer at the ministry.")})
+    trial = _lock(trial)
+    previous = trial.officer
+    if previous is not None and previous.pk == officer.pk:
+        raise ValidationError(
+            {"officer": _("%(name)s already follows up this trial.") % {"name": officer}}
+        )
+    trial.officer = officer
+    try:
+        trial.save(update_fields=["officer"])
+    except ConcurrentTransition as exc:
+        raise ConflictError(_("Someone else changed this trial. Reload and try again.")) from exc
+    audit_record(
+        actor=actor,
+        action="trial.officer_reassigned",
+        target=trial,
+        organisation=trial.application.lead_organisation,
+        reason=(reason or "").strip(),
+        data={
+            "from": previous.get_username() if previous is not None else None,
+            "to": officer.get_username(),
+        },
+    )
+    hooks.run(hooks.on_trial_officer_changed, trial, previous, actor)
+    return trial
 
 
 # --- the end ------------------------------------------------------------------------------------

@@ -41,6 +41,11 @@ class ApplicationFlow(flow.Flow):
     proposed it. The decision letter goes out and an approved final application becomes a
     trial. A month after registration without a decision, the officer is asked to send a
     preliminary answer (forvaltningsloven § 11 a), again whenever the date given passes.
+
+    An application for extension of a trial runs the same process (``process.extension``
+    set): registered, its terms assessed, the ministries owning the trial's acts consulted,
+    a decision proposed and approved by another person; the approval moves the end date
+    and sends the letter. It needs no completeness check or preliminary answer.
     """
 
     process_class = CaseProcess
@@ -52,7 +57,11 @@ class ApplicationFlow(flow.Flow):
         flow.View(task_not_routed)
         .Annotation(title=_("Register the application"))
         .Permission(OFFICER)
-        .Next(this.split_after_registration)
+        .Next(this.after_registration)
+    )
+
+    after_registration = (
+        flow.If(this.is_extension_case).Then(this.assess).Else(this.split_after_registration)
     )
 
     split_after_registration = (
@@ -205,9 +214,13 @@ class ApplicationFlow(flow.Flow):
     # Callbacks. They read the domain models; every write goes through trials.services
     # (called from workflows.case.services when a person completes a task).
 
-    def start_case(self, activation, application, actor=None):
+    def start_case(self, activation, application, actor=None, extension=None):
         activation.process.application = application
+        activation.process.extension = extension
         return activation.process
+
+    def is_extension_case(self, activation):
+        return activation.process.is_extension()
 
     def case_officer(self, activation):
         """Later officer tasks go to whoever registered the case (read fresh: the
@@ -219,7 +232,10 @@ class ApplicationFlow(flow.Flow):
         return activation.process.is_complete()
 
     def application_is_decided(self, activation):
-        activation.process.application.refresh_from_db()
+        if activation.process.is_extension():
+            activation.process.extension.refresh_from_db(fields=["status"])
+        else:
+            activation.process.application.refresh_from_db()
         return activation.process.is_decided()
 
     def answer_extended(self, activation):
@@ -244,17 +260,23 @@ class ApplicationFlow(flow.Flow):
     def send_answer_reminder(self, activation):
         notifications.answer_reminder(activation.process.application, event=activation.task.pk)
 
+    def _open_consultations(self, activation):
+        """The case's open consultations: the application's, or the extension's."""
+        process = activation.process
+        return Consultation.objects.filter(
+            application_id=process.application_id,
+            extension_id=process.extension_id,
+            status="open",
+        )
+
     def consultation_needed(self, activation):
         """Consult when the assessment step sent consultation letters."""
-        return activation.process.application.consultations.filter(status="open").exists()
+        return self._open_consultations(activation).exists()
 
     def consultation_items(self, activation):
-        application = activation.process.application
         return [
             {"consultation": consultation.pk, "ministry": consultation.ministry.code}
-            for consultation in application.consultations.filter(status="open").select_related(
-                "ministry"
-            )
+            for consultation in self._open_consultations(activation).select_related("ministry")
         ]
 
     def _consultation(self, task):
@@ -283,7 +305,8 @@ class ApplicationFlow(flow.Flow):
         return {key: overdue.data[key] for key in ("consultation", "ministry")}
 
     def consultations_done(self, activation):
-        consultations_finish(actor=None, application=activation.process.application)
+        if not activation.process.is_extension():  # an extension has no status to move back
+            consultations_finish(actor=None, application=activation.process.application)
 
     def interim_reply_due(self, activation):
         # read fresh: the registration step sets it in the same transaction, and the

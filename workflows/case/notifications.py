@@ -136,7 +136,7 @@ def applicant_answered(application_id: int) -> None:
 
     process = (
         CaseProcess.objects.select_related("application", "officer")
-        .filter(application_id=application_id)
+        .filter(application_id=application_id, extension__isnull=True)
         .first()
     )
     if process is None:

@@ -73,13 +73,15 @@ from trials.models import (
     ConsultationAnswer,
     DecisionProposal,
     ExemptionRequest,
+    Extension,
     InformationRequest,
     InterimReply,
 )
-from trials.selectors import attachments_for_user, is_ministry_officer
+from trials.selectors import attachments_for_user, is_kdd_leader, is_ministry_officer
 from trials.services import DECIDING_MINISTRY, assessment_suggestion, decision_letter_context
 from workflows.case.flows import ApplicationFlow
 from workflows.case.models import CaseProcess
+from workflows.trial.flows import TrialFollowUpFlow
 
 OPEN = [STATUS.NEW, STATUS.ASSIGNED]
 KDD_ROLES = {Role.CASE_OFFICER.value, Role.APPROVER.value}
@@ -108,6 +110,16 @@ STEP_DAYS = {  # how long a step may take before it shows as overdue
     "propose": 14,
     "approve": 7,
     "interim_reply": 3,
+}
+
+
+# The steps whose work differs in the case of an application for extension, with their titles
+# there (the nodes are the application's: ``workflows.case.extension``).
+EXTENSION_STEP_TITLES = {
+    "register": gettext_lazy("Register the application for extension"),
+    "assess": gettext_lazy("Assess the terms of the extension"),
+    "propose": gettext_lazy("Propose a decision on the extension"),
+    "approve": gettext_lazy("Approve the decision on the extension"),
 }
 
 
@@ -153,13 +165,22 @@ def _consultee_ministries(user) -> list[str]:
     )
 
 
+# The follow-up of a trial gives the officer a task in the same inbox: a report is overdue.
+FOLLOW_UP_STEP = "report_overdue"
+
+
 def step_title(name: str) -> str:
-    node = getattr(ApplicationFlow, name)
+    node = getattr(TrialFollowUpFlow if name == FOLLOW_UP_STEP else ApplicationFlow, name)
     return str(node.task_title or name)
 
 
 def step_choices() -> list[tuple[str, str]]:
-    return [(name, step_title(name)) for name in HUMAN_STEPS]
+    return [(name, step_title(name)) for name in [*HUMAN_STEPS, FOLLOW_UP_STEP]]
+
+
+def is_follow_up(task) -> bool:
+    """A trial's follow-up task (an overdue report), not a case's."""
+    return task.flow_task is TrialFollowUpFlow.report_overdue
 
 
 def case_process_get(pk) -> CaseProcess:
@@ -266,7 +287,7 @@ def may_hand_on(user, task, *, as_leader: bool = False) -> bool:
 
 def is_team_leader(user) -> bool:
     """KDD's leaders: an approver or an administrator at KDD sees the team's workload."""
-    return is_ministry_officer(user, Role.APPROVER) or is_ministry_officer(user, Role.ADMINISTRATOR)
+    return is_kdd_leader(user)
 
 
 @dataclass
@@ -348,12 +369,15 @@ def task_gone_reason(task, user=None) -> str:
 
 
 def _tasks() -> QuerySet:
+    """The case process's tasks and the trials' follow-up tasks (the inbox shows both)."""
     return ApplicationFlow.task_class.objects.filter(
-        process__flow_class=ApplicationFlow
+        Q(process__flow_class=ApplicationFlow)
+        | Q(process__flow_class=TrialFollowUpFlow, flow_task=TrialFollowUpFlow.report_overdue)
     ).select_related(
         "owner",
         "process__caseprocess__application__lead_organisation__county",
         "process__caseprocess__application__call",
+        "process__trialprocess__trial__application__lead_organisation__county",
     )
 
 
@@ -365,7 +389,7 @@ def tasks_for_user(user) -> QuerySet:
     roles = roles_for_user(user)
     visible = Q(owner=user)
     if Role.CASE_OFFICER in roles:
-        visible |= Q(flow_task__in=_nodes(OFFICER_STEPS))
+        visible |= Q(flow_task__in=[*_nodes(OFFICER_STEPS), TrialFollowUpFlow.report_overdue])
     if Role.APPROVER in roles:
         visible |= Q(flow_task=ApplicationFlow.approve)
     ministries = _consultee_ministries(user)
@@ -384,7 +408,9 @@ def queue(user) -> QuerySet:
 
 
 def filter_tasks(tasks: QuerySet, *, step="", call="", municipality="", ministry="") -> QuerySet:
-    if step and hasattr(ApplicationFlow, step):
+    if step == FOLLOW_UP_STEP:
+        tasks = tasks.filter(flow_task=TrialFollowUpFlow.report_overdue)
+    elif step and hasattr(ApplicationFlow, step):
         tasks = tasks.filter(flow_task=getattr(ApplicationFlow, step))
     if call:
         tasks = tasks.filter(process__caseprocess__application__call_id=call)
@@ -445,6 +471,12 @@ class TaskRow:
     title: str
     due: datetime.date
     choices: list = field(default_factory=list)  # whom a leader may give it to (team view)
+    extension_id: int | None = None  # the case of an application for extension
+    trial: object = None  # a trial's follow-up task: the trial
+
+    @property
+    def is_follow_up(self) -> bool:
+        return self.trial is not None
 
     @property
     def overdue(self) -> bool:
@@ -474,13 +506,24 @@ def task_rows(tasks) -> list[TaskRow]:
         )
         if due is None:
             due = timezone.localdate(task.created) + datetime.timedelta(days=STEP_DAYS.get(name, 7))
+        title = task.flow_task.task_title or name
+        if is_follow_up(task):
+            trial = task.process.trialprocess.trial
+            application, extension_id = trial.application, None
+        else:
+            process, trial = task.process.caseprocess, None
+            application, extension_id = process.application, process.extension_id
+            if extension_id is not None:
+                title = EXTENSION_STEP_TITLES.get(name, title)
         rows.append(
             TaskRow(
                 task=task,
-                application=task.process.caseprocess.application,
+                application=application,
                 step=name,
-                title=str(task.flow_task.task_title or name),
+                title=str(title),
                 due=due,
+                extension_id=extension_id,
+                trial=trial,
             )
         )
     return rows
@@ -511,6 +554,18 @@ def _pk(value) -> int:
         return int(value)
     except (TypeError, ValueError) as exc:
         raise Http404 from exc
+
+
+def follow_up_task_get(pk):
+    """A trial's follow-up task with its trial, or None when ``pk`` is not one."""
+    return (
+        TrialFollowUpFlow.task_class.objects.filter(
+            process__flow_class=TrialFollowUpFlow, flow_task=TrialFollowUpFlow.report_overdue
+        )
+        .select_related("owner", "process__trialprocess__trial__application__lead_organisation")
+        .filter(pk=_pk(pk))
+        .first()
+    )
 
 
 def task_get(pk) -> object:
@@ -574,7 +629,12 @@ def task_access(user, task, *, listed: bool = False) -> TaskAccess:
     """Who may see an open task: its holder, and those whose roles let them take it (the
     inbox and queue rules above), never the proposer on the approval step. ``listed``: the
     task comes from ``tasks_for_user(user)`` already."""
-    if not user.is_authenticated or not is_open(task) or task.flow_task.name not in HUMAN_STEPS:
+    if not user.is_authenticated or not is_open(task):
+        return TaskAccess(may_view=False)
+    if is_follow_up(task):  # done on the trial's page (or the tasks API) by a case officer
+        officer = is_case_officer(user)
+        return TaskAccess(may_view=officer, may_work=officer)
+    if task.flow_task.name not in HUMAN_STEPS:
         return TaskAccess(may_view=False)
     if task.flow_task is ApplicationFlow.approve and is_ministry_officer(user, Role.APPROVER):
         refusal = review_refusal(user, pending_proposal(case_process(task).application_id))
@@ -655,10 +715,11 @@ def task_consultation(task) -> Consultation | None:
     )
 
 
-def returned_proposal(application: Application) -> DecisionProposal | None:
-    """The last proposal the approver sent back, if the latest one was."""
+def returned_proposal(application: Application, extension=None) -> DecisionProposal | None:
+    """The last proposal the approver sent back, if the latest one was (of the application,
+    or of its application for extension ``extension``)."""
     latest = (
-        DecisionProposal.objects.filter(application=application)
+        DecisionProposal.objects.filter(application=application, extension=extension)
         .select_related("proposed_by", "reviewed_by")
         .order_by("-proposed_at", "-pk")
         .first()
@@ -691,6 +752,7 @@ class TaskContext:
     information_request: InformationRequest | None = None
     interim_replies: list = field(default_factory=list)
     assignees: QuerySet | None = None  # who the user may give the task to
+    extension: Extension | None = None  # the case of an application for extension
 
     @property
     def step(self) -> str:
@@ -719,7 +781,10 @@ def task_context(user, task, access: TaskAccess | None = None) -> TaskContext:
         exemptions=exemptions,
         step_exemptions=exemptions,
         show_notes=show_notes,
+        extension=extension_of(task),
     )
+    if context.extension is not None and name in EXTENSION_STEP_TITLES:
+        return _extension_task_context(context, task)
     if name in ("consult", "consultation_overdue"):
         context.consultation = task_consultation(task)
     if name == "consult":
@@ -742,6 +807,38 @@ def task_context(user, task, access: TaskAccess | None = None) -> TaskContext:
     elif name == "interim_reply":
         context.interim_replies = list(application.interim_replies.all())
     if access.may_reassign:
+        context.assignees = eligible_assignees(task)
+    return context
+
+
+def extension_of(task) -> Extension | None:
+    """The application for extension a task's case is about (with its trial), or None."""
+    extension_id = case_process(task).extension_id
+    if extension_id is None:
+        return None
+    return (
+        Extension.objects.select_related("trial", "requested_by", "assessed_by")
+        .prefetch_related("trial__extensions")
+        .get(pk=extension_id)
+    )
+
+
+def _extension_task_context(context: TaskContext, task) -> TaskContext:
+    """An extension's register, assess, propose or approve step: the extension, the trial's
+    exemptions, the consultations' answers and the proposal (pending or returned)."""
+    extension = context.extension
+    granted = set(extension.trial.exemptions.values_list("pk", flat=True))
+    context.step_exemptions = [e for e in context.exemptions if e.pk in granted]
+    if context.step in ("propose", "approve"):
+        consultations = consultations_of(context.application)
+        context.answers = answers_by_exemption(
+            [c for c in consultations if c.extension_id == extension.pk]
+        )
+        if context.step == "approve":
+            context.proposal = pending_proposal(context.application.pk)
+        else:
+            context.proposal = returned_proposal(context.application, extension)
+    if context.access.may_reassign:
         context.assignees = eligible_assignees(task)
     return context
 
@@ -769,7 +866,7 @@ def cases_for_user(user) -> QuerySet[CaseProcess]:
 def case_for_user(user, application_pk) -> CaseProcess:
     """The case process of an application ``user`` may handle or was consulted on; else 404."""
     try:
-        return cases_for_user(user).get(application_id=_pk(application_pk))
+        return cases_for_user(user).get(application_id=_pk(application_pk), extension__isnull=True)
     except CaseProcess.DoesNotExist as exc:
         raise Http404 from exc
 
@@ -851,10 +948,11 @@ def answers_by_exemption(consultations: list[Consultation]) -> dict[int, list[Co
 
 
 def proposals_of(application: Application) -> list[DecisionProposal]:
+    """The application's own proposals (those on its extensions belong to their cases)."""
     return list(
-        application.proposals.select_related("proposed_by", "reviewed_by").order_by(
-            "proposed_at", "pk"
-        )
+        application.proposals.filter(extension__isnull=True)
+        .select_related("proposed_by", "reviewed_by")
+        .order_by("proposed_at", "pk")
     )
 
 
@@ -966,6 +1064,7 @@ def process_steps(tasks: list) -> list[StepState]:
 NODE_LABELS = {
     "start": gettext_lazy("Submitted"),
     "end": gettext_lazy("End"),
+    "after_registration": gettext_lazy("An application for extension?"),
     "split_after_registration": gettext_lazy("Registered"),
     "is_complete": gettext_lazy("Is the application complete?"),
     "needs_consultation": gettext_lazy("Are ministries to be consulted?"),
@@ -1096,14 +1195,16 @@ class BatchRow:
 
 
 def calls_with_applications() -> QuerySet[Call]:
-    return Call.objects.filter(applications__process__isnull=False).distinct()
+    return Call.objects.filter(applications__case_processes__isnull=False).distinct()
 
 
 def call_batch_rows(user, call: Call) -> list[BatchRow]:
     """The call's submitted applications, each with its open propose task (if any) and
     whether ``user`` may complete it here (it is theirs, or in the queue for them)."""
     applications = list(
-        Application.objects.filter(call=call, process__isnull=False)
+        Application.objects.filter(
+            call=call, case_processes__isnull=False, case_processes__extension__isnull=True
+        )
         .select_related("lead_organisation")
         .prefetch_related(
             Prefetch(

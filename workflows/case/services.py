@@ -22,7 +22,7 @@ from casework.transactions import savepoint, service_atomic
 from trials import services as trials
 from trials.choices import Outcome, Stage
 from trials.models import Call, Consultation
-from workflows.case import notifications, selectors
+from workflows.case import extension, notifications, selectors
 from workflows.case.flows import ApplicationFlow
 from workflows.case.models import CaseProcess
 from workflows.tasks import TaskDone, take, take_to_complete
@@ -44,7 +44,8 @@ def case_start(application, actor) -> CaseProcess:
 
 
 def _process(application) -> CaseProcess | None:
-    return CaseProcess.objects.filter(application=application).first()
+    """The application's own case process (not one of its extensions')."""
+    return CaseProcess.objects.filter(application=application, extension__isnull=True).first()
 
 
 def answer_received(application, actor) -> None:
@@ -362,9 +363,11 @@ def task_complete(*, actor, task, payload: dict, files: dict | None = None):
             check=lambda: _check_may_work_on(actor, task),
             gone=lambda: _gone(task, actor),
         )
-        handler = HANDLERS[task.flow_task.name]
+        process = selectors.case_process(task)
+        handlers = extension.HANDLERS if process.extension_id else {}
+        handler = handlers.get(task.flow_task.name) or HANDLERS[task.flow_task.name]
         activation.start(None)
-        handler(actor, task, selectors.case_process(task).application, payload, files)
+        handler(actor, task, process.application, payload, files)
         activation.execute()
         return task
 

@@ -45,6 +45,8 @@ from trials.exceptions import ConflictError
 from trials.models import Attachment, Call
 from trials.public.views import page_numbers
 from workflows.case import selectors, services
+from workflows.case.extension_forms import EXTENSION_STEP_FORMS
+from workflows.case.extension_views import extension_step_parts, extension_success
 from workflows.case.forms import (
     STEP_FORMS,
     CallBatchForm,
@@ -339,8 +341,16 @@ def _letter_recipients(context) -> list:
 
 def _step_parts(context) -> tuple[dict, dict]:
     """(form kwargs, extra template context) of the task's step."""
+    if context.extension is not None and context.step in EXTENSION_STEP_FORMS:
+        return extension_step_parts(context)
     parts = STEP_PARTS.get(context.step)
     return parts(context) if parts is not None else ({}, {})
+
+
+def _step_form(context):
+    if context.extension is not None:
+        return EXTENSION_STEP_FORMS.get(context.step) or STEP_FORMS[context.step]
+    return STEP_FORMS[context.step]
 
 
 def _task_post(request, context, form):
@@ -368,6 +378,9 @@ def _task_post(request, context, form):
         return _conflict(request, context.application.pk, exc)
     except PermissionDenied as exc:
         _refuse(request, str(exc))
+    if context.extension is not None:  # back to the trial whose extension it is
+        messages.success(request, extension_success(context.step))
+        return redirect("workflows:trial", pk=context.extension.trial_id)
     messages.success(request, SUCCESS_MESSAGES[context.step])
     return redirect(_case_url(context.application.pk))
 
@@ -385,7 +398,7 @@ def task_execute(request, task_pk: int, **kwargs):
     _label_warnings(context.exemptions)
     _label_warnings(context.step_exemptions)
     form_kwargs, extra = _step_parts(context)
-    form_class = STEP_FORMS[context.step]
+    form_class = _step_form(context)
     if request.method == "POST":
         form = form_class(request.POST, request.FILES, **form_kwargs)
         done = _task_post(request, context, form)
@@ -403,8 +416,8 @@ def task_execute(request, task_pk: int, **kwargs):
         "task": context.task,
         "row": context.row,
         "step": context.step,
-        "step_template": f"workflows/steps/{context.step}.html",
-        "submit_label": SUBMIT_LABELS[context.step],
+        "step_template": extra.pop("step_template", f"workflows/steps/{context.step}.html"),
+        "submit_label": extra.pop("submit_label", SUBMIT_LABELS[context.step]),
         "title": context.row.title,
         "process": selectors.case_process(task),
         "application": application,
@@ -520,8 +533,13 @@ def team(request):
             "members": members,
             "queue": queue,
             "total_overdue": sum(m.overdue for m in members) + queue["queue_overdue"],
+            "trials": trials_selectors.trials_to_follow_up()[:TEAM_TRIALS],
+            "follow_up_officers": officers,
         },
     )
+
+
+TEAM_TRIALS = 200  # the trials in force listed with their officer (ending first)
 
 
 @login_required

@@ -40,6 +40,7 @@ from trials.services import (
     contact_add,
     evaluation_record,
     exemption_request_create,
+    extension_apply,
     obligation_add,
     regulation_record,
     report_acknowledge,
@@ -860,6 +861,35 @@ def _report(trial, officer, applicant, title, text):
     report_acknowledge(actor=officer, report=report, response="Takk for rapporten.")
 
 
+def _extension_task(extension, step):
+    return ApplicationFlow.task_class.objects.filter(
+        process__caseprocess__extension=extension,
+        flow_task=getattr(ApplicationFlow, step),
+        status__in=[STATUS.NEW, STATUS.ASSIGNED],
+    ).first()
+
+
+def _extension_in_process(trial, officer, applicant) -> None:
+    """The municipality applies for a year's extension; the officer registers it and assesses
+    its terms, and the case waits for the consulted ministry's answer."""
+    extension = extension_apply(
+        actor=applicant,
+        trial=trial,
+        months=12,
+        justification="Vi trenger ett år til for å måle effekten på skolehelsetjenesten.",
+    )
+    task_complete(actor=officer, task=_extension_task(extension, "register"), payload={})
+    task_complete(
+        actor=officer,
+        task=_extension_task(extension, "assess"),
+        payload={
+            "months": 12,
+            "note": "Forlengelsen holder seg innenfor to år (forsøksloven § 3).",
+            "consultation_message": "Vi ber om departementets syn på forlengelsen.",
+        },
+    )
+
+
 def _live(trial, lifecycle: str, officer, applicant, number: int) -> None:
     """Take an approved trial where ``lifecycle`` says, through the services."""
     today = timezone.localdate()
@@ -878,6 +908,7 @@ def _live(trial, lifecycle: str, officer, applicant, number: int) -> None:
             kind=ObligationKind.EVALUATION,
             due_on=add_months(trial.ends_on, -3),
         )
+        _extension_in_process(trial, officer, applicant)
     elif lifecycle == "extended_reform":
         _regulation(trial, officer, starts_on=_months_ago(today, 44), months=46, number=number)
         _report(trial, officer, applicant, "Årsrapport 2", "Tilsynene er samordnet.")

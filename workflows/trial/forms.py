@@ -1,8 +1,10 @@
 """Forms of KDD's trial pages. They check what was typed; trials.services decide and save."""
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
+from casework.choices import Role
 from casework.forms import SummaryForm
 from trials.choices import ObligationKind, ScreeningBasis
 from trials.portal.trial_forms import ExtensionTermsForm
@@ -95,4 +97,27 @@ class ReportResponseForm(SummaryForm):
 class FollowedUpForm(SummaryForm):
     note = forms.CharField(
         label=_("What was done"), widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )
+
+
+def follow_up_officers():
+    """KDD's active case officers: who may follow up a trial."""
+    return (
+        get_user_model()
+        .objects.filter(
+            is_active=True,
+            memberships__role=Role.CASE_OFFICER,
+            memberships__organisation__code="KDD",
+        )
+        .distinct()
+        .order_by("first_name", "last_name", "username")
+    )
+
+
+class OfficerForm(SummaryForm):
+    officer = forms.ModelChoiceField(
+        label=_("Case officer following up"), queryset=follow_up_officers(), empty_label=None
+    )
+    reason = forms.CharField(
+        label=_("Why (optional)"), required=False, widget=forms.Textarea(attrs={"rows": 3})
     )

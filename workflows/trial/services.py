@@ -14,6 +14,7 @@ from viewflow.workflow.status import STATUS
 from casework.services import audit_record
 from trials.selectors import is_ministry_officer
 from trials.services import follow_up_next_at
+from workflows.case.flows import ApplicationFlow
 from workflows.tasks import TaskDone, take_to_complete
 from workflows.trial.flows import TrialFollowUpFlow
 from workflows.trial.models import TrialProcess
@@ -50,6 +51,27 @@ def overdue_tasks(trial=None):
     if trial is not None:
         tasks = tasks.filter(process__trialprocess__trial=trial)
     return tasks.order_by("created")
+
+
+def follow_up_officer_changed(trial, previous, actor) -> None:
+    """The trial's follow-up went to another officer: so do its open follow-up tasks."""
+    tasks = TrialFollowUpFlow.task_class.objects.filter(
+        process__trialprocess__trial=trial,
+        flow_task=TrialFollowUpFlow.report_overdue,
+        status__in=OPEN,
+    )
+    tasks.update(owner=trial.officer, status=STATUS.ASSIGNED)
+
+
+def extension_tasks(trial):
+    """The open tasks of the cases of ``trial``'s applications for extension."""
+    return (
+        ApplicationFlow.task_class.objects.filter(
+            process__caseprocess__extension__trial=trial, status__in=OPEN
+        )
+        .select_related("owner", "process__caseprocess__application")
+        .order_by("created")
+    )
 
 
 def _check_officer(actor) -> None:

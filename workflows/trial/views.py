@@ -9,6 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
@@ -16,13 +17,16 @@ from django.views.decorators.http import require_http_methods
 from trials import selectors, services
 from trials.choices import ExtensionStatus, TrialStatus
 from trials.exceptions import ConflictError
+from workflows.case.selectors import task_rows
 from workflows.trial import forms
 from workflows.trial import services as follow_up
 
 
 def _officer_only(user) -> None:
-    if not selectors.is_ministry_officer(user) and not selectors.is_ministry_officer(
-        user, "approver"
+    if not (
+        selectors.is_ministry_officer(user)
+        or selectors.is_ministry_officer(user, "approver")
+        or selectors.is_kdd_leader(user)
     ):
         raise PermissionDenied(_("Only the ministry's case officers can see this page."))
 
@@ -60,6 +64,7 @@ def trial_detail(request, pk: int):
             "action_links": [a for a in ACTIONS.values() if a.slug in actions],
             "report_actions": selectors.is_ministry_officer(request.user),
             "tasks": follow_up.overdue_tasks(trial),
+            "extension_tasks": task_rows(list(follow_up.extension_tasks(trial))),
             "history": selectors.trial_history(trial),
         },
     )
@@ -97,6 +102,12 @@ def _decide(user, trial, data):
     if extension is None:
         raise ConflictError(_("The application for extension has already been decided."))
     services.extension_decide(actor=user, extension=extension, **data)
+
+
+def _officer(user, trial, data):
+    services.trial_officer_reassign(
+        actor=user, trial=trial, officer=data["officer"], reason=data["reason"]
+    )
 
 
 def _stop(user, trial, data):
@@ -157,6 +168,14 @@ ACTIONS = {
             gettext_lazy("The trial is extended."),
         ),
         Action(
+            "officer",
+            "saksbehandler",
+            gettext_lazy("Give the follow-up to another case officer"),
+            forms.OfficerForm,
+            _officer,
+            gettext_lazy("Another case officer follows up the trial now."),
+        ),
+        Action(
             "stop",
             "avslutt",
             gettext_lazy("Stop the trial early"),
@@ -205,6 +224,8 @@ def trial_action(request, pk: int, action: str):
             return redirect("workflows:trial", pk=trial.pk)
         else:
             messages.success(request, str(spec.done))
+            if request.POST.get("next") == "team":  # reassigned from the team view
+                return redirect(reverse("workflows:team") + f"#trial-{trial.pk}")
             return redirect("workflows:trial", pk=trial.pk)
     extension = trial.extensions.filter(status=ExtensionStatus.REQUESTED).first()
     return render(

@@ -99,6 +99,16 @@ class TaskSerializer(serializers.Serializer):
     due_date = serializers.DateField(source="due")
     overdue = serializers.BooleanField()
     allowed_actions = serializers.SerializerMethodField()
+    extension = serializers.IntegerField(
+        source="extension_id",
+        allow_null=True,
+        help_text="The application for extension the case is about (null: the application).",
+    )
+    trial = serializers.SerializerMethodField()
+
+    def get_trial(self, row) -> int | None:
+        """A trial's follow-up task (step report_overdue): the trial's id."""
+        return row.trial.pk if row.trial is not None else None
 
     def get_ministry(self, row) -> str | None:
         """For consultation tasks: the code of the consulted ministry."""
@@ -185,6 +195,7 @@ class ProposedOutcomeSerializer(serializers.Serializer):
 class ProposalSerializer(serializers.ModelSerializer):
     status = serializers.CharField(help_text=_one_of(ProposalStatus))
     outcomes = serializers.SerializerMethodField()
+    grant = serializers.SerializerMethodField()
     proposed_by = UserSummarySerializer()
     reviewed_by = UserSummarySerializer(allow_null=True)
 
@@ -195,6 +206,7 @@ class ProposalSerializer(serializers.ModelSerializer):
             "status",
             "summary",
             "outcomes",
+            "grant",
             "proposed_by",
             "proposed_at",
             "reviewed_by",
@@ -203,8 +215,14 @@ class ProposalSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
+    def get_grant(self, proposal) -> bool | None:
+        """An extension's proposal: grant (true) or refuse; null for an application's."""
+        return proposal.grants_extension if proposal.extension_id else None
+
     @extend_schema_field(ProposedOutcomeSerializer(many=True))
     def get_outcomes(self, proposal):
+        if proposal.extension_id is not None:  # an extension's proposal: ``grant`` says it
+            return []
         return [
             {"exemption": int(exemption_id), **spec}
             for exemption_id, spec in sorted(proposal.outcomes.items(), key=lambda i: int(i[0]))
@@ -223,6 +241,21 @@ class InterimReplySerializer(serializers.ModelSerializer):
         model = InterimReply
         fields = ["id", "reason", "expected_decision", "sent_at"]
         read_only_fields = fields
+
+
+class ExtensionForTaskSerializer(serializers.Serializer):
+    """The application for extension a task's case is about."""
+
+    id = serializers.IntegerField()
+    trial = serializers.IntegerField(source="trial_id")
+    months = serializers.IntegerField(allow_null=True)
+    reform_reference = serializers.CharField()
+    reform_date = serializers.DateField(allow_null=True)
+    justification = serializers.CharField()
+    requested_at = serializers.DateTimeField(allow_null=True)
+    registered_at = serializers.DateTimeField(allow_null=True)
+    assessment_note = serializers.CharField()
+    trial_ends_on = serializers.DateField(source="trial.ends_on")
 
 
 class TaskDetailSerializer(TaskSerializer):
@@ -250,6 +283,9 @@ class TaskDetailSerializer(TaskSerializer):
     assignees = UserSummarySerializer(
         many=True, help_text="Who the user may give the task to (when they may reassign it)."
     )
+    extension_application = ExtensionForTaskSerializer(
+        allow_null=True, help_text="The application for extension, in an extension's case."
+    )
 
     def to_representation(self, instance):
         row_context = {**self.context, "allowed_actions": lambda task: instance.access.actions}
@@ -261,6 +297,10 @@ class TaskDetailSerializer(TaskSerializer):
             data[name] = self.fields[name].to_representation(value) if value else None
         assignees = instance.assignees if instance.assignees is not None else []
         data["assignees"] = UserSummarySerializer(assignees, many=True).data
+        extension = instance.extension
+        data["extension_application"] = (
+            ExtensionForTaskSerializer(extension).data if extension is not None else None
+        )
         return data
 
     @extend_schema_field(ExemptionForTaskSerializer(many=True))
@@ -531,7 +571,9 @@ class CaseDetailSerializer(CaseListSerializer):
         """Newest first; empty for consulted ministries until the decision."""
         if not self._show_notes():
             return []
-        proposals = process.application.proposals.select_related("proposed_by", "reviewed_by")
+        proposals = process.application.proposals.filter(extension__isnull=True).select_related(
+            "proposed_by", "reviewed_by"
+        )
         return ProposalSerializer(proposals, many=True).data
 
     @extend_schema_field(TrialSummarySerializer(allow_null=True))
@@ -782,6 +824,58 @@ class InterimReplyPayload(serializers.Serializer):
         return dict(data)
 
 
+class ExtensionAssessmentPayload(serializers.Serializer):
+    """assess (an application for extension): the terms, by ``months`` (at most 24 in all)
+    or until a reform named by ``reform_reference`` and ``reform_date``, the assessment, and
+    the consultation of the ministries owning the acts the trial deviates from."""
+
+    months = serializers.IntegerField(required=False, allow_null=True)
+    reform_reference = serializers.CharField(required=False, allow_blank=True)
+    reform_date = serializers.DateField(required=False, allow_null=True)
+    note = serializers.CharField(help_text="The officer's assessment.")
+    skip_consultation = serializers.BooleanField(required=False, default=False)
+    consultation_due_date = serializers.DateField(
+        required=False, allow_null=True, help_text="Answer by (default 21 days)."
+    )
+    consultation_message = serializers.CharField(required=False, allow_blank=True)
+
+    def to_payload(self, data) -> dict:
+        return dict(data)
+
+
+class ExtensionProposalPayload(serializers.Serializer):
+    """propose (an application for extension): grant on the assessed terms, or refuse."""
+
+    decision = _action_field({"grant": "grant the extension", "refuse": "refuse it"})
+    reasons = serializers.CharField()
+
+    def to_payload(self, data) -> dict:
+        return dict(data)
+
+
+# The steps of an extension's case whose payload differs (register and approve are the same).
+EXTENSION_PAYLOADS: dict[str, type[serializers.Serializer]] = {
+    "assess": ExtensionAssessmentPayload,
+    "propose": ExtensionProposalPayload,
+}
+
+
+def payload_class(step: str, *, extension: bool) -> type[serializers.Serializer]:
+    """The payload a task's step takes (an extension's case differs in two steps)."""
+    return (EXTENSION_PAYLOADS.get(step) if extension else None) or PAYLOADS[step]
+
+
+class FollowedUpPayload(serializers.Serializer):
+    """report_overdue (a trial's follow-up): the officer has followed up the overdue report."""
+
+    note = serializers.CharField(
+        required=False, allow_blank=True, help_text="What was done (asked again, waived)."
+    )
+
+    def to_payload(self, data) -> dict:
+        return dict(data)
+
+
 PAYLOADS: dict[str, type[serializers.Serializer]] = {
     "register": RegisterPayload,
     "check_completeness": CompletenessPayload,
@@ -792,4 +886,5 @@ PAYLOADS: dict[str, type[serializers.Serializer]] = {
     "propose": ProposalPayload,
     "approve": ApprovalPayload,
     "interim_reply": InterimReplyPayload,
+    "report_overdue": FollowedUpPayload,
 }

@@ -38,18 +38,22 @@ from trials.choices import ApplicationStatus, Stage
 from workflows.case import selectors, services
 from workflows.case.api import examples
 from workflows.case.api.serializers import (
+    EXTENSION_PAYLOADS,
     PAYLOADS,
     CaseDetailSerializer,
     CaseListSerializer,
+    CaseSummarySerializer,
     ConsultationAnswerUploadPayload,
     ReassignSerializer,
     TaskCompletedSerializer,
     TaskDetailSerializer,
     TaskSerializer,
+    payload_class,
 )
 from workflows.case.flows import ApplicationFlow
 from workflows.case.models import CaseProcess
 from workflows.tasks import TaskDone
+from workflows.trial import services as follow_up
 
 CASEWORK = frozenset({Role.CASE_OFFICER.value, Role.APPROVER.value, Role.CONSULTEE.value})
 ID = OpenApiParameter("id", OpenApiTypes.INT, OpenApiParameter.PATH)
@@ -151,7 +155,12 @@ class CaseViewSet(viewsets.GenericViewSet):
     filterset_class = CaseFilter
 
     def get_queryset(self):
-        return selectors.cases_for_user(self.request.user).order_by("-created", "-pk")
+        # an application's own case; its extensions' cases are on the trial (and in tasks)
+        return (
+            selectors.cases_for_user(self.request.user)
+            .filter(extension__isnull=True)
+            .order_by("-created", "-pk")
+        )
 
     def list(self, request):
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))
@@ -228,7 +237,7 @@ TASK_FILTERS = [
 
 COMPLETE_PAYLOAD = PolymorphicProxySerializer(
     component_name="TaskCompletePayload",
-    serializers=list(PAYLOADS.values()),
+    serializers=[*PAYLOADS.values(), *EXTENSION_PAYLOADS.values()],
     resource_type_field_name=None,
 )
 COMPLETE_DESCRIPTION = """Do the task's step and move the case on. The body depends on the
@@ -245,6 +254,11 @@ step (`payload` in the task tells which):
 | propose | ProposalPayload |
 | approve | ApprovalPayload |
 | interim_reply | InterimReplyPayload |
+| report_overdue | FollowedUpPayload (a trial's follow-up task: `trial` set on the task) |
+
+The case of an application for extension of a trial (`extension` set on the task) has the
+same steps and payloads, except assess (ExtensionAssessmentPayload: the terms) and propose
+(ExtensionProposalPayload: grant or refuse); the approval decides it and moves the end date.
 
 A task still in the queue is claimed first. 409 when the task is no longer open (taken or
 completed by someone else in between, or the application withdrawn).
@@ -345,7 +359,7 @@ class TaskViewSet(viewsets.GenericViewSet):
     def retrieve(self, request, pk=None):
         task = selectors.task_get_for_user(request.user, pk)
         context = selectors.task_context(request.user, task)
-        payload = PAYLOADS[context.step].__name__
+        payload = payload_class(context.step, extension=context.extension is not None).__name__
         return Response(TaskDetailSerializer(context, context={"payload": payload}).data)
 
     @extend_schema(
@@ -409,16 +423,19 @@ class TaskViewSet(viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["post"], parser_classes=[JSONParser, MultiPartParser])
     def complete(self, request, pk=None):
+        follow_up = selectors.follow_up_task_get(pk)
+        if follow_up is not None:
+            return self._follow_up_complete(follow_up)
         task = selectors.task_for_action(request.user, pk)
         self._refuse_early(task)
         step = task.flow_task.name
-        payload_class = PAYLOADS[step]
+        payload = payload_class(step, extension=selectors.case_process(task).is_extension())
         data = request.data
         if _is_multipart(request):
             if step == "consult":
-                payload_class = ConsultationAnswerUploadPayload
-            data = _form_data(data, payload_class)
-        serializer = payload_class(data=data)
+                payload = ConsultationAnswerUploadPayload
+            data = _form_data(data, payload)
+        serializer = payload(data=data)
         serializer.is_valid(raise_exception=True)
         values = dict(serializer.validated_data)
         attachment = values.pop("attachment", None)
@@ -429,6 +446,24 @@ class TaskViewSet(viewsets.GenericViewSet):
             files={"attachment": attachment} if attachment is not None else None,
         )
         return Response(self._completed(task))
+
+    def _follow_up_complete(self, task):
+        """A trial's follow-up task (an overdue report): a case officer records it done."""
+        serializer = PAYLOADS["report_overdue"](data=self.request.data)
+        serializer.is_valid(raise_exception=True)
+        follow_up.overdue_task_complete(
+            actor=self.request.user, task=task, note=serializer.validated_data.get("note", "")
+        )
+        task.refresh_from_db()
+        return Response(
+            {
+                "id": task.pk,
+                "step": task.flow_task.name,
+                "status": task.status,
+                "case": CaseSummarySerializer(task.process.trialprocess.trial.application).data,
+                "next_tasks": [],
+            }
+        )
 
     def _refuse_early(self, task) -> None:
         """The role before the payload: a user who may not do the step gets 403 (or 409 for
