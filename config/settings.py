@@ -85,6 +85,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "casework.context_processors.service",
+                # Last: the CSRF placeholder of a page rendered to be shared between readers.
+                "casework.caching.shared_page_csrf",
             ],
         },
     },
