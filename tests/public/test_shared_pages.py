@@ -96,3 +96,18 @@ def test_the_language_is_part_of_the_kept_page(publish):
     english.cookies["django_language"] = "en"
     assert 'lang="en"' in english.get("/soknader/").content.decode()
     assert 'lang="nb"' in Client().get("/soknader/").content.decode()
+
+
+def test_the_public_api_lists_follow_the_data(client, publish):
+    first = publish(title="Første skoledag")
+    url = "/api/v1/public/applications/"
+    assert [row["reference"] for row in client.get(url).json()["results"]] == [first.reference]
+    second = publish(title="Andre skoledag")
+    answer = client.get(url)
+    assert {row["reference"] for row in answer.json()["results"]} == {
+        first.reference,
+        second.reference,
+    }
+    assert answer.json()["count"] == 2
+    assert "X-RateLimit-Remaining" in answer
+    assert client.get(url + "?status=nonsense").status_code == 400
