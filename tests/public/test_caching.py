@@ -37,7 +37,7 @@ def _read(response) -> bytes:
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_each_public_page_answers_304_until_something_changes(client, publish, page):
+def test_each_public_page_answers_304_until_something_changes(client, publish, page, run_tasks):
     application = publish(title="Skoledag", stop_at="check_completeness")
     url = f"/soknader/{application.reference}/" if page == "detail" else page
     first = client.get(url)
@@ -56,6 +56,7 @@ def test_each_public_page_answers_304_until_something_changes(client, publish, p
 
     # A new application, registered (so journaled): every page may show something new.
     publish(title="Ny skoledag", stop_at="check_completeness")
+    run_tasks()  # a download is prepared again by the worker
     changed = client.get(url, headers={"if-none-match": etag})
     _read(changed)
     assert changed.status_code == 200, url
