@@ -131,12 +131,8 @@ def downloads_prepare_soon() -> None:
 
 def data_changed(**kwargs) -> None:
     """Signal receiver (an audit event saved: every service writes one): prepare the
-    downloads again when the transaction commits, once per transaction."""
-    connection = transaction.get_connection()
-    if connection.in_atomic_block and any(
-        entry[1] is downloads_prepare_soon for entry in connection.run_on_commit
-    ):
-        return
+    downloads again when the transaction commits (``downloads_prepare_soon`` queues one
+    task however many events the transaction wrote)."""
     transaction.on_commit(downloads_prepare_soon)
 
 
