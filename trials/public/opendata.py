@@ -21,7 +21,6 @@ from collections.abc import Callable, Iterable, Iterator
 
 from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.utils import timezone
@@ -75,13 +74,14 @@ PREPARED_SECONDS = 60 * 60 * 24
 # The addresses downloaded so far: {cache key: (scheme, host, path and query, language)}.
 PREPARED_ADDRESSES = "prepared-downloads"
 PREPARE_QUEUED = "prepared-downloads-queued"
+PREPARE_QUEUED_SECONDS = 60
 
 
 def prepared_download(request, build: Callable[[], HttpResponse]) -> StreamingHttpResponse:
     """The download ``build()`` answers, prepared once per version of the data and kept in
     the shared cache: every request for the same address is served the last prepared file,
     at the cost of reading it. When the data change, the worker prepares it again
-    (``trials.tasks.downloads_prepare``, queued on commit); until it has, the last file is
+    (``trials.tasks.downloads_prepare``, queued with the change); until it has, the last file is
     served with the ETag of the version it was prepared from. Only an address never
     prepared (or a rebuild by the task) runs ``build()`` in the request.
 
@@ -121,19 +121,19 @@ def prepared_addresses() -> dict[str, tuple[str, str, str, str]]:
 
 
 def downloads_prepare_soon() -> None:
-    """Queue ``trials.tasks.downloads_prepare`` once (while one is queued, not again), when
-    any download has been prepared."""
+    """Queue ``trials.tasks.downloads_prepare`` when any download has been prepared, once
+    while one is queued (the task clears the mark when it starts; a mark whose task was
+    rolled back expires after ``PREPARE_QUEUED_SECONDS``)."""
     from trials.tasks import downloads_prepare
 
-    if prepared_addresses() and cache.add(PREPARE_QUEUED, True, 60 * 10):
+    if prepared_addresses() and cache.add(PREPARE_QUEUED, True, PREPARE_QUEUED_SECONDS):
         downloads_prepare.enqueue()
 
 
 def data_changed(**kwargs) -> None:
-    """Signal receiver (an audit event saved: every service writes one): prepare the
-    downloads again when the transaction commits (``downloads_prepare_soon`` queues one
-    task however many events the transaction wrote)."""
-    transaction.on_commit(downloads_prepare_soon)
+    """Signal receiver (an audit event saved: every service writes one): the task is queued
+    in the writer's transaction, so the worker prepares the downloads after it commits."""
+    downloads_prepare_soon()
 
 
 def csv_cell(value) -> str:
