@@ -24,6 +24,15 @@ What costs work in proportion to the data (figures, summaries, prepared download
 computed once per version: ``version_cached`` keeps it in the shared cache (Redis in
 production, so every worker and host shares it) under the validator's version, which every
 write changes when it commits. A stale value is never served; an old one simply expires.
+
+The page itself is computed once per version too, for anonymous readers (``shared_page``):
+the rendered answer is kept in the shared cache under the validator's version, the address
+asked (scheme, host, path and query as sent) and the language, and served to the next
+anonymous reader without running the view. Nothing personal is ever shared: a logged-in
+user, a reader with a session or pending messages, always gets the view's own answer; a
+page is kept only when it is a plain 200 whose rendering set no cookie, touched no session
+and queued no message; and the CSRF token of the page's forms (the language switcher) is
+rendered as a placeholder that each reader's own token replaces when the page is served.
 """
 
 import datetime
@@ -34,8 +43,13 @@ from dataclasses import dataclass
 from functools import cached_property, wraps
 from typing import Any
 
+from django.conf import settings
+from django.contrib.messages.storage.cookie import CookieStorage
 from django.core.cache import cache
 from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.middleware.csrf import get_token
+from django.template.response import SimpleTemplateResponse
 from django.utils.cache import get_conditional_response, patch_cache_control, patch_vary_headers
 from django.utils.http import http_date, quote_etag
 from django.utils.translation import get_language
@@ -87,7 +101,9 @@ def conditional_page(validator: Callable[..., Validator]):
             last_modified = timegm(moment.utctimetuple()) if moment else None
             response = get_conditional_response(request, etag=etag, last_modified=last_modified)
             if response is None:
-                response = view(request, *args, **kwargs)
+                response = shared_page(
+                    request, current.version, lambda: view(request, *args, **kwargs)
+                )
             if response.status_code in (200, 304):
                 response.headers.setdefault("ETag", etag)
                 if last_modified is not None:
@@ -97,6 +113,100 @@ def conditional_page(validator: Callable[..., Validator]):
         return require_safe(wrapped)
 
     return decorator
+
+
+# --- The rendered page, shared between anonymous readers -----------------------------------
+
+# What ``{% csrf_token %}`` renders while a page is rendered to be shared (the context
+# processor ``shared_page_csrf``); each reader's own token replaces it when served. As long
+# as a masked token, and of characters that need no escaping anywhere.
+SHARED_CSRF_PLACEHOLDER = "sharedpagecsrftokenplaceholder".ljust(64, "0")
+# Larger answers (the full exports) are prepared downloads of their own.
+SHARED_PAGE_MAX_BYTES = 2 * 1024 * 1024
+SHARED_PAGE_HEADERS_SKIPPED = {"content-length"}
+
+
+def shared_page_csrf(request) -> dict:
+    """Context processor: the placeholder instead of a token while rendering to share."""
+    if getattr(request, "rendering_shared_page", False):
+        return {"csrf_token": SHARED_CSRF_PLACEHOLDER}
+    return {}
+
+
+def _may_share(request) -> bool:
+    """An anonymous reader with nothing of their own to show: no session, no messages."""
+    if request.method not in ("GET", "HEAD") or request.user.is_authenticated:
+        return False
+    cookies = request.COOKIES
+    return settings.SESSION_COOKIE_NAME not in cookies and CookieStorage.cookie_name not in cookies
+
+
+def _shared_page_key(request, version: str) -> str:
+    parts = [
+        PAGES_VERSION,
+        version,
+        get_language() or "",
+        request.scheme,
+        request.get_host(),
+        request.get_full_path(),
+    ]
+    return "shared-page:" + hashlib.sha256("|".join(parts).encode()).hexdigest()[:40]
+
+
+def _keepable(request, response) -> tuple[int, list, bytes] | None:
+    """What of a freshly rendered answer may be shared, or None."""
+    messages = getattr(request, "_messages", None)
+    session = getattr(request, "session", None)
+    if (
+        response.status_code != 200
+        or response.streaming
+        or response.cookies
+        or request.META.get("CSRF_COOKIE_NEEDS_UPDATE")  # a token outside the placeholder
+        or (session is not None and session.modified)
+        or (messages is not None and getattr(messages, "_queued_messages", None))
+        or "private" in response.get("Cache-Control", "")
+        or "no-store" in response.get("Cache-Control", "")
+        or len(response.content) > SHARED_PAGE_MAX_BYTES
+    ):
+        return None
+    headers = [
+        (name, value)
+        for name, value in response.items()
+        if name.lower() not in SHARED_PAGE_HEADERS_SKIPPED
+    ]
+    return response.status_code, headers, response.content
+
+
+def _with_own_token(request, response):
+    """The placeholder replaced by this reader's own CSRF token (which also sets the cookie,
+    as rendering ``{% csrf_token %}`` does)."""
+    placeholder = SHARED_CSRF_PLACEHOLDER.encode()
+    if not response.streaming and placeholder in response.content:
+        response.content = response.content.replace(placeholder, get_token(request).encode())
+    return response
+
+
+def shared_page(request, version: str, render: Callable[[], Any]):
+    """``render()``'s answer, or for an anonymous reader the one kept for this address,
+    language and ``version`` of the data (see the module's docstring)."""
+    if not _may_share(request):
+        return render()
+    key = _shared_page_key(request, version)
+    kept = cache.get(key)
+    if kept is None:
+        request.rendering_shared_page = True
+        try:
+            response = render()
+            if isinstance(response, SimpleTemplateResponse):
+                response.render()
+        finally:
+            request.rendering_shared_page = False
+        kept = _keepable(request, response)
+        if kept is None:
+            return _with_own_token(request, response)
+        cache.set(key, kept, VERSION_CACHE_SECONDS)
+    status, headers, content = kept
+    return _with_own_token(request, HttpResponse(content, status=status, headers=headers))
 
 
 def version_cached(key: str, version: str, compute: Callable[[], Any]) -> Any:

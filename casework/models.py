@@ -444,8 +444,16 @@ class JournalEntry(models.Model):
                 fields=["case", "number_in_case"], name="journalentry_unique_in_case"
             ),
         ]
-        # The public journal lists the newest first and filters by journal date.
-        indexes = [models.Index(fields=["-registered_at", "-id"], name="journalentry_registered")]
+        # The public journal lists the newest first and filters by journal date; its
+        # validator reads the newest screening change (``public_journal_stamp``).
+        indexes = [
+            models.Index(fields=["-registered_at", "-id"], name="journalentry_registered"),
+            models.Index(
+                fields=["screening_changed_at"],
+                name="journalentry_screening_changed",
+                condition=models.Q(screening_changed_at__isnull=False),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.journal_number} {self.title}"

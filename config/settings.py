@@ -85,6 +85,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "casework.context_processors.service",
+                # Last: the CSRF placeholder of a page rendered to be shared between readers.
+                "casework.caching.shared_page_csrf",
             ],
         },
     },
@@ -118,6 +120,16 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "transaction_mode": "IMMEDIATE",
         "timeout": 20,
     }
+elif DATABASES["default"]["ENGINE"].startswith("django.db.backends.postgresql"):
+    # PostgreSQL's JIT compiles a query whose estimated cost is high (the register's and the
+    # statistics' aggregates) for longer than it then runs: off for the web's short queries.
+    _pg_options = env(
+        "DB_SERVER_OPTIONS",
+        "-c jit=off",
+        "PostgreSQL options sent at connect; empty behind a pooler that refuses them.",
+    )
+    if _pg_options:
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = _pg_options
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -7,7 +7,11 @@ class TrialsConfig(AppConfig):
     verbose_name = _("Trials")
 
     def ready(self):
+        from django.db.models.signals import post_save
+
+        from casework.models import AuditEvent
         from legal import hooks as legal_hooks
+        from trials.public import opendata
         from trials.public.register import selectors as register
         from trials.services import search
 
@@ -17,3 +21,7 @@ class TrialsConfig(AppConfig):
         # The search documents quote organisations' names and provisions' headings.
         if search.search_documents_rebuild not in legal_hooks.reference_data_loaded:
             legal_hooks.reference_data_loaded.append(search.search_documents_rebuild)
+        # Every service writes an audit event: the prepared downloads follow the data.
+        post_save.connect(
+            opendata.data_changed, sender=AuditEvent, dispatch_uid="prepared-downloads"
+        )

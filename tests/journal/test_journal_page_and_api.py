@@ -33,6 +33,7 @@ def journal(make_case, make_entry):
 
 def page_numbers(client, params: dict) -> tuple[list[str], dict]:
     """The document numbers the page lists (all on one page here), and its form errors."""
+    cache.clear()  # rendered by the view (with its context), not shared from the cache
     response = client.get(PAGE, params)
     assert response.status_code == 200
     rows = response.context["rows"]

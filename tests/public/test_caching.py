@@ -37,7 +37,7 @@ def _read(response) -> bytes:
 
 
 @pytest.mark.parametrize("page", PAGES)
-def test_each_public_page_answers_304_until_something_changes(client, publish, page):
+def test_each_public_page_answers_304_until_something_changes(client, publish, page, run_tasks):
     application = publish(title="Skoledag", stop_at="check_completeness")
     url = f"/soknader/{application.reference}/" if page == "detail" else page
     first = client.get(url)
@@ -56,6 +56,7 @@ def test_each_public_page_answers_304_until_something_changes(client, publish, p
 
     # A new application, registered (so journaled): every page may show something new.
     publish(title="Ny skoledag", stop_at="check_completeness")
+    run_tasks()  # a download is prepared again by the worker
     changed = client.get(url, headers={"if-none-match": etag})
     _read(changed)
     assert changed.status_code == 200, url
@@ -85,22 +86,44 @@ def test_public_pages_answer_get_and_head_only(client, db):
         assert client.head(url).status_code == 200, url
 
 
-def test_figures_and_prepared_downloads_follow_the_data(client, publish):
-    """Figures, search options and downloads are kept per version of the data: a reader sees
-    the new application as soon as it is submitted, never a stale copy."""
+def test_figures_and_prepared_downloads_follow_the_data(client, publish, run_tasks):
+    """Figures and search options are kept per version of the data: a reader sees the new
+    application as soon as it is submitted, never a stale copy. A download is served as the
+    last prepared file, prepared again by the worker when the data change (queued on
+    commit), and until then served with the ETag of the data it was prepared from."""
     first = publish(title="Første forsøk")
     statistics = client.get("/statistikk/?format=json")
     assert _json(statistics)["key_figures"]["applications"] == 1
-    csv = _read(client.get("/soknader/?format=csv")).decode("utf-8-sig")
+    prepared = client.get("/soknader/?format=csv")
+    csv = _read(prepared).decode("utf-8-sig")
     assert first.reference in csv
     assert _read(client.get("/soknader/?format=csv")).decode("utf-8-sig") == csv  # prepared
 
     second = publish(title="Andre forsøk")
     assert _json(client.get("/statistikk/?format=json"))["key_figures"]["applications"] == 2
-    csv = _read(client.get("/soknader/?format=csv")).decode("utf-8-sig")
-    assert first.reference in csv and second.reference in csv
     home = client.get("/").content.decode()
     assert second.reference in home
+    # The last prepared file until the worker has prepared the new one.
+    stale = client.get("/soknader/?format=csv")
+    assert _read(stale).decode("utf-8-sig") == csv
+    assert stale["ETag"] == prepared["ETag"]
+    assert (
+        client.get("/soknader/?format=csv", headers={"if-none-match": stale["ETag"]}).status_code
+        == 200
+    )
+    assert run_tasks() >= 1
+    fresh = client.get("/soknader/?format=csv")
+    csv = _read(fresh).decode("utf-8-sig")
+    assert first.reference in csv and second.reference in csv
+    assert fresh["ETag"] != prepared["ETag"]
+    assert _json(client.get("/statistikk/?format=json"))["key_figures"]["applications"] == 2
+
+
+def test_no_download_prepared_queues_no_task(publish):
+    from django_tasks_db.models import DBTaskResult
+
+    publish(title="Første forsøk")
+    assert not DBTaskResult.objects.filter(task_path__endswith="downloads_prepare").exists()
 
 
 def _json(response) -> dict:

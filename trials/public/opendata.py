@@ -19,13 +19,15 @@ import csv
 import json
 from collections.abc import Callable, Iterable, Iterator
 
+from django.core.cache import cache
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db.models import QuerySet
 from django.http import HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
-from casework.caching import version_cached
+from casework.caching import page_etag
 
 LICENSE = {
     "name": "Norsk lisens for offentlige data (NLOD) 2.0",
@@ -68,28 +70,70 @@ def in_chunks(queryset: QuerySet) -> Iterator:
 
 PREPARED_CHUNK = 64 * 1024
 PREPARED_HEADERS = ("Content-Type", "Content-Disposition", "Link", "Access-Control-Allow-Origin")
+PREPARED_SECONDS = 60 * 60 * 24
+# The addresses downloaded so far: {cache key: (scheme, host, path and query, language)}.
+PREPARED_ADDRESSES = "prepared-downloads"
+PREPARE_QUEUED = "prepared-downloads-queued"
+PREPARE_QUEUED_SECONDS = 60
 
 
 def prepared_download(request, build: Callable[[], HttpResponse]) -> StreamingHttpResponse:
     """The download ``build()`` answers, prepared once per version of the data and kept in
-    the shared cache (``casework.caching.version_cached``): while nothing public changes,
-    every request for the same address is served the same file, at the cost of reading it.
+    the shared cache: every request for the same address is served the last prepared file,
+    at the cost of reading it. When the data change, the worker prepares it again
+    (``trials.tasks.downloads_prepare``, queued with the change); until it has, the last file is
+    served with the ETag of the version it was prepared from. Only an address never
+    prepared (or a rebuild by the task) runs ``build()`` in the request.
 
     Used by views under ``conditional_page`` (``request.page_validator``)."""
-
-    def prepare() -> tuple[int, bytes, dict]:
+    key = f"download|{request.get_host()}|{request.get_full_path()}"
+    version = request.page_validator.version
+    kept = cache.get(key)
+    if kept is None or (kept[0] != version and getattr(request, "preparing_download", False)):
         response = build()
         body = b"".join(response.streaming_content) if response.streaming else response.content
         headers = {name: response[name] for name in PREPARED_HEADERS if name in response}
-        return response.status_code, body, headers
-
-    key = f"download|{request.get_host()}|{request.get_full_path()}"
-    status, body, headers = version_cached(key, request.page_validator.version, prepare)
+        kept = (version, response.status_code, body, headers)
+        cache.set(key, kept, PREPARED_SECONDS)
+        _remember_address(key, request)
+    elif kept[0] != version:
+        downloads_prepare_soon()
+    kept_version, status, body, headers = kept
     chunks = (body[start : start + PREPARED_CHUNK] for start in range(0, len(body), PREPARED_CHUNK))
     response = StreamingHttpResponse(chunks, status=status)
     for name, value in headers.items():
         response[name] = value
+    if kept_version != version:
+        response["ETag"] = page_etag(request, kept_version)
     return response
+
+
+def _remember_address(key: str, request) -> None:
+    addresses = cache.get(PREPARED_ADDRESSES) or {}
+    if key not in addresses:
+        address = (request.scheme, request.get_host(), request.get_full_path(), get_language())
+        addresses[key] = address
+        cache.set(PREPARED_ADDRESSES, addresses, PREPARED_SECONDS)
+
+
+def prepared_addresses() -> dict[str, tuple[str, str, str, str]]:
+    return cache.get(PREPARED_ADDRESSES) or {}
+
+
+def downloads_prepare_soon() -> None:
+    """Queue ``trials.tasks.downloads_prepare`` when any download has been prepared, once
+    while one is queued (the task clears the mark when it starts; a mark whose task was
+    rolled back expires after ``PREPARE_QUEUED_SECONDS``)."""
+    from trials.tasks import downloads_prepare
+
+    if prepared_addresses() and cache.add(PREPARE_QUEUED, True, PREPARE_QUEUED_SECONDS):
+        downloads_prepare.enqueue()
+
+
+def data_changed(**kwargs) -> None:
+    """Signal receiver (an audit event saved: every service writes one): the task is queued
+    in the writer's transaction, so the worker prepares the downloads after it commits."""
+    downloads_prepare_soon()
 
 
 def csv_cell(value) -> str:

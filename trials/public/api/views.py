@@ -9,6 +9,7 @@ describe.
 from functools import partial
 
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django_filters import rest_framework as filters
 from drf_spectacular.utils import (
@@ -128,13 +129,21 @@ class LicensedPagination(PageNumberPagination):
         return paginated
 
 
+def _data_version(request) -> str:
+    """The version of the public data (and today's date, for what is in force), read once
+    per request."""
+    if not hasattr(request, "public_data_version"):
+        request.public_data_version = f"{public_version()}-{timezone.localdate().isoformat()}"
+    return request.public_data_version
+
+
 class RememberingPagination(LicensedPagination):
     """Which rows a page holds, and the count, kept per version of the public data and of
     the filters asked (``casework.caching.RememberingPaginator``): a list sorts or counts
     every matching row once per version, not once per request."""
 
     def paginate_queryset(self, queryset, request, view=None):
-        version = f"{public_version()}-{timezone.localdate().isoformat()}"
+        version = _data_version(request)
         params = request.query_params.copy()
         params.pop(self.page_query_param, None)
         prefix = f"api|{request.path}|{params.urlencode()}"
@@ -164,6 +173,31 @@ class PublicAPIMixin:
                 response["X-RateLimit-Limit"] = str(throttle.num_requests)
                 response["X-RateLimit-Remaining"] = str(throttle.remaining)
         return response
+
+
+class VersionCachedListMixin:
+    """A list's data (the page of results, its count and links) computed once per version of
+    the public data, the address asked (scheme, host, path and query: the links are absolute)
+    and the language, and kept in the shared cache: filters, sorting and serialising run
+    when something public changes, not on every request. The throttle and the licence
+    headers still answer each request; bad input is still a 400 (it is never kept)."""
+
+    def list(self, request, *args, **kwargs):
+        key = "|".join(
+            (
+                "api-list",
+                get_language() or "",
+                request.scheme,
+                request.get_host(),
+                request.get_full_path(),
+            )
+        )
+        data = version_cached(
+            key,
+            _data_version(request),
+            lambda: super(VersionCachedListMixin, self).list(request, *args, **kwargs).data,
+        )
+        return Response(data)
 
 
 # --- serializers -----------------------------------------------------------------------------
@@ -538,7 +572,9 @@ JOURNAL_EXAMPLE = {
         examples=[OpenApiExample("An approved application", value=APPLICATION_DETAIL_EXAMPLE)],
     ),
 )
-class PublicApplicationViewSet(PublicAPIMixin, viewsets.ReadOnlyModelViewSet):
+class PublicApplicationViewSet(
+    PublicAPIMixin, VersionCachedListMixin, viewsets.ReadOnlyModelViewSet
+):
     filterset_class = ApplicationFilter
     pagination_class = RememberingPagination
     lookup_field = "reference"
@@ -566,7 +602,9 @@ class PublicApplicationViewSet(PublicAPIMixin, viewsets.ReadOnlyModelViewSet):
         examples=[OpenApiExample("A granted exemption", value=EXEMPTION_EXAMPLE)],
     )
 )
-class PublicExemptionViewSet(PublicAPIMixin, mixins.ListModelMixin, viewsets.GenericViewSet):
+class PublicExemptionViewSet(
+    PublicAPIMixin, VersionCachedListMixin, mixins.ListModelMixin, viewsets.GenericViewSet
+):
     filterset_class = ExemptionFilter
     serializer_class = PublicExemptionSerializer
     pagination_class = RememberingPagination

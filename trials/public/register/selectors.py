@@ -528,7 +528,11 @@ def register_summary(queryset: QuerySet[ExemptionRequest]) -> Register:
     ministries: list[MinistryGroup] = []
     total = Summary()
     _add_summary(total, unresolved.summary)
+    acts: dict[int, LegalAct] = {}
     for provision in provisions:
+        # One act (and ministry) object for all its provisions, not a copy per provision:
+        # the register is kept in the cache, and pickled and read back a third the size.
+        provision.act = acts.setdefault(provision.act_id, provision.act)
         ministry, act_group, section = _section_group(ministries, provision)
         section.summary = counts[provision.pk]
         for summary in (ministry.summary, act_group.summary, total):
