@@ -740,75 +740,93 @@ def external_login_record(
     Nothing is granted by logging in, except the role an organisation has chosen to give
     to everyone Ansattporten says acts for it (``Organisation.ansattporten_role``).
     """
+    user, created = _identity_for_login(
+        provider=provider,
+        subject=subject,
+        claims=claims,
+        pid_digest=pid_digest,
+        link_by_pid=link_by_pid,
+    )
+    granted = []
+    if provider == "ansattporten":
+        granted = _ansattporten_roles(user, {number for number in organisation_numbers if number})
+    return ExternalLogin(user=user, created=created, granted=granted)
+
+
+def _identity_for_login(*, provider, subject, claims, pid_digest, link_by_pid):
+    """The user behind (provider, subject), linked or created on the first login; and
+    whether the account is new."""
     now = timezone.now()
+    acr = str(claims.get("acr") or "")[:60]
     identity = (
         ExternalIdentity.objects.select_for_update()
         .select_related("user")
         .filter(provider=provider, subject=subject)
         .first()
     )
-    created = False
-    if identity is None:
-        user = None
-        if pid_digest and link_by_pid:
-            linked = (
-                ExternalIdentity.objects.filter(pid_digest=pid_digest)
-                .select_related("user")
-                .first()
-            )
-            user = linked.user if linked else None
-        if user is None:
-            user = _user_create_for_login(provider=provider, subject=subject, claims=claims)
-            created = True
-        identity = ExternalIdentity.objects.create(
-            user=user,
-            provider=provider,
-            subject=subject,
-            pid_digest=pid_digest,
-            created_at=now,
-            last_login_at=now,
-            last_acr=str(claims.get("acr") or "")[:60],
-        )
-        audit_record(
-            actor=user,
-            action="identity.linked",
-            target=identity,
-            data={"provider": provider, "new_account": created},
-        )
-    else:
+    if identity is not None:
         identity.last_login_at = now
-        identity.last_acr = str(claims.get("acr") or "")[:60]
+        identity.last_acr = acr
         if pid_digest and not identity.pid_digest:
             identity.pid_digest = pid_digest
         identity.save(update_fields=["last_login_at", "last_acr", "pid_digest"])
-        user = identity.user
+        return identity.user, False
+    user = None
+    if pid_digest and link_by_pid:
+        linked = (
+            ExternalIdentity.objects.filter(pid_digest=pid_digest).select_related("user").first()
+        )
+        user = linked.user if linked else None
+    created = user is None
+    if created:
+        user = _user_create_for_login(provider=provider, subject=subject, claims=claims)
+    identity = ExternalIdentity.objects.create(
+        user=user,
+        provider=provider,
+        subject=subject,
+        pid_digest=pid_digest,
+        created_at=now,
+        last_login_at=now,
+        last_acr=acr,
+    )
+    audit_record(
+        actor=user,
+        action="identity.linked",
+        target=identity,
+        data={"provider": provider, "new_account": created},
+    )
+    return user, created
+
+
+def _ansattporten_roles(user, numbers: set[str]) -> list:
+    """The memberships given on login by the organisations Ansattporten says the person
+    acts for, each the role the organisation chose (never administrator)."""
     granted = []
-    numbers = {number for number in organisation_numbers if number}
-    if numbers and provider == "ansattporten":
-        for organisation in (
-            Organisation.objects.active()
-            .filter(organisation_number__in=numbers)
-            .exclude(ansattporten_role="")
-        ):
-            role = Role(organisation.ansattporten_role)
-            if role == Role.ADMINISTRATOR or role not in roles_allowed_in(organisation):
-                continue
-            if not Membership.objects.filter(
-                user=user, organisation=organisation, role=organisation.ansattporten_role
-            ).exists():
-                granted.append(
-                    membership_grant(
-                        actor=None,
-                        user=user,
-                        organisation=organisation,
-                        role=organisation.ansattporten_role,
-                        reason=gettext(
-                            "Ansattporten: acts for the organisation, which gives this role "
-                            "on login."
-                        ),
-                    )
+    if not numbers:
+        return granted
+    for organisation in (
+        Organisation.objects.active()
+        .filter(organisation_number__in=numbers)
+        .exclude(ansattporten_role="")
+    ):
+        role = Role(organisation.ansattporten_role)
+        if role == Role.ADMINISTRATOR or role not in roles_allowed_in(organisation):
+            continue
+        if not Membership.objects.filter(
+            user=user, organisation=organisation, role=organisation.ansattporten_role
+        ).exists():
+            granted.append(
+                membership_grant(
+                    actor=None,
+                    user=user,
+                    organisation=organisation,
+                    role=organisation.ansattporten_role,
+                    reason=gettext(
+                        "Ansattporten: acts for the organisation, which gives this role on login."
+                    ),
                 )
-    return ExternalLogin(user=user, created=created, granted=granted)
+            )
+    return granted
 
 
 def _user_create_for_login(*, provider: str, subject: str, claims: dict[str, Any]):

@@ -600,11 +600,40 @@ def test_upload_a_pdf(api, draft, media_root):
     assert len(body["sha256"]) == 64
     assert body["is_public"] is True
     assert "file" not in body
-    assert body["download_url"] is None or body["download_url"].endswith(f"/vedlegg/{body['id']}/")
+    assert body["download_url"] == (f"http://testserver{attachments(draft)}{body['id']}/download/")
 
     listed = api.get(attachments(draft)).json()
     assert [item["id"] for item in listed] == [body["id"]]
     assert api.get(detail(draft)).json()["attachments"][0]["id"] == body["id"]
+
+
+def test_an_api_key_client_downloads_what_its_download_url_gives(
+    applicant, hamar_applicant, draft, make_draft, media_root
+):
+    attachment = services.attachment_add(
+        actor=applicant,
+        application=draft,
+        uploaded_file=upload("vedtak.pdf", pdf_bytes(), "application/pdf"),
+        kind=AttachmentKind.OTHER,
+    )
+    key = api_token_create(actor=applicant, user=applicant).key
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    url = client.get(attachments(draft)).json()[0]["download_url"]
+
+    response = client.get(url)
+
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert b"".join(response.streaming_content) == pdf_bytes()
+    outsider = APIClient()
+    outsider.credentials(
+        HTTP_AUTHORIZATION=f"Token {api_token_create(actor=None, user=hamar_applicant).key}"
+    )
+    assert outsider.get(url).status_code == 404
+    # The same attachment under another application of the same applicant is not found.
+    other = make_draft(title="Another")
+    assert client.get(f"{attachments(other)}{attachment.pk}/download/").status_code == 404
 
 
 def test_a_renamed_executable_is_refused(api, draft, media_root):

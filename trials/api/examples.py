@@ -60,7 +60,7 @@ ATTACHMENT_VALUE = {
     "is_public": True,
     "answer": None,
     "uploaded_at": "2025-03-14T09:30:00+01:00",
-    "download_url": "https://frikommune.example/vedlegg/12/",
+    "download_url": "https://frikommune.example/api/v1/applications/42/attachments/12/download/",
 }
 APPLICATION_VALUE = {
     "id": 42,

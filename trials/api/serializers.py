@@ -6,7 +6,7 @@ fylkesnummer, two digits), calls by id, applications by reference (``FRI-2025-00
 provisions by citation key (``LOV-2023-06-09-30/§13-1``).
 """
 
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -140,12 +140,13 @@ class AttachmentSerializer(serializers.ModelSerializer):
             "download_url",
         ]
 
-    def get_download_url(self, attachment) -> str | None:
-        """The portal's download address, once the portal defines one."""
-        try:
-            path = reverse("trials:attachment_download", kwargs={"pk": attachment.pk})
-        except NoReverseMatch:
-            return None
+    def get_download_url(self, attachment) -> str:
+        """The API's own download address: it takes the same credentials as this call (an
+        API key included), which the portal's session-only page would not."""
+        path = reverse(
+            "application-attachment-download",
+            kwargs={"application_pk": attachment.application_id, "pk": attachment.pk},
+        )
         request = self.context.get("request")
         return request.build_absolute_uri(path) if request is not None else path
 

@@ -22,6 +22,7 @@ from rest_framework.response import Response
 
 from casework.api import ID_PATTERN, JSONParser
 from casework.authentication import ApiKeyAuthentication
+from casework.downloads import file_response
 from trials import selectors, services
 from trials.api import examples
 from trials.api.permissions import APPLICANT, HasRoleForAction
@@ -402,7 +403,7 @@ class ExemptionRequestViewSet(ApplicationChildMixin, viewsets.GenericViewSet):
 @extend_schema_view(
     list=extend_schema(
         summary="List the attachments of an application",
-        description="Metadata only; `download_url` leads to the file in the portal.",
+        description="Metadata only; `download_url` is the file, with the same credentials.",
         parameters=[APPLICATION_PK],
         responses={200: AttachmentSerializer(many=True), 404: ERRORS[404]},
         examples=[examples.ATTACHMENT_LIST],
@@ -455,3 +456,24 @@ class AttachmentViewSet(ApplicationChildMixin, viewsets.GenericViewSet):
     def destroy(self, request, application_pk=None, pk=None):
         services.attachment_delete(actor=request.user, attachment=self.get_object())
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        summary="Download an attachment",
+        description=(
+            "The file itself, with its own content type, for whoever may see the application "
+            "(the same rule as the portal: `trials.selectors.attachment_for_user`)."
+        ),
+        parameters=[APPLICATION_PK],
+        responses={
+            (200, "application/octet-stream"): OpenApiResponse(
+                OpenApiTypes.BINARY, description="The file, with its own content type."
+            ),
+            404: ERRORS[404],
+        },
+    )
+    @action(detail=True, methods=["get"])
+    def download(self, request, application_pk=None, pk=None):
+        attachment = selectors.attachment_for_user(request.user, pk)
+        if attachment.application_id != self.application.pk:
+            raise Http404
+        return file_response(selectors.attachment_file(attachment))

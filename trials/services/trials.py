@@ -172,23 +172,15 @@ def regulation_record(
     for the period the regulation gives (at most four years), journaled and public."""
     _require_officer(actor)
     for_id = (for_id or "").strip()
-    errors = rules.regulation_problems(
+    _check_regulation(
         for_id=for_id,
-        lovdata_url=(lovdata_url or "").strip(),
+        title=title,
         adopted_on=adopted_on,
         in_force_from=in_force_from,
         in_force_to=in_force_to,
+        text=text,
+        lovdata_url=lovdata_url,
     )
-    if not (title or "").strip():
-        errors["title"] = _("Give the regulation's title.")
-    if not (lovdata_url or "").strip():
-        errors["lovdata_url"] = _("Give the regulation's address at lovdata.no.")
-    if text is None:
-        errors["text"] = _("Attach the text of the regulation.")
-    if Regulation.objects.filter(for_id=for_id).exists():
-        errors["for_id"] = _("A regulation with this id is already recorded.")
-    if errors:
-        raise ValidationError(errors)
     checked = _upload(text, "text")
     trial = _lock(trial)
     _move(
@@ -221,26 +213,7 @@ def regulation_record(
     except IntegrityError as exc:
         raise ConflictError(_("A regulation with this id is already recorded.")) from exc
     application = trial.application
-    regulation.entry = journal_entry_create(
-        actor=actor,
-        case=application_case(application),
-        entry_type=EntryType.OUTGOING,
-        title=journal_title(
-            gettext_lazy("Regulation on a trial %(for_id)s – %(title)s"),
-            for_id=for_id,
-            title=application.title,
-        ),
-        correspondent=application.lead_organisation,
-        document_date=adopted_on,
-        documents=[
-            {
-                "title": regulation.title,
-                "source": regulation,
-                "content_type": checked.content_type,
-                "is_main": True,
-            }
-        ],
-    )
+    regulation.entry = _regulation_entry(actor, regulation, application)
     regulation.save(update_fields=["entry"])
     audit_record(
         actor=actor,
@@ -252,6 +225,53 @@ def regulation_record(
     hooks.run(hooks.on_trial_in_force, trial, actor)
     _email(trial, "trial_in_force")
     return regulation
+
+
+def _check_regulation(
+    *, for_id, title, adopted_on, in_force_from, in_force_to, text, lovdata_url
+) -> None:
+    """Every problem with a regulation to be recorded, at once, by field."""
+    errors = rules.regulation_problems(
+        for_id=for_id,
+        lovdata_url=(lovdata_url or "").strip(),
+        adopted_on=adopted_on,
+        in_force_from=in_force_from,
+        in_force_to=in_force_to,
+    )
+    if not (title or "").strip():
+        errors["title"] = _("Give the regulation's title.")
+    if not (lovdata_url or "").strip():
+        errors["lovdata_url"] = _("Give the regulation's address at lovdata.no.")
+    if text is None:
+        errors["text"] = _("Attach the text of the regulation.")
+    if Regulation.objects.filter(for_id=for_id).exists():
+        errors["for_id"] = _("A regulation with this id is already recorded.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def _regulation_entry(actor, regulation: Regulation, application):
+    """The outgoing journal entry with the regulation's text as its main document."""
+    return journal_entry_create(
+        actor=actor,
+        case=application_case(application),
+        entry_type=EntryType.OUTGOING,
+        title=journal_title(
+            gettext_lazy("Regulation on a trial %(for_id)s – %(title)s"),
+            for_id=regulation.for_id,
+            title=application.title,
+        ),
+        correspondent=application.lead_organisation,
+        document_date=regulation.adopted_on,
+        documents=[
+            {
+                "title": regulation.title,
+                "source": regulation,
+                "content_type": regulation.content_type,
+                "is_main": True,
+            }
+        ],
+    )
 
 
 # --- follow-up ----------------------------------------------------------------------------------
@@ -308,8 +328,7 @@ def report_submit(
         errors["text"] = _("Write the report.")
     if obligation is not None and obligation.trial_id != trial.pk:
         errors["obligation"] = _("Choose an obligation of this trial.")
-    if screening_basis and screening_basis not in ScreeningBasis.values:
-        errors["screening_basis"] = _("Choose a basis for screening.")
+    errors.update(_screening_problems(screening_basis))
     if errors:
         raise ValidationError(errors)
     checked = [(_upload(upload, "files"), upload) for upload in files]
@@ -327,36 +346,9 @@ def report_submit(
         screening_basis=screening_basis,
         submitted_by=actor,
     )
-    attachments = []
-    for check, upload in checked:
-        attachment = ReportAttachment(
-            report=report,
-            original_name=check.original_name,
-            content_type=check.content_type,
-            size=check.size,
-            sha256=check.sha256,
-        )
-        attachment.file.save(check.original_name, upload, save=False)
-        attachment.save()
-        attachments.append(attachment)
+    attachments = [_report_attachment(report, check, upload) for check, upload in checked]
     application = trial.application
-    report.entry = journal_entry_create(
-        actor=actor,
-        case=application_case(application),
-        entry_type=EntryType.INCOMING,
-        title=journal_title(
-            gettext_lazy("Report on the trial – %(title)s"), title=application.title
-        ),
-        correspondent=application.lead_organisation,
-        screening_basis=screening_basis,
-        documents=[
-            {"title": report.title, "source": report, "is_main": True},
-            *(
-                {"title": a.original_name, "source": a, "content_type": a.content_type}
-                for a in attachments
-            ),
-        ],
-    )
+    report.entry = _report_entry(actor, report, attachments, application)
     report.save(update_fields=["entry"])
     audit_record(
         actor=actor,
@@ -367,6 +359,41 @@ def report_submit(
         data={"report": report.pk, "obligation": obligation.pk if obligation else None},
     )
     return report
+
+
+def _report_attachment(report: Report, check, upload) -> ReportAttachment:
+    attachment = ReportAttachment(
+        report=report,
+        original_name=check.original_name,
+        content_type=check.content_type,
+        size=check.size,
+        sha256=check.sha256,
+    )
+    attachment.file.save(check.original_name, upload, save=False)
+    attachment.save()
+    return attachment
+
+
+def _report_entry(actor, report: Report, attachments, application):
+    """The incoming journal entry: the report as main document, its attachments after it,
+    screened as the municipality asked."""
+    return journal_entry_create(
+        actor=actor,
+        case=application_case(application),
+        entry_type=EntryType.INCOMING,
+        title=journal_title(
+            gettext_lazy("Report on the trial – %(title)s"), title=application.title
+        ),
+        correspondent=application.lead_organisation,
+        screening_basis=report.screening_basis,
+        documents=[
+            {"title": report.title, "source": report, "is_main": True},
+            *(
+                {"title": a.original_name, "source": a, "content_type": a.content_type}
+                for a in attachments
+            ),
+        ],
+    )
 
 
 def _lock_report(report: Report) -> Report:
@@ -450,8 +477,7 @@ def evaluation_record(
         errors["evaluator"] = _("Say who evaluated the trial.")
     if not (conclusion or "").strip():
         errors["conclusion"] = _("Give the evaluation's conclusion.")
-    if screening_basis and screening_basis not in ScreeningBasis.values:
-        errors["screening_basis"] = _("Choose a basis for screening.")
+    errors.update(_screening_problems(screening_basis))
     if errors:
         raise ValidationError(errors)
     checked = _upload(document, "document") if document is not None else None
@@ -465,33 +491,13 @@ def evaluation_record(
         screening_basis=screening_basis,
         recorded_by=actor,
     )
-    documents = []
     if checked is not None:
         evaluation.original_name = checked.original_name
         evaluation.content_type = checked.content_type
         evaluation.file.save(checked.original_name, document, save=False)
     evaluation.save()
-    if checked is not None:
-        documents.append(
-            {
-                "title": checked.original_name,
-                "source": evaluation,
-                "content_type": checked.content_type,
-                "is_main": True,
-            }
-        )
     application = trial.application
-    evaluation.entry = journal_entry_create(
-        actor=actor,
-        case=application_case(application),
-        entry_type=EntryType.INCOMING,
-        title=journal_title(
-            gettext_lazy("Evaluation of the trial – %(title)s"), title=application.title
-        ),
-        correspondent_name=evaluation.evaluator,
-        screening_basis=screening_basis,
-        documents=documents,
-    )
+    evaluation.entry = _evaluation_entry(actor, evaluation, application)
     evaluation.save(update_fields=["entry"])
     audit_record(
         actor=actor,
@@ -501,6 +507,39 @@ def evaluation_record(
         data={"evaluation": evaluation.pk},
     )
     return evaluation
+
+
+def _evaluation_entry(actor, evaluation: Evaluation, application):
+    """The incoming journal entry of an evaluation, with its report as main document when
+    one was attached."""
+    documents = []
+    if evaluation.original_name:
+        documents.append(
+            {
+                "title": evaluation.original_name,
+                "source": evaluation,
+                "content_type": evaluation.content_type,
+                "is_main": True,
+            }
+        )
+    return journal_entry_create(
+        actor=actor,
+        case=application_case(application),
+        entry_type=EntryType.INCOMING,
+        title=journal_title(
+            gettext_lazy("Evaluation of the trial – %(title)s"), title=application.title
+        ),
+        correspondent_name=evaluation.evaluator,
+        screening_basis=evaluation.screening_basis,
+        documents=documents,
+    )
+
+
+def _screening_problems(screening_basis: str) -> dict:
+    """An empty basis means public; anything else must be one of the legal bases."""
+    if screening_basis and screening_basis not in ScreeningBasis.values:
+        return {"screening_basis": _("Choose a basis for screening.")}
+    return {}
 
 
 # --- extension ----------------------------------------------------------------------------------
