@@ -64,6 +64,10 @@ def test_collectstatic_hashes_the_sites_and_the_api_docs_assets(static_root):
     paths = manifest_paths(static_root)
     assert paths["css/frikommune.css"].startswith("css/frikommune.")
     assert (static_root / paths["css/frikommune.css"]).is_file()
+    for vendored in ("designsystemet.css", "theme-digdir.css"):  # Designsystemet, no CDN
+        hashed = paths[f"vendor/designsystemet/{vendored}"]
+        assert hashed != f"vendor/designsystemet/{vendored}"
+        assert (static_root / hashed).is_file()
     assert "drf_spectacular_sidecar/swagger-ui-dist/swagger-ui-bundle.js" in paths
     assert "admin/css/base.css" in paths
     # viewflow's frontend, which no page uses, is left out (it refers to fonts it lacks).

@@ -126,7 +126,7 @@ def test_invalid_filters_are_explained_and_kept(client, make_entry):
     assert set(form.errors) == {"date_to", "number"}
     text = _text(response)
     assert 'value="sak 12"' in text
-    assert 'class="alert alert-error error-summary"' in text
+    assert 'class="ds-error-summary"' in text
 
 
 def test_pages_of_the_journal(client, make_case, make_entry, monkeypatch):

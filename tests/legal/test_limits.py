@@ -144,24 +144,24 @@ def test_act_page_explains_the_limits_of_kommuneloven(client, provision_of):
     assert escape(chapter_5.reason) in html
     assert "Kommuneloven kapittel 5 fastsetter hvilke folkevalgte organer" in html
     assert (
-        html.count('class="alert alert-warning"')
+        html.count('class="ds-alert" data-color="warning"')
         == ScopeLimit.objects.filter(act__lovdata_id=KOMMUNELOVEN, provision__isnull=True).count()
     )
     # Each section of the chapter carries the limit in its row, with the reason on hover.
     row_start = html.index('<tr id="5-1">')
     row = html[row_start : html.index("</tr>", row_start)]
-    assert 'class="tag tag-warning"' in row
+    assert 'class="ds-tag" data-color="warning"' in row
     assert f'title="{escape(chapter_5.reason)}"' in row
 
 
 def test_act_page_of_an_act_with_own_trial_provision_says_so(client):
     response = client.get(f"/lover/{OPPLAERINGSLOVA}/")
     assert response.status_code == 200
-    assert 'class="alert alert-info"' in response.content.decode()
+    assert 'class="ds-alert" data-color="info"' in response.content.decode()
     assert "§ 29-3" in response.content.decode()
 
 
 def test_act_page_of_forsoksloven_does_not_call_it_a_sector_trial_provision(client):
     response = client.get(f"/lover/{FORSOKSLOVEN}/")
     assert response.status_code == 200
-    assert 'class="alert alert-info"' not in response.content.decode()
+    assert 'class="ds-alert" data-color="info"' not in response.content.decode()

@@ -46,7 +46,7 @@ def test_law_register_lists_every_act_grouped_by_owning_ministry(client):
 def test_law_register_marks_acts_with_their_own_trial_provision(client):
     html = client.get("/lover/").content.decode()
     kd = ministry_section(html, "KD")
-    assert 'class="tag tag-info"' in kd
+    assert 'class="ds-tag" data-color="info"' in kd
     assert "§ 29-3" in kd
 
 

@@ -7,19 +7,20 @@ from trials.labels import status_label
 
 register = template.Library()
 
-STATUS_CLASSES = {
-    ApplicationStatus.DRAFT: "tag",
-    ApplicationStatus.AWAITING_APPLICANT: "tag tag-warning",
-    ApplicationStatus.APPROVED: "tag tag-success",
-    ApplicationStatus.REJECTED: "tag tag-error",
-    ApplicationStatus.WITHDRAWN: "tag",
+# Designsystemet's data-color of the ds-tag that shows an application's status.
+STATUS_COLORS = {
+    ApplicationStatus.DRAFT: "neutral",
+    ApplicationStatus.AWAITING_APPLICANT: "warning",
+    ApplicationStatus.APPROVED: "success",
+    ApplicationStatus.REJECTED: "danger",
+    ApplicationStatus.WITHDRAWN: "neutral",
 }
 
 
 @register.filter
-def status_class(application) -> str:
-    """The tag classes for an application's status."""
-    return STATUS_CLASSES.get(application.status, "tag tag-info")
+def status_color(application) -> str:
+    """The data-color of the ds-tag for an application's status (in handling: info)."""
+    return STATUS_COLORS.get(application.status, "info")
 
 
 @register.filter

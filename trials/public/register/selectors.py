@@ -55,13 +55,14 @@ STATE_EXPLANATIONS = {
     ),
     PublicExemptionState.WITHDRAWN: _("The applicant withdrew the request before the decision."),
 }
+# Designsystemet's data-color of the ds-tag that shows each state.
 STATE_TAGS = {
-    PublicExemptionState.PENDING: "tag-info",
-    PublicExemptionState.GRANTED: "tag-success",
-    PublicExemptionState.GRANTED_WITH_CONDITIONS: "tag-success",
-    PublicExemptionState.REFUSED: "tag-error",
-    PublicExemptionState.CLOSED: "tag-error",
-    PublicExemptionState.WITHDRAWN: "",
+    PublicExemptionState.PENDING: "info",
+    PublicExemptionState.GRANTED: "success",
+    PublicExemptionState.GRANTED_WITH_CONDITIONS: "success",
+    PublicExemptionState.REFUSED: "danger",
+    PublicExemptionState.CLOSED: "danger",
+    PublicExemptionState.WITHDRAWN: "neutral",
 }
 
 
