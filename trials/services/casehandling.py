@@ -27,7 +27,7 @@ from casework.services import (
     journal_entry_create,
 )
 from casework.storage import removed_on_error
-from casework.transactions import service_atomic
+from casework.transactions import held, hold, service_atomic
 from legal.models import Provision
 from legal.selectors import limits_for_provision
 from trials.choices import (
@@ -82,6 +82,11 @@ def _lock(application: Application) -> Application:
 
 
 def _lock_pk(pk) -> Application:
+    """The application locked for this transaction: the one the caller's unit of work holds
+    (``workflows.case.services`` locks it with the case process), or read under a lock."""
+    held_application = held((Application, pk))
+    if held_application is not None:
+        return held_application
     return Application.objects.select_related("lead_organisation").select_for_update().get(pk=pk)
 
 
@@ -272,8 +277,8 @@ def exemption_assess(
 ) -> ExemptionRequest:
     """Record the legal assessment of one request; an unresolved citation is resolved here."""
     _require_officer(actor)
-    application = Application.objects.select_related("lead_organisation").get(
-        pk=exemption.application_id
+    application = held((Application, exemption.application_id)) or (
+        Application.objects.select_related("lead_organisation").get(pk=exemption.application_id)
     )
     if application.status != ApplicationStatus.UNDER_REVIEW:
         raise ConflictError(_("Exemptions are assessed while the application is under review."))
@@ -345,6 +350,7 @@ def consultations_start(
         raise ValidationError(_("Assess every exemption before the consultation."))
     needed = consultations_needed(application)
     if not needed:
+        hold(("consultations_sent", application.pk), [])
         return []
     due_date = due_date or timezone.localdate() + datetime.timedelta(days=DEFAULT_CONSULTATION_DAYS)
     _move(
@@ -386,10 +392,16 @@ def consultations_start(
             data={"consultation": consultation.pk, "due_date": due_date.isoformat()},
         )
         consultations.append(consultation)
+    hold(("consultations_sent", application.pk), consultations)  # workflows.case.flows
     return consultations
 
 
 def _lock_consultation(consultation: Consultation) -> Consultation:
+    """The consultation locked, with its application (the caller's unit of work may hold
+    both locked already)."""
+    held_consultation = held((Consultation, consultation.pk))
+    if held_consultation is not None:
+        return held_consultation
     return (
         Consultation.objects.select_for_update()
         .select_related("application__lead_organisation", "ministry")
@@ -496,7 +508,7 @@ def consultation_answer(
     consultation = _lock_consultation(consultation)
     if consultation.status != ConsultationStatus.OPEN:
         raise ConflictError(_("The consultation has already been answered or closed."))
-    exemption_ids = set(consultation.exemptions.values_list("pk", flat=True))
+    exemption_ids = {exemption.pk for exemption in consultation.exemptions.all()}
     _check_positions(positions, exemption_ids)
     answers = ConsultationAnswer.objects.bulk_create(
         ConsultationAnswer(
@@ -649,6 +661,10 @@ def decision_propose(
 
 
 def _lock_proposal(proposal: DecisionProposal) -> DecisionProposal:
+    """The proposal locked (the caller's unit of work may hold it locked already)."""
+    held_proposal = held((DecisionProposal, proposal.pk))
+    if held_proposal is not None:
+        return held_proposal
     return DecisionProposal.objects.select_for_update().get(pk=proposal.pk)
 
 

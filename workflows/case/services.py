@@ -17,13 +17,13 @@ from viewflow.fsm.base import NoTransition
 from viewflow.workflow.status import PROCESS, STATUS
 
 from casework.selectors import memberships_remembered
-from casework.services import audit_record
-from casework.transactions import savepoint, service_atomic
+from casework.services import audit_record, locked_step
+from casework.transactions import hold, savepoint, service_atomic
 from trials import services as trials
 from trials.choices import Outcome, Stage
-from trials.models import Call, Consultation
+from trials.models import Application, Call, Consultation
 from workflows.case import notifications, selectors
-from workflows.case.flows import ApplicationFlow
+from workflows.case.flows import ApplicationFlow, consultation_item
 from workflows.case.models import CaseProcess
 from workflows.tasks import TaskDone, take, take_to_complete
 
@@ -93,12 +93,19 @@ def _check_may_work_on(actor, task) -> None:
 
 
 def _locked(task, operation: Callable):
-    """Run ``operation(task, activation)`` under the process lock, on a fresh task row."""
-    with ApplicationFlow.lock(task.process_id):
-        task.refresh_from_db()
-        # One read of the locked process with its application, shared by the engine's
-        # activations (which would otherwise read the process twice) and the handlers.
-        task.process = selectors.case_process_get(task.process_id)
+    """Run ``operation(task, activation)`` under the process lock, on a fresh task row.
+
+    Called in a service's transaction. One query takes the process lock (the row
+    ``ApplicationFlow.lock`` locks) and the application's and reads both; the engine's
+    activations, the handlers and the services they call share that copy (a unit of work,
+    ``casework.services.locked_step``, holds the application), and the step's audit events
+    are written together at its end.
+    """
+    process = selectors.case_process_get(task.process_id, lock=True)
+    task.refresh_from_db()
+    task.process = process
+    with locked_step():
+        hold((Application, process.application_id), process.application)
         activation = task.flow_task.activation_class(task)
         try:
             return operation(task, activation)
@@ -279,7 +286,7 @@ def _consultation_overdue(actor, task, application, payload, files):
     consultation = _consultation(task)
     action = payload.get("action")
     if action == "extend":
-        trials.consultation_extend(
+        consultation = trials.consultation_extend(
             actor=actor, consultation=consultation, due_date=_new_deadline(payload)
         )
     elif action == "close":
@@ -288,12 +295,7 @@ def _consultation_overdue(actor, task, application, payload, files):
         )
     else:
         raise ValidationError({"action": _("Choose extend or close.")})
-    task.data = {
-        **task.data,
-        "action": action,
-        "consultation": consultation.pk,
-        "ministry": consultation.ministry.code,
-    }
+    task.data = {**task.data, "action": action, **consultation_item(consultation)}
 
 
 def _propose(actor, task, application, payload, files):
