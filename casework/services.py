@@ -1117,10 +1117,20 @@ def mail_enqueue(
     if new_key:
         mail, created = OutgoingMail.objects.create(key=key[:200], **fields), True
     else:
-        mail, created = OutgoingMail.objects.get_or_create(key=key[:200], defaults=fields)
+        mail, created = _mail_row(key[:200], fields)
     if created:
         background.enqueue(mail_deliver, mail.pk)
     return mail
+
+
+def _mail_row(key: str, fields: dict) -> tuple[OutgoingMail, bool]:
+    """``get_or_create`` the other way round: a key is nearly always new, so try the INSERT
+    first (in a savepoint) and read the row queued before only when the key is taken."""
+    try:
+        with transaction.atomic():
+            return OutgoingMail.objects.create(key=key, **fields), True
+    except IntegrityError:
+        return OutgoingMail.objects.get(key=key), False
 
 
 def _mail_audit(mail: OutgoingMail, action: str, *, actor=None, reason: str = "") -> None:

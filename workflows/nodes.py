@@ -21,13 +21,51 @@ from viewflow.workflow.activation import Activation
 from viewflow.workflow.context import context
 from viewflow.workflow.exceptions import FlowRuntimeError
 from viewflow.workflow.flow import nodes
-from viewflow.workflow.nodes import boundary, end, func, if_gate, join, start, timer
-from viewflow.workflow.nodes.split import SplitActivation
+from viewflow.workflow.nodes import boundary, end, func, if_gate, join, split, start, timer
 from viewflow.workflow.signals import flow_finished, flow_started, task_finished, task_started
 from viewflow.workflow.status import PROCESS, STATUS
 
 
-class DataSplitActivation(SplitActivation):
+class InsertedWhenDoneMixin:
+    """A gateway's task row written once, when the gateway is done: an INSERT with status
+    DONE and the link to the task before it, instead of an INSERT when it is created and an
+    UPDATE when it is done. Only where errors propagate (a person completing a task: the row
+    never has to be kept in the ERROR state); elsewhere the task is created as viewflow does.
+    Callbacks find the task before it in ``activation.prev_task`` (``previous_task``)."""
+
+    @classmethod
+    def create(cls, flow_task, prev_activation, token, data=None, seed=None):
+        if not context.propagate_exception:
+            return super().create(flow_task, prev_activation, token, data=data, seed=seed)
+        task = flow_task.flow_class.task_class(
+            process=prev_activation.process, flow_task=flow_task, token=token
+        )
+        task.data = data if data is not None else {}
+        task.seed = seed
+        activation = cls(task)
+        activation.prev_task = prev_activation.task
+        activation.link_when_done = True
+        return activation
+
+    def __hash__(self):
+        return id(self.task)  # the row has no id until it is done
+
+    def write_done(self):
+        """The body of the node's ``complete`` transition (``Activation.complete``'s, with
+        the link to the previous task written after the row)."""
+        self.task.finished = now()
+        self.task.save()
+        if getattr(self, "link_when_done", False):
+            self.task.previous.add(self.prev_task)
+        task_finished.send(sender=self.flow_class, process=self.process, task=self.task)
+
+
+def previous_task(activation):
+    """The task before ``activation``'s (known without a query while it is being created)."""
+    return getattr(activation, "prev_task", None) or activation.task.previous.first()
+
+
+class DataSplitActivation(split.SplitActivation):
     @Activation.status.super()
     def activate(self):
         for node, cond, data_source in self.flow_task._branches:
@@ -49,6 +87,18 @@ class DataSplit(nodes.Split):
     def Next(self, node, case=None, data_source=None):
         self._activate_next.append((node, case, data_source))
         return self
+
+
+class DataSplitWrittenOnceActivation(InsertedWhenDoneMixin, DataSplitActivation):
+    @Activation.status.super()
+    def complete(self):
+        self.write_done()
+
+
+class DataSplitWrittenOnce(DataSplit):
+    """``DataSplit`` whose task row is written once (``InsertedWhenDoneMixin``)."""
+
+    activation_class = DataSplitWrittenOnceActivation
 
 
 @login_required
@@ -105,11 +155,25 @@ class StartHandleActivation(start.StartHandleActivation):
             self.activate_next()
 
 
+class SplitActivation(InsertedWhenDoneMixin, split.SplitActivation):
+    @Activation.status.super()
+    def complete(self):
+        self.write_done()
+
+
+class Split(flow.Split):
+    activation_class = SplitActivation
+
+
 class StartHandle(flow.StartHandle):
     activation_class = StartHandleActivation
 
 
-class FunctionActivation(func.FunctionActivation):
+class FunctionActivation(InsertedWhenDoneMixin, func.FunctionActivation):
+    @Activation.status.super()
+    def complete(self):
+        self.write_done()
+
     @Activation.status.super()
     def activate(self):
         with self.exception_guard(), transaction.atomic(savepoint=_savepoint()):
@@ -122,7 +186,11 @@ class Function(flow.Function):
     activation_class = FunctionActivation
 
 
-class IfActivation(if_gate.IfActivation):
+class IfActivation(InsertedWhenDoneMixin, if_gate.IfActivation):
+    @Activation.status.super()
+    def complete(self):
+        self.write_done()
+
     @Activation.status.super()
     def activate(self):
         with self.exception_guard(), transaction.atomic(savepoint=_savepoint()):
@@ -133,7 +201,11 @@ class If(flow.If):
     activation_class = IfActivation
 
 
-class EndActivation(end.EndActivation):
+class EndActivation(InsertedWhenDoneMixin, end.EndActivation):
+    @Activation.status.super()
+    def complete(self):
+        self.write_done()
+
     @Activation.status.super()
     def activate(self):
         with self.exception_guard(), transaction.atomic(savepoint=_savepoint()):

@@ -346,7 +346,7 @@ def consultations_start(
     """Send one consultation letter to each line ministry concerned (may be none)."""
     _require_officer(actor)
     application = _lock(application)
-    if not assessment_complete(application):
+    if not held(("assessment_complete", application.pk)) and not assessment_complete(application):
         raise ValidationError(_("Assess every exemption before the consultation."))
     needed = consultations_needed(application)
     if not needed:
@@ -707,7 +707,8 @@ def proposal_approve(*, actor, proposal: DecisionProposal, comment: str = "") ->
     application = _lock_pk(proposal.application_id)
     now = timezone.now()
     granted = []
-    decided = list(application.exemption_requests.exclude(status=ExemptionStatus.WITHDRAWN))
+    exemptions = list(application.exemption_requests.select_related("provision__act"))
+    decided = [e for e in exemptions if e.status != ExemptionStatus.WITHDRAWN]
     for exemption in decided:
         spec = proposal.outcomes[str(exemption.pk)]
         exemption.outcome = spec["outcome"]
@@ -739,24 +740,31 @@ def proposal_approve(*, actor, proposal: DecisionProposal, comment: str = "") ->
     proposal.reviewed_at = now
     proposal.review_comment = (comment or "").strip()
     proposal.save()
+    trial = None
     if granted and application.stage == Stage.FINAL:
-        trial_create(actor=actor, application=application, exemptions=granted)
+        trial = trial_create(actor=actor, application=application, exemptions=granted)
     case = _case(application)
-    _decision_letter(actor=actor, application=application, case=case)
+    _decision_letter(
+        actor=actor, application=application, case=case, exemptions=exemptions, trial=trial
+    )
     casefile_close(actor=actor, case=case)
     return application
 
 
-def _decision_letter(*, actor, application: Application, case: CaseFile):
+def _decision_letter(
+    *, actor, application: Application, case: CaseFile, exemptions=None, trial=None
+):
+    """The decision letter; ``exemptions`` (all of the application's, with provision and
+    act) and ``trial`` when the caller has them (a caller that passes the exemptions passes
+    the trial it created, or None for none)."""
+    if exemptions is None:
+        exemptions = list(application.exemption_requests.select_related("provision__act"))
+        trial = getattr(application, "trial", None)
     entry = letter_entry(
         actor=actor,
         application=application,
         template="decision",
-        context={
-            "exemptions": list(application.exemption_requests.select_related("provision__act")),
-            "trial": getattr(application, "trial", None),
-            "case": case,
-        },
+        context={"exemptions": exemptions, "trial": trial, "case": case},
         title=journal_title(
             gettext_lazy("Decision on application for a trial – %(title)s"), title=application.title
         ),

@@ -12,16 +12,18 @@ from trials.services import consultations_finish
 from workflows.case import notifications
 from workflows.case.models import CaseProcess
 from workflows.nodes import (
-    DataSplit,
+    DataSplitWrittenOnce,
     End,
     Function,
     Handle,
     If,
     Join,
     SelectForUpdateLock,
+    Split,
     StartHandle,
     Timer,
     View,
+    previous_task,
     task_not_routed,
 )
 
@@ -88,9 +90,7 @@ class ApplicationFlow(flow.Flow):
         .Next(this.split_after_registration)
     )
 
-    split_after_registration = (
-        flow.Split().Always(this.check_completeness).Always(this.interim_wait)
-    )
+    split_after_registration = Split().Always(this.check_completeness).Always(this.interim_wait)
 
     check_completeness = (
         View(task_not_routed)
@@ -149,7 +149,9 @@ class ApplicationFlow(flow.Flow):
         If(this.consultation_needed).Then(this.split_consultations).Else(this.propose)
     )
 
-    split_consultations = DataSplit().Next(this.consult, data_source=this.consultation_items)
+    split_consultations = DataSplitWrittenOnce().Next(
+        this.consult, data_source=this.consultation_items
+    )
 
     consult = (
         View(task_not_routed)
@@ -254,7 +256,7 @@ class ApplicationFlow(flow.Flow):
         return activation.process.is_decided()
 
     def answer_extended(self, activation):
-        return activation.task.previous.first().data.get("action") == "extend"
+        return previous_task(activation).data.get("action") == "extend"
 
     def answer_received(self, activation, **kwargs):
         return activation.process
@@ -317,10 +319,10 @@ class ApplicationFlow(flow.Flow):
         )
 
     def consultation_extended(self, activation):
-        return activation.task.previous.first().data.get("action") == "extend"
+        return previous_task(activation).data.get("action") == "extend"
 
     def consultation_item_again(self, activation):
-        overdue = activation.task.previous.first()
+        overdue = previous_task(activation)
         return {
             key: overdue.data[key]
             for key in ("consultation", "ministry", "due_date")

@@ -245,6 +245,7 @@ def _assess(actor, task, application, payload, files):
     # assessing writes only its exemption requests
     if not trials.assessment_complete(application):
         raise ValidationError(_("Assess every exemption request."))
+    hold(("assessment_complete", application.pk), True)  # consultations_start's check
     skip = payload.get("skip_consultation") and application.stage == Stage.PRELIMINARY
     if not skip:
         trials.consultations_start(
