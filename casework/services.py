@@ -52,7 +52,7 @@ from casework.models import (
 from casework.roles import ROLE_GROUP_NAMES, ROLE_PERMISSIONS, roles_allowed_in
 from casework.selectors import journal_document_releasable, roles_manageable_by, user_has_role
 from casework.storage import removed_on_error, store
-from casework.transactions import defer, held, hold, service_atomic, unit_of_work
+from casework.transactions import defer, held, hold, service_atomic
 from casework.workdays import add_working_days
 
 
@@ -110,16 +110,12 @@ def audit_record(
     return event
 
 
-def _flush_deferred(deferred: dict[str, list]) -> None:
+def audit_write(deferred: dict[str, list]) -> None:
+    """Write the audit events a unit of work (``casework.transactions.unit_of_work``) put
+    off, together, in one INSERT at its end: the trail is the same, event for event."""
     events = deferred.get("audit")
     if events:
         AuditEvent.objects.bulk_create(events)
-
-
-def locked_step():
-    """A unit of work (``casework.transactions.unit_of_work``) whose audit events are
-    written together, in one INSERT, at its end: the trail is the same, event for event."""
-    return unit_of_work(_flush_deferred)
 
 
 def role_groups_sync() -> dict[str, Group]:

@@ -21,9 +21,30 @@ from viewflow.workflow.activation import Activation
 from viewflow.workflow.context import context
 from viewflow.workflow.exceptions import FlowRuntimeError
 from viewflow.workflow.flow import nodes
-from viewflow.workflow.nodes import boundary, end, func, if_gate, join, split, start, timer
+from viewflow.workflow.nodes import boundary, end, func, if_gate, join, split, start, timer, view
 from viewflow.workflow.signals import flow_finished, flow_started, task_finished, task_started
 from viewflow.workflow.status import PROCESS, STATUS
+
+from casework.transactions import defer
+
+
+def link_previous(task, previous) -> None:
+    """``task.previous.add(previous)``; in a case step's unit of work
+    (``casework.transactions``) written with the step's other links in one INSERT at its end
+    (``links_write``): nothing in the step reads the links of the tasks it creates, except a
+    join's, which ``JoinActivation`` writes at once."""
+    if not defer("task_previous", (task, previous)):
+        task.previous.add(previous)
+
+
+def links_write(deferred: dict[str, list]) -> None:
+    links = deferred.get("task_previous")
+    if links:
+        through = links[0][0].previous.through
+        through.objects.bulk_create(
+            [through(from_task=task, to_task=previous) for task, previous in links],
+            ignore_conflicts=True,
+        )
 
 
 class InsertedWhenDoneMixin:
@@ -56,7 +77,7 @@ class InsertedWhenDoneMixin:
         self.task.finished = now()
         self.task.save()
         if getattr(self, "link_when_done", False):
-            self.task.previous.add(self.prev_task)
+            link_previous(self.task, self.prev_task)
         task_finished.send(sender=self.flow_class, process=self.process, task=self.task)
 
 
@@ -319,7 +340,7 @@ class TimerActivation(timer.TimerActivation):
         task.scheduled = delay
         task.status = STATUS.SCHEDULED
         task.save()
-        task.previous.add(prev_activation.task)
+        link_previous(task, prev_activation.task)
         return activation
 
 
@@ -366,8 +387,34 @@ class ScheduledTimeoutsMixin:
         return self
 
 
+class ViewActivation(view.ViewActivation):
+    """viewflow's, with the link to the previous task written by ``link_previous``."""
+
+    @classmethod
+    def create(cls, flow_task, prev_activation, token, data=None, seed=None):
+        task = flow_task.flow_class.task_class(
+            process=prev_activation.process, flow_task=flow_task, token=token
+        )
+        task.data = data if data is not None else {}
+        task.seed = seed
+        activation = cls(task)
+        owner_permission = flow_task.calc_owner_permission(activation)
+        if owner_permission:
+            task.owner_permission = owner_permission
+            task.owner_permission_obj = flow_task.calc_owner_permission_obj(activation)
+        owner = flow_task.calc_owner(activation)
+        if owner:
+            task.owner = owner
+            task.status = STATUS.ASSIGNED
+        task.save()
+        link_previous(task, prev_activation.task)
+        if flow_task._on_create is not None:
+            flow_task._on_create(activation)
+        return activation
+
+
 class View(ScheduledTimeoutsMixin, flow.View):
-    pass
+    activation_class = ViewActivation
 
 
 class Handle(ScheduledTimeoutsMixin, flow.Handle):

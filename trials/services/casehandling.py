@@ -360,16 +360,22 @@ def consultations_start(
         action="application.consultation_started",
     )
     case = _case(application)
-    consultations = []
-    for ministry, exemptions in needed.items():
-        consultation = Consultation.objects.create(
+    consultations = Consultation.objects.bulk_create(
+        Consultation(
             application=application,
             ministry=ministry,
             due_date=due_date,
             sent_by=actor,
             message=message,
         )
-        consultation.exemptions.add(*exemptions)  # a new consultation: nothing to remove
+        for ministry in needed
+    )
+    Consultation.exemptions.through.objects.bulk_create(  # new consultations: nothing to remove
+        Consultation.exemptions.through(consultation=consultation, exemptionrequest=exemption)
+        for consultation, exemptions in zip(consultations, needed.values(), strict=True)
+        for exemption in exemptions
+    )
+    for consultation, (ministry, exemptions) in zip(consultations, needed.items(), strict=True):
         consultation.letter = letter_entry(
             actor=actor,
             application=application,
@@ -383,7 +389,6 @@ def consultations_start(
             language="nb",
             case=case,
         )
-        consultation.save(update_fields=["letter"])
         audit_record(
             actor=actor,
             action="consultation.sent",
@@ -391,7 +396,7 @@ def consultations_start(
             organisation=ministry,
             data={"consultation": consultation.pk, "due_date": due_date.isoformat()},
         )
-        consultations.append(consultation)
+    Consultation.objects.bulk_update(consultations, ["letter"])
     hold(("consultations_sent", application.pk), consultations)  # workflows.case.flows
     return consultations
 

@@ -17,14 +17,15 @@ from viewflow.fsm.base import NoTransition
 from viewflow.workflow.status import PROCESS, STATUS
 
 from casework.selectors import memberships_remembered
-from casework.services import audit_record, locked_step
-from casework.transactions import hold, savepoint, service_atomic
+from casework.services import audit_record, audit_write
+from casework.transactions import hold, savepoint, service_atomic, unit_of_work
 from trials import services as trials
 from trials.choices import Outcome, Stage
 from trials.models import Application, Call, Consultation
 from workflows.case import notifications, selectors
 from workflows.case.flows import ApplicationFlow, consultation_item
 from workflows.case.models import CaseProcess
+from workflows.nodes import links_write
 from workflows.tasks import TaskDone, take, take_to_complete
 
 ACTIVE = [STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED, STATUS.SCHEDULED]
@@ -92,19 +93,25 @@ def _check_may_work_on(actor, task) -> None:
         raise PermissionDenied(refusal)
 
 
+def _deferred_write(deferred: dict[str, list]) -> None:
+    """What a step put off to its end: the engine's links between tasks, the audit events."""
+    links_write(deferred)
+    audit_write(deferred)
+
+
 def _locked(task, operation: Callable):
     """Run ``operation(task, activation)`` under the process lock, on a fresh task row.
 
     Called in a service's transaction. One query takes the process lock (the row
     ``ApplicationFlow.lock`` locks) and the application's and reads both; the engine's
     activations, the handlers and the services they call share that copy (a unit of work,
-    ``casework.services.locked_step``, holds the application), and the step's audit events
-    are written together at its end.
+    ``casework.transactions.unit_of_work``, holds the application), and the step's links
+    between tasks and its audit events are written together at its end.
     """
     process = selectors.case_process_get(task.process_id, lock=True)
     task.refresh_from_db()
     task.process = process
-    with locked_step():
+    with unit_of_work(_deferred_write):
         hold((Application, process.application_id), process.application)
         activation = task.flow_task.activation_class(task)
         try:
