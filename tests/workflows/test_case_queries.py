@@ -17,8 +17,8 @@ pytestmark = pytest.mark.django_db
 
 # The service calls of one case: submit, register, completeness, assessment of two exemptions
 # sending two consultations, two answers, proposal, approval with its letter: 189 when this was
-# written (361 before issue 11's work on it; the bench's figure adds what its driver reads to
-# build the payloads and find the tasks). A little room for the database's own differences.
+# written (bench/case_process.py, which also counts what its driver reads to build the payloads
+# and find the tasks, went from 395 to 216 a case). A little room for the databases' differences.
 WHOLE_CASE_MAX = 192
 
 TWO_MINISTRIES = [builders.exemption(builders.OPPL_13_1), builders.exemption(builders.HOL_3_2)]
