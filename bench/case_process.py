@@ -20,12 +20,15 @@ def percentile(values, share):
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cases", type=int, default=20)
+    parser.add_argument(
+        "--show-queries", action="store_true", help="print the SQL of each step of the last case"
+    )
     args = parser.parse_args()
 
-    in_test_database(lambda: run(args.cases))
+    in_test_database(lambda: run(args.cases, show=args.show_queries))
 
 
-def run(cases: int) -> None:
+def run(cases: int, show: bool = False) -> None:
     import datetime
 
     from django.utils import timezone
@@ -70,7 +73,7 @@ def run(cases: int) -> None:
             status__in=[STATUS.NEW, STATUS.ASSIGNED],
         )
 
-    times, queries = defaultdict(list), defaultdict(list)
+    times, queries, sql = defaultdict(list), defaultdict(list), {}
     bare_times, bare_queries = [], []
     savepoints, bare_savepoints = defaultdict(list), []
 
@@ -86,6 +89,7 @@ def run(cases: int) -> None:
             times[step].append(time.perf_counter() - start)
         queries[step].append(len(captured.captured_queries))
         savepoints[step].append(savepoints_in(captured))
+        sql[step] = [q["sql"] for q in captured.captured_queries]
 
     def bare_case():
         """The same steps on the bare engine (bench/bare_flow.py), by the same people."""
@@ -207,6 +211,11 @@ def run(cases: int) -> None:
             ),
         )
 
+    if show:
+        for step, statements in sql.items():
+            print(f"--- {step}: {len(statements)} queries")
+            for statement in statements:
+                print("   ", statement[:300])
     total_times = [sum(times[step][i] for step in times) for i in range(cases)]
     total_queries = [sum(queries[step][i] for step in queries) for i in range(cases)]
     print(f"{cases} cases on {connection.vendor}")

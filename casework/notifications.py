@@ -129,6 +129,7 @@ def mail_person(user, subject: str, body: str) -> None:
         key=f"work/{user.pk}/{uuid.uuid4().hex}",
         renderer="casework.notifications.work_email",
         params={"user_id": user.pk, "subject": subject, "body": body},
+        new_key=True,
     )
 
 

@@ -33,6 +33,7 @@ from casework.models import (
     Membership,
     Organisation,
 )
+from casework.transactions import held, hold, in_unit_of_work
 
 
 def organisations_for_user(user, *, role: Role | str | None = None) -> QuerySet[Organisation]:
@@ -166,14 +167,22 @@ def audit_change_lines(data: dict, *, width: int = 80) -> list[str]:
 
 
 def case_for(subject) -> CaseFile | None:
-    """The case file opened for ``subject`` (e.g. an application), if any."""
-    return (
-        CaseFile.objects.filter(
-            content_type=ContentType.objects.get_for_model(subject), object_id=str(subject.pk)
-        )
-        .select_related("organisation")
-        .first()
-    )
+    """The case file opened for ``subject`` (e.g. an application), if any. In a unit of work
+    (``casework.transactions``: a case step, which journals in it) it is read locked, once,
+    and held."""
+    content_type = ContentType.objects.get_for_model(subject)
+    key = ("case_for", content_type.pk, str(subject.pk))
+    case = held(key)
+    if case is not None:
+        return case
+    cases = CaseFile.objects.filter(content_type=content_type, object_id=str(subject.pk))
+    if not in_unit_of_work():
+        return cases.select_related("organisation").first()
+    case = cases.select_for_update(of=("self",)).select_related("organisation").first()
+    if case is not None:
+        hold(key, case)
+        hold(("case_locked", case.pk), case)
+    return case
 
 
 def case_journal(case: CaseFile) -> QuerySet[JournalEntry]:

@@ -52,7 +52,7 @@ from casework.models import (
 from casework.roles import ROLE_GROUP_NAMES, ROLE_PERMISSIONS, roles_allowed_in
 from casework.selectors import journal_document_releasable, roles_manageable_by, user_has_role
 from casework.storage import removed_on_error, store
-from casework.transactions import service_atomic
+from casework.transactions import defer, held, hold, service_atomic
 from casework.workdays import add_working_days
 
 
@@ -105,8 +105,17 @@ def audit_record(
         event.content_type = ContentType.objects.get_for_model(target, for_concrete_model=False)
         event.object_id = str(target.pk)
         event.object_repr = str(target)[:300]
-    event.save()
+    if not defer("audit", event):  # in a unit of work: written with the step's others
+        event.save()
     return event
+
+
+def audit_write(deferred: dict[str, list]) -> None:
+    """Write the audit events a unit of work (``casework.transactions.unit_of_work``) put
+    off, together, in one INSERT at its end: the trail is the same, event for event."""
+    events = deferred.get("audit")
+    if events:
+        AuditEvent.objects.bulk_create(events)
 
 
 def role_groups_sync() -> dict[str, Group]:
@@ -344,6 +353,7 @@ def casefile_open(
         responsible=actor if actor is not None and actor.is_authenticated else None,
         opened_at=now,
     )
+    _case_hold(case, 0)  # a new row: no one else can see it before the commit
     audit_record(
         actor=actor,
         action="case.opened",
@@ -400,19 +410,14 @@ def journal_entry_create(
     ``documents`` are dicts with ``title`` and either ``file`` (a Django File) or ``source``
     (a stored object such as an application's attachment), and optionally ``is_main``.
     """
-    case = (
-        CaseFile.objects.select_for_update(of=("self",))
-        .select_related("organisation")
-        .get(pk=case.pk)
-    )
+    case, number_in_case = _case_locked(case)
     now = timezone.now()
     year = timezone.localtime(now).year
-    last = case.entries.order_by("-number_in_case").values_list("number_in_case", flat=True)
     entry = JournalEntry.objects.create(
         case=case,
         journal_year=year,
         journal_sequence=sequence_next(name="journal", year=year),
-        number_in_case=(last.first() or 0) + 1,
+        number_in_case=number_in_case,
         entry_type=EntryType(entry_type),
         document_date=document_date or timezone.localdate(),
         registered_at=now,
@@ -427,6 +432,7 @@ def journal_entry_create(
         created_by=actor if actor is not None and actor.is_authenticated else None,
     )
     _journal_documents_add(entry, documents)
+    _case_hold(case, number_in_case)
     audit_record(
         actor=actor,
         action="journal.entry_created",
@@ -435,6 +441,26 @@ def journal_entry_create(
         data={"entry": entry.journal_number, "type": entry.entry_type, "title": entry.public_title},
     )
     return entry
+
+
+def _case_hold(case: CaseFile, last_number: int) -> None:
+    hold(("case_numbered", case.pk), (case, last_number))
+    hold(("case_for", case.content_type_id, case.object_id), case)
+
+
+def _case_locked(case: CaseFile) -> tuple[CaseFile, int]:
+    """``case`` locked, and the next number within it. A unit of work that has journaled in
+    the case already holds both (the lock lasts until the commit)."""
+    numbered = held(("case_numbered", case.pk))
+    if numbered is not None:
+        return numbered[0], numbered[1] + 1
+    case = held(("case_locked", case.pk)) or (
+        CaseFile.objects.select_for_update(of=("self",))
+        .select_related("organisation")
+        .get(pk=case.pk)
+    )
+    last = case.entries.order_by("-number_in_case").values_list("number_in_case", flat=True)
+    return case, (last.first() or 0) + 1
 
 
 @service_atomic
@@ -1110,6 +1136,7 @@ def mail_enqueue(
     target: models.Model | None = None,
     organisation: Organisation | None = None,
     secret: bool = False,
+    new_key: bool = False,
 ) -> OutgoingMail:
     """Queue one mail in the caller's transaction: its outbox row and the task that sends it.
 
@@ -1117,28 +1144,40 @@ def mail_enqueue(
     ``EmailMessage`` (or None when there is nobody to send it to); it runs in the task, so
     nothing is rendered or sent in the request. ``key`` names the event (unique): queuing the
     same key again returns the row already queued. ``secret`` params (a link's token) are
-    emptied once the mail is sent.
+    emptied once the mail is sent. ``new_key``: the key was just made up (a random one), so
+    the row is written without looking for it first.
     """
     from casework.tasks import mail_deliver
 
-    mail, created = OutgoingMail.objects.get_or_create(
-        key=key[:200],
-        defaults={
-            "renderer": renderer,
-            "params": params,
-            "secret_params": secret,
-            "organisation": organisation,
-            "target_type": (
-                ContentType.objects.get_for_model(target, for_concrete_model=False)
-                if target is not None
-                else None
-            ),
-            "target_id": str(target.pk) if target is not None else "",
-        },
-    )
+    fields = {
+        "renderer": renderer,
+        "params": params,
+        "secret_params": secret,
+        "organisation": organisation,
+        "target_type": (
+            ContentType.objects.get_for_model(target, for_concrete_model=False)
+            if target is not None
+            else None
+        ),
+        "target_id": str(target.pk) if target is not None else "",
+    }
+    if new_key:
+        mail, created = OutgoingMail.objects.create(key=key[:200], **fields), True
+    else:
+        mail, created = _mail_row(key[:200], fields)
     if created:
         background.enqueue(mail_deliver, mail.pk)
     return mail
+
+
+def _mail_row(key: str, fields: dict) -> tuple[OutgoingMail, bool]:
+    """``get_or_create`` the other way round: a key is nearly always new, so try the INSERT
+    first (in a savepoint) and read the row queued before only when the key is taken."""
+    try:
+        with transaction.atomic():
+            return OutgoingMail.objects.create(key=key, **fields), True
+    except IntegrityError:
+        return OutgoingMail.objects.get(key=key), False
 
 
 def _mail_audit(mail: OutgoingMail, action: str, *, actor=None, reason: str = "") -> None:

@@ -8,15 +8,85 @@ request: ``workflows.access.views.access_request_decide``), never through viewfl
 generated ones, so a flow does not import its views and the views may import the flow.
 """
 
+import datetime
+from contextlib import contextmanager
+
 from django.contrib.auth.decorators import login_required
+from django.db import transaction
 from django.http import Http404
+from django.utils.timezone import now
+from viewflow import this
+from viewflow.workflow import flow, lock
 from viewflow.workflow.activation import Activation
+from viewflow.workflow.context import context
 from viewflow.workflow.exceptions import FlowRuntimeError
 from viewflow.workflow.flow import nodes
-from viewflow.workflow.nodes.split import SplitActivation
+from viewflow.workflow.nodes import boundary, end, func, if_gate, join, split, start, timer, view
+from viewflow.workflow.signals import flow_finished, flow_started, task_finished, task_started
+from viewflow.workflow.status import PROCESS, STATUS
+
+from casework.transactions import defer
 
 
-class DataSplitActivation(SplitActivation):
+def link_previous(task, previous) -> None:
+    """``task.previous.add(previous)``; in a case step's unit of work
+    (``casework.transactions``) written with the step's other links in one INSERT at its end
+    (``links_write``): nothing in the step reads the links of the tasks it creates, except a
+    join's, which ``JoinActivation`` writes at once."""
+    if not defer("task_previous", (task, previous)):
+        task.previous.add(previous)
+
+
+def links_write(deferred: dict[str, list]) -> None:
+    links = deferred.get("task_previous")
+    if links:
+        through = links[0][0].previous.through
+        through.objects.bulk_create(
+            [through(from_task=task, to_task=previous) for task, previous in links],
+            ignore_conflicts=True,
+        )
+
+
+class InsertedWhenDoneMixin:
+    """A gateway's task row written once, when the gateway is done: an INSERT with status
+    DONE and the link to the task before it, instead of an INSERT when it is created and an
+    UPDATE when it is done. Only where errors propagate (a person completing a task: the row
+    never has to be kept in the ERROR state); elsewhere the task is created as viewflow does.
+    Callbacks find the task before it in ``activation.prev_task`` (``previous_task``)."""
+
+    @classmethod
+    def create(cls, flow_task, prev_activation, token, data=None, seed=None):
+        if not context.propagate_exception:
+            return super().create(flow_task, prev_activation, token, data=data, seed=seed)
+        task = flow_task.flow_class.task_class(
+            process=prev_activation.process, flow_task=flow_task, token=token
+        )
+        task.data = data if data is not None else {}
+        task.seed = seed
+        activation = cls(task)
+        activation.prev_task = prev_activation.task
+        activation.link_when_done = True
+        return activation
+
+    def __hash__(self):
+        return id(self.task)  # the row has no id until it is done
+
+    def write_done(self):
+        """The body of the node's ``complete`` transition (``Activation.complete``'s, with
+        the link to the previous task written after the row)."""
+        self.task.finished = now()
+        self.task.save()
+        if getattr(self, "link_when_done", False):
+            link_previous(self.task, self.prev_task)
+        task_finished.send(sender=self.flow_class, process=self.process, task=self.task)
+
+
+def previous_task(activation):
+    """The task before ``activation``'s (known without a query while it is being created)."""
+    return getattr(activation, "prev_task", None) or activation.task.previous.first()
+
+
+class DataSplitActivation(split.SplitActivation):
     @Activation.status.super()
     def activate(self):
         for node, cond, data_source in self.flow_task._branches:
@@ -40,7 +110,312 @@ class DataSplit(nodes.Split):
         return self
 
 
+class DataSplitWrittenOnceActivation(InsertedWhenDoneMixin, DataSplitActivation):
+    @Activation.status.super()
+    def complete(self):
+        self.write_done()
+
+
+class DataSplitWrittenOnce(DataSplit):
+    """``DataSplit`` whose task row is written once (``InsertedWhenDoneMixin``)."""
+
+    activation_class = DataSplitWrittenOnceActivation
+
+
 @login_required
 def task_not_routed(request, *args, **kwargs):
     """viewflow wants a view per human task node; the process's own URLs serve the task."""
     raise Http404
+
+
+# --- cheaper engine work for the case process ------------------------------------------------
+#
+# A person completing a task runs the whole step in one transaction under the process lock
+# (``workflows.case.services``), and an error there rolls the whole step back. viewflow's
+# activations each open a savepoint of their own, lock the process again and re-read rows they
+# already hold; the classes below do the same work without that: a savepoint only where an
+# error is recorded on the task instead of raised (the timer dispatcher runs with
+# ``propagate_exception=False``), timers created already scheduled, the process passed on
+# instead of re-read, and the armed timers of a finished task cancelled with one UPDATE.
+
+
+def _savepoint() -> bool:
+    """A savepoint only when an error is kept on the task (the timer dispatcher): then the
+    activation's own work must roll back alone while the task is saved as failed."""
+    return not context.propagate_exception
+
+
+class SelectForUpdateLock(lock.SelectForUpdateLock):
+    """viewflow's ``SELECT ... FOR UPDATE`` lock on the process row that, inside a
+    transaction already open (a service's), takes the row lock in it without a savepoint
+    (a lock error then fails the whole use case, which is what it wants)."""
+
+    def __init__(self):
+        super().__init__(nowait=False)
+
+    @contextmanager
+    def __call__(self, flow_class, process_pk):
+        if not transaction.get_connection().in_atomic_block:
+            with super().__call__(flow_class, process_pk):
+                yield
+            return
+        manager = flow_class.process_class._default_manager
+        manager.filter(pk=process_pk).select_for_update().exists()
+        yield
+
+
+class StartHandleActivation(start.StartHandleActivation):
+    @Activation.status.super()
+    def execute(self):
+        task_started.send(sender=self.flow_class, process=self.process, task=self.task)
+        with transaction.atomic(savepoint=False):
+            self.process.save()
+            # no lock: the new process row is not visible to anyone before the commit
+            self.complete()
+            flow_started.send(sender=self.flow_class, process=self.process, task=self.task)
+            self.activate_next()
+
+
+class SplitActivation(InsertedWhenDoneMixin, split.SplitActivation):
+    @Activation.status.super()
+    def complete(self):
+        self.write_done()
+
+
+class Split(flow.Split):
+    activation_class = SplitActivation
+
+
+class StartHandle(flow.StartHandle):
+    activation_class = StartHandleActivation
+
+
+class FunctionActivation(InsertedWhenDoneMixin, func.FunctionActivation):
+    @Activation.status.super()
+    def complete(self):
+        self.write_done()
+
+    @Activation.status.super()
+    def activate(self):
+        with self.exception_guard(), transaction.atomic(savepoint=_savepoint()):
+            self.task.started = now()
+            task_started.send(sender=self.flow_class, process=self.process, task=self.task)
+            self.flow_task._func(self)
+
+
+class Function(flow.Function):
+    activation_class = FunctionActivation
+
+
+class IfActivation(InsertedWhenDoneMixin, if_gate.IfActivation):
+    @Activation.status.super()
+    def complete(self):
+        self.write_done()
+
+    @Activation.status.super()
+    def activate(self):
+        with self.exception_guard(), transaction.atomic(savepoint=_savepoint()):
+            self._condition_result = self.flow_task._condition(self)
+
+
+class If(flow.If):
+    activation_class = IfActivation
+
+
+class EndActivation(InsertedWhenDoneMixin, end.EndActivation):
+    @Activation.status.super()
+    def complete(self):
+        self.write_done()
+
+    @Activation.status.super()
+    def activate(self):
+        with self.exception_guard(), transaction.atomic(savepoint=_savepoint()):
+            self.task.started = now()
+            task_started.send(sender=self.flow_class, process=self.process, task=self.task)
+            active = (
+                self.flow_class.task_class._default_manager.filter(
+                    process=self.process, finished__isnull=True
+                )
+                .exclude(pk=self.task.pk)
+                .exists()
+            )
+            if not active:
+                self.process.status = PROCESS.DONE
+                self.process.finished = now()
+                self.process.save(update_fields=["status", "finished"])
+            task_finished.send(sender=self.flow_class, process=self.process, task=self.task)
+            if not active:
+                flow_finished.send(sender=self.flow_class, process=self.process, task=self.task)
+
+
+class End(flow.End):
+    activation_class = EndActivation
+
+
+class JoinActivation(join.JoinActivation):
+    """The join task found once, given the process it belongs to, and its incoming tokens
+    read once per arrival."""
+
+    @classmethod
+    def create(cls, flow_task, prev_activation, token, data=None, seed=None):
+        tasks = list(
+            flow_task.flow_class.task_class._default_manager.filter(
+                flow_task=flow_task,
+                process=prev_activation.process,
+                status__in=[STATUS.NEW, STATUS.STARTED],
+            )[:2]
+        )
+        if len(tasks) > 1:
+            raise FlowRuntimeError("More than one join instance for process found")
+        if tasks:
+            task = tasks[0]
+            task.process = prev_activation.process
+        else:
+            if token.is_split_token():
+                token = token.get_base_split_token()
+            task = flow_task.flow_class.task_class(
+                process=prev_activation.process,
+                flow_task=flow_task,
+                token=token,
+                status=STATUS.STARTED,
+                started=now(),
+            )
+            task.data = data if data is not None else {}
+            task.seed = seed
+            task.save()
+        task.previous.add(prev_activation.task)
+        return cls(task)
+
+    def _join_token_prefixes(self):
+        if not hasattr(self, "_prefixes"):
+            self._prefixes = super()._join_token_prefixes()
+        return self._prefixes
+
+    def is_done(self):
+        if not hasattr(self, "_done"):
+            self._done = super().is_done()
+        return self._done
+
+    @Activation.status.transition(
+        source=STATUS.STARTED, target=STATUS.DONE, conditions=[this.is_done]
+    )
+    def complete(self):
+        with self.exception_guard(), transaction.atomic(savepoint=_savepoint()):
+            if len(self._join_token_prefixes()) > 1:
+                raise FlowRuntimeError(f"Multiple tokens came to join {self.flow_task.name}")
+            super(join.JoinActivation, self).complete.original()
+
+
+class Join(flow.Join):
+    activation_class = JoinActivation
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        if self._continue_on_condition:
+            raise ValueError("workflows.nodes.Join waits for every branch")
+
+
+class TimerActivation(timer.TimerActivation):
+    """A timer created already scheduled: its due moment is computed before the row is
+    written (one INSERT instead of an INSERT, a savepoint and an UPDATE). The delay callback
+    finds the task before the timer (the host of a boundary timer) in ``activation.prev_task``.
+    """
+
+    @classmethod
+    def create(cls, flow_task, prev_activation, token, data=None, seed=None):
+        task = flow_task.flow_class.task_class(
+            process=prev_activation.process, flow_task=flow_task, token=token
+        )
+        task.data = data if data is not None else {}
+        task.seed = seed
+        activation = cls(task)
+        activation.prev_task = prev_activation.task
+        delay = flow_task._delay
+        if callable(delay):
+            delay = delay(activation)
+        if isinstance(delay, datetime.timedelta):
+            delay = now() + delay
+        if not isinstance(delay, datetime.datetime):
+            raise ValueError(f"Timer delay must be a timedelta or datetime, got {delay!r}")
+        task.scheduled = delay
+        task.status = STATUS.SCHEDULED
+        task.save()
+        link_previous(task, prev_activation.task)
+        return activation
+
+
+class Timer(flow.Timer):
+    activation_class = TimerActivation
+
+
+class TimerBoundaryActivation(TimerActivation, boundary.TimerBoundaryActivation):
+    pass
+
+
+class TimerBoundary(nodes.TimerBoundary):
+    activation_class = TimerBoundaryActivation
+
+    def _arm(self, host_activation):
+        self.activation_class.create(self, host_activation, host_activation.task.token)
+
+    def _on_host_finished(self, **signal_kwargs):
+        """Cancel the timers still armed on the finished task, all of its timers at once
+        (the first of them to hear of it does)."""
+        host_task = signal_kwargs["task"]
+        if host_task.flow_task != self._attached_to or getattr(host_task, "_timers_off", False):
+            return
+        timers = [
+            node for node in host_task.flow_task._boundary_events if isinstance(node, TimerBoundary)
+        ]
+        self.flow_class.task_class._default_manager.filter(
+            flow_task__in=timers,
+            process_id=host_task.process_id,
+            previous=host_task,
+            status__in=[STATUS.NEW, STATUS.SCHEDULED],
+        ).update(status=STATUS.CANCELED, finished=now())
+        host_task._timers_off = True
+
+
+class ScheduledTimeoutsMixin:
+    """``OnTimeout`` with the ``TimerBoundary`` above."""
+
+    def OnTimeout(self, delay, then, interrupting=True, title=None):
+        boundary = TimerBoundary(None, delay=delay, interrupting=interrupting).Next(then)
+        if title is not None:
+            boundary.Annotation(title=title)
+        self._boundary_specs.append(("timeout", boundary))
+        return self
+
+
+class ViewActivation(view.ViewActivation):
+    """viewflow's, with the link to the previous task written by ``link_previous``."""
+
+    @classmethod
+    def create(cls, flow_task, prev_activation, token, data=None, seed=None):
+        task = flow_task.flow_class.task_class(
+            process=prev_activation.process, flow_task=flow_task, token=token
+        )
+        task.data = data if data is not None else {}
+        task.seed = seed
+        activation = cls(task)
+        owner_permission = flow_task.calc_owner_permission(activation)
+        if owner_permission:
+            task.owner_permission = owner_permission
+            task.owner_permission_obj = flow_task.calc_owner_permission_obj(activation)
+        owner = flow_task.calc_owner(activation)
+        if owner:
+            task.owner = owner
+            task.status = STATUS.ASSIGNED
+        task.save()
+        link_previous(task, prev_activation.task)
+        if flow_task._on_create is not None:
+            flow_task._on_create(activation)
+        return activation
+
+
+class View(ScheduledTimeoutsMixin, flow.View):
+    activation_class = ViewActivation
+
+
+class Handle(ScheduledTimeoutsMixin, flow.Handle):
+    pass

@@ -21,13 +21,18 @@ class TaskDone(ConflictError):
         )
 
 
-def take(task, activation, actor, *, check: Callable[[], None]) -> None:
+def take(task, activation, actor, *, check: Callable[[], None], save: bool = True) -> None:
     """Give a task waiting in the queue to ``actor``, if ``check()`` (the process's role
-    rules, raising PermissionDenied) and the node's permission let them."""
+    rules, raising PermissionDenied) and the node's permission let them. Without ``save``
+    the task row is written by what follows in the same transaction (its completion)."""
     check()
     if not task.flow_task.can_assign(actor, task):
         raise PermissionDenied(_("You cannot take this task."))
-    activation.assign(actor)
+    if save:
+        activation.assign(actor)
+    else:
+        task.owner = actor
+        task.status = STATUS.ASSIGNED
 
 
 def take_to_complete(
@@ -37,7 +42,7 @@ def take_to_complete(
     assigned must be theirs (and ``check()`` still pass); one no longer open raises
     ``gone()``. Called under the process lock, on a fresh task row."""
     if task.status == STATUS.NEW:
-        take(task, activation, actor, check=check)
+        take(task, activation, actor, check=check, save=False)  # saved when completed
         return
     if task.status != STATUS.ASSIGNED:
         raise gone()

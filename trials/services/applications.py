@@ -65,7 +65,7 @@ from trials.selectors import (
     user_can_edit,
     user_is_applicant_for,
 )
-from trials.services.search import search_document_refresh
+from trials.services.search import search_document_refresh, search_document_refresh_read
 from trials.uploads import check_upload
 
 APPLICATION_FIELDS = {
@@ -605,11 +605,12 @@ def application_submit(*, actor, application: Application) -> Application:
     application = (
         Application.objects.select_for_update(of=("self",))
         .select_related("lead_organisation")
-        .prefetch_related(  # what submission_problems reads (each request's provision label)
+        .prefetch_related(  # what submission_problems and the search document read
+            "co_applicants",
             Prefetch(
                 "exemption_requests",
                 queryset=ExemptionRequest.objects.select_related("provision__act"),
-            )
+            ),
         )
         .get(pk=application.pk)
     )
@@ -621,7 +622,7 @@ def application_submit(*, actor, application: Application) -> Application:
     from_state = application.status
     application.submit(at=timezone.now())
     _save_transition(application, ["submitted_at"])
-    search_document_refresh(application)
+    search_document_refresh_read(application)
     audit_record(
         actor=actor,
         action="application.submitted",

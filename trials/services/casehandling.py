@@ -27,7 +27,7 @@ from casework.services import (
     journal_entry_create,
 )
 from casework.storage import removed_on_error
-from casework.transactions import service_atomic
+from casework.transactions import held, hold, service_atomic
 from legal.models import Provision
 from legal.selectors import limits_for_provision
 from trials.choices import (
@@ -82,6 +82,11 @@ def _lock(application: Application) -> Application:
 
 
 def _lock_pk(pk) -> Application:
+    """The application locked for this transaction: the one the caller's unit of work holds
+    (``workflows.case.services`` locks it with the case process), or read under a lock."""
+    held_application = held((Application, pk))
+    if held_application is not None:
+        return held_application
     return Application.objects.select_related("lead_organisation").select_for_update().get(pk=pk)
 
 
@@ -275,8 +280,8 @@ def exemption_assess(
 ) -> ExemptionRequest:
     """Record the legal assessment of one request; an unresolved citation is resolved here."""
     _require_officer(actor)
-    application = Application.objects.select_related("lead_organisation").get(
-        pk=exemption.application_id
+    application = held((Application, exemption.application_id)) or (
+        Application.objects.select_related("lead_organisation").get(pk=exemption.application_id)
     )
     if application.status != ApplicationStatus.UNDER_REVIEW:
         raise ConflictError(_("Exemptions are assessed while the application is under review."))
@@ -349,10 +354,11 @@ def consultations_start(
     """Send one consultation letter to each line ministry concerned (may be none)."""
     _require_officer(actor)
     application = _lock(application)
-    if not assessment_complete(application):
+    if not held(("assessment_complete", application.pk)) and not assessment_complete(application):
         raise ValidationError(_("Assess every exemption before the consultation."))
     needed = consultations_needed(application)
     if not needed:
+        hold(("consultations_sent", application.pk), [])
         return []
     due_date = due_date or timezone.localdate() + datetime.timedelta(days=DEFAULT_CONSULTATION_DAYS)
     _move(
@@ -362,16 +368,22 @@ def consultations_start(
         action="application.consultation_started",
     )
     case = _case(application)
-    consultations = []
-    for ministry, exemptions in needed.items():
-        consultation = Consultation.objects.create(
+    consultations = Consultation.objects.bulk_create(
+        Consultation(
             application=application,
             ministry=ministry,
             due_date=due_date,
             sent_by=actor,
             message=message,
         )
-        consultation.exemptions.add(*exemptions)  # a new consultation: nothing to remove
+        for ministry in needed
+    )
+    Consultation.exemptions.through.objects.bulk_create(  # new consultations: nothing to remove
+        Consultation.exemptions.through(consultation=consultation, exemptionrequest=exemption)
+        for consultation, exemptions in zip(consultations, needed.values(), strict=True)
+        for exemption in exemptions
+    )
+    for consultation, (ministry, exemptions) in zip(consultations, needed.items(), strict=True):
         consultation.letter = letter_entry(
             actor=actor,
             application=application,
@@ -385,7 +397,6 @@ def consultations_start(
             language=language,
             case=case,
         )
-        consultation.save(update_fields=["letter"])
         audit_record(
             actor=actor,
             action="consultation.sent",
@@ -393,11 +404,17 @@ def consultations_start(
             organisation=ministry,
             data={"consultation": consultation.pk, "due_date": due_date.isoformat()},
         )
-        consultations.append(consultation)
+    Consultation.objects.bulk_update(consultations, ["letter"])
+    hold(("consultations_sent", application.pk), consultations)  # workflows.case.flows
     return consultations
 
 
 def _lock_consultation(consultation: Consultation) -> Consultation:
+    """The consultation locked, with its application (the caller's unit of work may hold
+    both locked already)."""
+    held_consultation = held((Consultation, consultation.pk))
+    if held_consultation is not None:
+        return held_consultation
     return (
         Consultation.objects.select_for_update()
         .select_related("application__lead_organisation", "ministry")
@@ -504,7 +521,7 @@ def consultation_answer(
     consultation = _lock_consultation(consultation)
     if consultation.status != ConsultationStatus.OPEN:
         raise ConflictError(_("The consultation has already been answered or closed."))
-    exemption_ids = set(consultation.exemptions.values_list("pk", flat=True))
+    exemption_ids = {exemption.pk for exemption in consultation.exemptions.all()}
     _check_positions(positions, exemption_ids)
     answers = ConsultationAnswer.objects.bulk_create(
         ConsultationAnswer(
@@ -667,6 +684,10 @@ def decision_propose(
 
 
 def _lock_proposal(proposal: DecisionProposal) -> DecisionProposal:
+    """The proposal locked (the caller's unit of work may hold it locked already)."""
+    held_proposal = held((DecisionProposal, proposal.pk))
+    if held_proposal is not None:
+        return held_proposal
     return DecisionProposal.objects.select_for_update().get(pk=proposal.pk)
 
 
@@ -709,7 +730,8 @@ def proposal_approve(*, actor, proposal: DecisionProposal, comment: str = "") ->
     application = _lock_pk(proposal.application_id)
     now = timezone.now()
     granted = []
-    decided = list(application.exemption_requests.exclude(status=ExemptionStatus.WITHDRAWN))
+    exemptions = list(application.exemption_requests.select_related("provision__act"))
+    decided = [e for e in exemptions if e.status != ExemptionStatus.WITHDRAWN]
     for exemption in decided:
         spec = proposal.outcomes[str(exemption.pk)]
         exemption.outcome = spec["outcome"]
@@ -741,8 +763,9 @@ def proposal_approve(*, actor, proposal: DecisionProposal, comment: str = "") ->
     proposal.reviewed_at = now
     proposal.review_comment = (comment or "").strip()
     proposal.save()
+    trial = None
     if granted and application.stage == Stage.FINAL:
-        trial_create(actor=actor, application=application, exemptions=granted)
+        trial = trial_create(actor=actor, application=application, exemptions=granted)
     case = _case(application)
     _decision_letter(
         actor=actor,
@@ -750,19 +773,28 @@ def proposal_approve(*, actor, proposal: DecisionProposal, comment: str = "") ->
         case=case,
         language=proposal.letter_language,
         proposal=proposal,
+        exemptions=exemptions,
+        trial=trial,
     )
     casefile_close(actor=actor, case=case)
     return application
 
 
-def decision_letter_context(application: Application, case, proposal=None, actor=None) -> dict:
+def decision_letter_context(
+    application: Application, case, proposal=None, actor=None, *, exemptions=None, trial=None
+) -> dict:
     """What the decision letter says, for the journal's PDF and the page alike: the officer
     who proposed and the approver who approved it sign it; the consulted ministries get a
-    copy."""
+    copy. ``exemptions`` (all of the application's, with provision and act) and ``trial``
+    when the caller has them (a caller that passes the exemptions passes the trial it
+    created, or None for none)."""
+    if exemptions is None:
+        exemptions = list(application.exemption_requests.select_related("provision__act"))
+        trial = getattr(application, "trial", None)
     ministries = {c.ministry_id: c.ministry for c in application.consultations.all()}
     return {
-        "exemptions": list(application.exemption_requests.select_related("provision__act")),
-        "trial": getattr(application, "trial", None),
+        "exemptions": exemptions,
+        "trial": trial,
         "case": case,
         "officer": proposal.proposed_by if proposal is not None else actor,
         "approver": proposal.reviewed_by if proposal is not None else None,
@@ -771,13 +803,22 @@ def decision_letter_context(application: Application, case, proposal=None, actor
 
 
 def _decision_letter(
-    *, actor, application: Application, case: CaseFile, language: str, proposal=None
+    *,
+    actor,
+    application: Application,
+    case: CaseFile,
+    language: str,
+    proposal=None,
+    exemptions=None,
+    trial=None,
 ):
     entry = letter_entry(
         actor=actor,
         application=application,
         template="decision",
-        context=decision_letter_context(application, case, proposal, actor),
+        context=decision_letter_context(
+            application, case, proposal, actor, exemptions=exemptions, trial=trial
+        ),
         title=journal_title(
             gettext_lazy("Decision on application for a trial – %(title)s"), title=application.title
         ),

@@ -3,14 +3,29 @@ import datetime
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
-from viewflow.workflow import flow, lock
+from viewflow.workflow import flow
 from viewflow.workflow.status import STATUS
 
-from trials.models import Consultation
+from casework.transactions import held
+from trials.models import Application, Consultation
 from trials.services import consultations_finish
 from workflows.case import notifications
 from workflows.case.models import CaseProcess
-from workflows.nodes import DataSplit, task_not_routed
+from workflows.nodes import (
+    DataSplitWrittenOnce,
+    End,
+    Function,
+    Handle,
+    If,
+    Join,
+    SelectForUpdateLock,
+    Split,
+    StartHandle,
+    Timer,
+    View,
+    previous_task,
+    task_not_routed,
+)
 
 REMINDER_DAYS = 3
 INTERIM_REPLY_AFTER_DAYS = 30
@@ -19,13 +34,33 @@ APPROVER = "workflows.approve_decision"
 CONSULTEE = "workflows.answer_consultation"
 
 
+def consultation_item(consultation) -> dict:
+    """What a consult task carries: its consultation, the ministry and the deadline (which
+    its reminder and deadline timers are computed from)."""
+    return {
+        "consultation": consultation.pk,
+        "ministry": consultation.ministry.code,
+        "due_date": consultation.due_date.isoformat(),
+    }
+
+
 def _start_of_day(day: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min))
 
 
 def _host_task(activation):
-    """The task a boundary timer is attached to (its previous task)."""
-    return activation.task.previous.first()
+    """The task a boundary timer is attached to (its previous task; known without a query
+    while the timer is being armed, ``workflows.nodes.TimerActivation``)."""
+    return getattr(activation, "prev_task", None) or activation.task.previous.first()
+
+
+def _application(activation):
+    """The process's application as it is now: the copy the step's unit of work holds (the
+    services changed that very object), else read again."""
+    application = activation.process.application
+    if held((Application, application.pk)) is not application:
+        application.refresh_from_db()
+    return application
 
 
 class ApplicationFlow(flow.Flow):
@@ -49,37 +84,35 @@ class ApplicationFlow(flow.Flow):
     """
 
     process_class = CaseProcess
-    lock_impl = lock.SelectForUpdateLock(nowait=False)
+    lock_impl = SelectForUpdateLock()
 
-    start = flow.StartHandle(this.start_case).Next(this.register)
+    start = StartHandle(this.start_case).Next(this.register)
 
     register = (
-        flow.View(task_not_routed)
+        View(task_not_routed)
         .Annotation(title=_("Register the application"))
         .Permission(OFFICER)
         .Next(this.after_registration)
     )
 
     after_registration = (
-        flow.If(this.is_extension_case).Then(this.assess).Else(this.split_after_registration)
+        If(this.is_extension_case).Then(this.assess).Else(this.split_after_registration)
     )
 
-    split_after_registration = (
-        flow.Split().Always(this.check_completeness).Always(this.interim_wait)
-    )
+    split_after_registration = Split().Always(this.check_completeness).Always(this.interim_wait)
 
     check_completeness = (
-        flow.View(task_not_routed)
+        View(task_not_routed)
         .Annotation(title=_("Check that the application is complete"))
         .Permission(OFFICER)
         .Assign(this.case_officer)
         .Next(this.is_complete)
     )
 
-    is_complete = flow.If(this.application_is_complete).Then(this.assess).Else(this.await_answer)
+    is_complete = If(this.application_is_complete).Then(this.assess).Else(this.await_answer)
 
     await_answer = (
-        flow.Handle(this.answer_received)
+        Handle(this.answer_received)
         .Annotation(title=_("Wait for the applicant's answer"))
         .OnTimeout(
             this.answer_reminder_due,
@@ -95,11 +128,11 @@ class ApplicationFlow(flow.Flow):
         .Next(this.assess)
     )
 
-    remind_applicant = flow.Function(this.send_answer_reminder).Next(this.reminder_sent)
-    reminder_sent = flow.End()
+    remind_applicant = Function(this.send_answer_reminder).Next(this.reminder_sent)
+    reminder_sent = End()
 
     answer_overdue = (
-        flow.View(task_not_routed)
+        View(task_not_routed)
         .Annotation(title=_("The applicant has not answered: continue, extend or close"))
         .Permission(OFFICER)
         .Assign(this.case_officer)
@@ -114,7 +147,7 @@ class ApplicationFlow(flow.Flow):
     )
 
     assess = (
-        flow.View(task_not_routed)
+        View(task_not_routed)
         .Annotation(title=_("Assess each requested exemption"))
         .Permission(OFFICER)
         .Assign(this.case_officer)
@@ -122,13 +155,15 @@ class ApplicationFlow(flow.Flow):
     )
 
     needs_consultation = (
-        flow.If(this.consultation_needed).Then(this.split_consultations).Else(this.propose)
+        If(this.consultation_needed).Then(this.split_consultations).Else(this.propose)
     )
 
-    split_consultations = DataSplit().Next(this.consult, data_source=this.consultation_items)
+    split_consultations = DataSplitWrittenOnce().Next(
+        this.consult, data_source=this.consultation_items
+    )
 
     consult = (
-        flow.View(task_not_routed)
+        View(task_not_routed)
         .Annotation(title=_("Answer the consultation"))
         .Permission(CONSULTEE)
         .OnTimeout(
@@ -145,13 +180,11 @@ class ApplicationFlow(flow.Flow):
         .Next(this.join_consultations)
     )
 
-    remind_ministry = flow.Function(this.send_consultation_reminder).Next(
-        this.reminder_to_ministry_sent
-    )
-    reminder_to_ministry_sent = flow.End()
+    remind_ministry = Function(this.send_consultation_reminder).Next(this.reminder_to_ministry_sent)
+    reminder_to_ministry_sent = End()
 
     consultation_overdue = (
-        flow.View(task_not_routed)
+        View(task_not_routed)
         .Annotation(title=_("A ministry has not answered: extend or close the consultation"))
         .Permission(OFFICER)
         .Assign(this.case_officer)
@@ -159,17 +192,17 @@ class ApplicationFlow(flow.Flow):
     )
 
     after_consultation_overdue = (
-        flow.If(this.consultation_extended)
+        If(this.consultation_extended)
         .Then(this.consult, task_data=this.consultation_item_again)
         .Else(this.join_consultations)
     )
 
-    join_consultations = flow.Join().Next(this.finish_consultations)
+    join_consultations = Join().Next(this.finish_consultations)
 
-    finish_consultations = flow.Function(this.consultations_done).Next(this.propose)
+    finish_consultations = Function(this.consultations_done).Next(this.propose)
 
     propose = (
-        flow.View(task_not_routed)
+        View(task_not_routed)
         .Annotation(title=_("Propose a decision"))
         .Permission(OFFICER)
         .Assign(this.case_officer)
@@ -177,28 +210,28 @@ class ApplicationFlow(flow.Flow):
     )
 
     approve = (
-        flow.View(task_not_routed)
+        View(task_not_routed)
         .Annotation(title=_("Approve the proposed decision"))
         .Permission(APPROVER)
         .Next(this.is_approved)
     )
 
-    is_approved = flow.If(this.application_is_decided).Then(this.decided).Else(this.propose)
+    is_approved = If(this.application_is_decided).Then(this.decided).Else(this.propose)
 
-    decided = flow.Function(this.stop_interim_replies).Next(this.end)
+    decided = Function(this.stop_interim_replies).Next(this.end)
 
-    closed = flow.Function(this.stop_interim_replies).Next(this.end)
+    closed = Function(this.stop_interim_replies).Next(this.end)
 
-    end = flow.End()
+    end = End()
 
     interim_wait = (
-        flow.Timer(this.interim_reply_due)
+        Timer(this.interim_reply_due)
         .Annotation(title=_("One month after registration"))
         .Next(this.interim_reply)
     )
 
     interim_reply = (
-        flow.View(task_not_routed)
+        View(task_not_routed)
         .Annotation(title=_("Send a preliminary answer"))
         .Permission(OFFICER)
         .Assign(this.case_officer)
@@ -206,7 +239,7 @@ class ApplicationFlow(flow.Flow):
     )
 
     interim_again = (
-        flow.Timer(this.expected_decision_passed)
+        Timer(this.expected_decision_passed)
         .Annotation(title=_("The expected decision date has passed"))
         .Next(this.interim_reply)
     )
@@ -223,23 +256,23 @@ class ApplicationFlow(flow.Flow):
         return activation.process.is_extension()
 
     def case_officer(self, activation):
-        """Later officer tasks go to whoever registered the case (read fresh: the
-        registration step sets it in the same transaction)."""
-        return CaseProcess.objects.select_related("officer").get(pk=activation.process.pk).officer
+        """Later officer tasks go to whoever registered the case (the registration step sets
+        it on the process the activations share)."""
+        return activation.process.officer
 
     def application_is_complete(self, activation):
-        activation.process.application.refresh_from_db()
+        _application(activation)
         return activation.process.is_complete()
 
     def application_is_decided(self, activation):
         if activation.process.is_extension():
             activation.process.extension.refresh_from_db(fields=["status"])
         else:
-            activation.process.application.refresh_from_db()
+            _application(activation)
         return activation.process.is_decided()
 
     def answer_extended(self, activation):
-        return activation.task.previous.first().data.get("action") == "extend"
+        return previous_task(activation).data.get("action") == "extend"
 
     def answer_received(self, activation, **kwargs):
         return activation.process
@@ -261,34 +294,52 @@ class ApplicationFlow(flow.Flow):
         notifications.answer_reminder(activation.process.application, event=activation.task.pk)
 
     def _open_consultations(self, activation):
-        """The case's open consultations: the application's, or the extension's."""
+        """The case's open consultations: the application's, or its extension's (those the
+        assessment step just sent, when it did)."""
         process = activation.process
-        return Consultation.objects.filter(
-            application_id=process.application_id,
-            extension_id=process.extension_id,
-            status="open",
+        if process.is_extension():
+            return list(
+                Consultation.objects.filter(
+                    application_id=process.application_id,
+                    extension_id=process.extension_id,
+                    status="open",
+                ).select_related("ministry")
+            )
+        application = process.application
+        sent = held(("consultations_sent", application.pk))
+        if sent is not None:
+            return sent
+        return list(
+            application.consultations.filter(status="open", extension__isnull=True).select_related(
+                "ministry"
+            )
         )
 
     def consultation_needed(self, activation):
         """Consult when the assessment step sent consultation letters."""
-        return self._open_consultations(activation).exists()
+        return bool(self._open_consultations(activation))
 
     def consultation_items(self, activation):
-        return [
-            {"consultation": consultation.pk, "ministry": consultation.ministry.code}
-            for consultation in self._open_consultations(activation).select_related("ministry")
-        ]
+        return [consultation_item(c) for c in self._open_consultations(activation)]
 
     def _consultation(self, task):
         return Consultation.objects.select_related("ministry").get(pk=task.data["consultation"])
 
+    def _consultation_due(self, activation) -> datetime.date:
+        """The deadline of the consult task's consultation: its task data says it (a task
+        created before it did: read the consultation)."""
+        host = _host_task(activation)
+        due = (host.data or {}).get("due_date")
+        if due:
+            return datetime.date.fromisoformat(due)
+        return self._consultation(host).due_date
+
     def consultation_reminder_due(self, activation):
-        consultation = self._consultation(_host_task(activation))
-        return _start_of_day(consultation.due_date - datetime.timedelta(days=REMINDER_DAYS))
+        due = self._consultation_due(activation)
+        return _start_of_day(due - datetime.timedelta(days=REMINDER_DAYS))
 
     def consultation_deadline(self, activation):
-        consultation = self._consultation(_host_task(activation))
-        return _start_of_day(consultation.due_date + datetime.timedelta(days=1))
+        return _start_of_day(self._consultation_due(activation) + datetime.timedelta(days=1))
 
     def send_consultation_reminder(self, activation):
         # this function node follows the boundary timer, which follows the consult task
@@ -298,11 +349,15 @@ class ApplicationFlow(flow.Flow):
         )
 
     def consultation_extended(self, activation):
-        return activation.task.previous.first().data.get("action") == "extend"
+        return previous_task(activation).data.get("action") == "extend"
 
     def consultation_item_again(self, activation):
-        overdue = activation.task.previous.first()
-        return {key: overdue.data[key] for key in ("consultation", "ministry")}
+        overdue = previous_task(activation)
+        return {
+            key: overdue.data[key]
+            for key in ("consultation", "ministry", "due_date")
+            if key in overdue.data
+        }
 
     def consultations_done(self, activation):
         if not activation.process.is_extension():  # an extension has no status to move back
@@ -312,7 +367,8 @@ class ApplicationFlow(flow.Flow):
         # read fresh: the registration step sets it in the same transaction, and the
         # process's application may have been loaded before that step ran
         application = activation.process.application
-        application.refresh_from_db(fields=["registered_at"])
+        if held((Application, application.pk)) is not application:
+            application.refresh_from_db(fields=["registered_at"])
         registered = application.registered_at or timezone.now()
         return registered + datetime.timedelta(days=INTERIM_REPLY_AFTER_DAYS)
 

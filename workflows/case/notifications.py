@@ -4,6 +4,7 @@ person work (a consultation, a proposal to approve, a passed deadline, a task gi
 the applicant's answer), each with a link to the task. A person who chose the daily digest
 gets them gathered once a day (``casework.notifications.mail_person``)."""
 
+import datetime
 from functools import partial
 
 from django.conf import settings
@@ -75,15 +76,34 @@ def _work_mail(users, template: str, context: dict) -> None:
         mail_person(user, subject.strip(), body)
 
 
-def _task_context(task) -> dict:
-    from workflows.case.selectors import step_title, task_rows
+def _case_process(task):
+    """The task's CaseProcess (the one the engine holds, when it created the task)."""
+    from workflows.case.models import CaseProcess
 
-    process = task.process.caseprocess
+    process = task.process
+    return process if isinstance(process, CaseProcess) else process.caseprocess
+
+
+def _due(task):
+    """The task's due date as the task lists show it (``task_rows``); a consult task knows
+    its consultation's deadline from its data."""
+    from workflows.case.selectors import task_rows
+
+    due = (task.data or {}).get("due_date")
+    if due and task.flow_task.name == "consult":
+        return datetime.date.fromisoformat(due)
+    return task_rows([task])[0].due
+
+
+def _task_context(task) -> dict:
+    from workflows.case.selectors import step_title
+
+    process = _case_process(task)
     return {
         "task": task,
         "application": process.application,
         "step": step_title(task.flow_task.name),
-        "due": task_rows([task])[0].due,
+        "due": _due(task),
         "task_path": reverse("workflows:task", kwargs={"task_pk": task.pk}),
     }
 
@@ -101,17 +121,25 @@ def _case_officers_of(process):
 def new_task(task_id: int) -> None:
     """A task waits: the consulted ministry's consultees, the approvers (never the proposer),
     or the case's officer when a deadline passed."""
-    from workflows.case.flows import ApplicationFlow
-    from workflows.case.selectors import eligible_assignees, is_open
+    from workflows.case.selectors import is_open
 
     task = _task(task_id)
-    if task is None or not is_open(task) or task.flow_task.name not in ANNOUNCED_STEPS:
+    if task is None or not is_open(task):
+        return
+    _announce(task)
+
+
+def _announce(task) -> None:
+    from workflows.case.flows import ApplicationFlow
+    from workflows.case.selectors import eligible_assignees
+
+    if task.flow_task.name not in ANNOUNCED_STEPS:
         return
     if task.flow_task in (ApplicationFlow.consult, ApplicationFlow.approve):
         users = list(eligible_assignees(task))
         template = "task_waiting"
     else:
-        users = _case_officers_of(task.process.caseprocess)
+        users = _case_officers_of(_case_process(task))
         template = "deadline_passed"
     _work_mail(users, template, _task_context(task))
 

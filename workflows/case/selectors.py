@@ -56,6 +56,7 @@ from casework.selectors import (
     user_has_role,
     user_has_role_in,
 )
+from casework.transactions import held, hold, in_unit_of_work
 from legal.selectors import attach_limits, provision_warnings
 from trials.choices import (
     DECIDED_STATUSES,
@@ -183,8 +184,16 @@ def is_follow_up(task) -> bool:
     return task.flow_task is TrialFollowUpFlow.report_overdue
 
 
-def case_process_get(pk) -> CaseProcess:
-    return CaseProcess.objects.select_related("application__lead_organisation").get(pk=pk)
+def case_process_get(pk, *, lock: bool = False) -> CaseProcess:
+    """The case process with its application; with ``lock``, both rows locked (the process
+    row is the one ``ApplicationFlow``'s lock takes, so this is that lock and the
+    application's in one query)."""
+    processes = CaseProcess.objects.select_related("application__lead_organisation")
+    if lock:
+        processes = processes.select_related("officer").select_for_update(
+            of=("self", "application")
+        )
+    return processes.get(pk=pk)
 
 
 def case_process(task) -> CaseProcess:
@@ -214,12 +223,19 @@ def pending_proposals() -> QuerySet[DecisionProposal]:
 
 
 def pending_proposal(application_id: int) -> DecisionProposal | None:
-    return (
-        pending_proposals()
-        .filter(application_id=application_id)
-        .select_related("proposed_by")
-        .first()
-    )
+    """The proposal awaiting approval. Inside a case step's unit of work
+    (``workflows.case.services``) it is read once, locked, and held for the approval."""
+    proposals = pending_proposals().filter(application_id=application_id)
+    if not in_unit_of_work():
+        return proposals.select_related("proposed_by").first()
+    key = ("pending_proposal", application_id)
+    proposal = held(key)
+    if proposal is None or proposal.status != ProposalStatus.PENDING:
+        proposal = proposals.select_for_update(of=("self",)).first()
+        if proposal is not None:
+            hold(key, proposal)
+            hold((DecisionProposal, proposal.pk), proposal)
+    return proposal
 
 
 def review_refusal(user, proposal: DecisionProposal | None) -> str | None:
@@ -492,6 +508,11 @@ class TaskRow:
         return (self.due - timezone.localdate()).days
 
 
+def _process_of(task) -> CaseProcess:
+    process = task.process
+    return process if isinstance(process, CaseProcess) else process.caseprocess
+
+
 def task_rows(tasks) -> list[TaskRow]:
     """Tasks with what a list shows: the case, the step's title and the due date."""
     consultation_ids = [t.data.get("consultation") for t in tasks if t.data.get("consultation")]
@@ -511,7 +532,7 @@ def task_rows(tasks) -> list[TaskRow]:
             trial = task.process.trialprocess.trial
             application, extension_id = trial.application, None
         else:
-            process, trial = task.process.caseprocess, None
+            process, trial = _process_of(task), None
             application, extension_id = process.application, process.extension_id
             if extension_id is not None:
                 title = EXTENSION_STEP_TITLES.get(name, title)
@@ -702,9 +723,11 @@ def task_consultation(task) -> Consultation | None:
         consultation_id = (host.data or {}).get("consultation") if host is not None else None
     if not consultation_id:
         return None
-    return (
-        Consultation.objects.select_related("ministry", "sent_by", "letter")
-        .prefetch_related(
+    consultations = Consultation.objects.select_related("ministry", "sent_by", "letter")
+    if in_unit_of_work():  # a case step answering or closing it: locked once, and held
+        consultations = consultations.select_for_update(of=("self",))
+    consultation = (
+        consultations.prefetch_related(
             Prefetch(
                 "exemptions",
                 queryset=ExemptionRequest.objects.select_related("provision__act__ministry"),
@@ -713,6 +736,12 @@ def task_consultation(task) -> Consultation | None:
         .filter(pk=consultation_id)
         .first()
     )
+    if consultation is not None and in_unit_of_work():
+        application = held((Application, consultation.application_id))
+        if application is not None:
+            consultation.application = application
+            hold((Consultation, consultation.pk), consultation)
+    return consultation
 
 
 def returned_proposal(application: Application, extension=None) -> DecisionProposal | None:

@@ -17,14 +17,15 @@ from viewflow.fsm.base import NoTransition
 from viewflow.workflow.status import PROCESS, STATUS
 
 from casework.selectors import memberships_remembered
-from casework.services import audit_record
-from casework.transactions import savepoint, service_atomic
+from casework.services import audit_record, audit_write
+from casework.transactions import hold, savepoint, service_atomic, unit_of_work
 from trials import services as trials
 from trials.choices import Outcome, Stage
-from trials.models import Call, Consultation
+from trials.models import Application, Call, Consultation
 from workflows.case import extension, notifications, selectors
-from workflows.case.flows import ApplicationFlow
+from workflows.case.flows import ApplicationFlow, consultation_item
 from workflows.case.models import CaseProcess
+from workflows.nodes import links_write
 from workflows.tasks import TaskDone, take, take_to_complete
 
 ACTIVE = [STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED, STATUS.SCHEDULED]
@@ -93,13 +94,26 @@ def _check_may_work_on(actor, task) -> None:
         raise PermissionDenied(refusal)
 
 
+def _deferred_write(deferred: dict[str, list]) -> None:
+    """What a step put off to its end: the engine's links between tasks, the audit events."""
+    links_write(deferred)
+    audit_write(deferred)
+
+
 def _locked(task, operation: Callable):
-    """Run ``operation(task, activation)`` under the process lock, on a fresh task row."""
-    with ApplicationFlow.lock(task.process_id):
-        task.refresh_from_db()
-        # One read of the locked process with its application, shared by the engine's
-        # activations (which would otherwise read the process twice) and the handlers.
-        task.process = selectors.case_process_get(task.process_id)
+    """Run ``operation(task, activation)`` under the process lock, on a fresh task row.
+
+    Called in a service's transaction. One query takes the process lock (the row
+    ``ApplicationFlow.lock`` locks) and the application's and reads both; the engine's
+    activations, the handlers and the services they call share that copy (a unit of work,
+    ``casework.transactions.unit_of_work``, holds the application), and the step's links
+    between tasks and its audit events are written together at its end.
+    """
+    process = selectors.case_process_get(task.process_id, lock=True)
+    task.refresh_from_db()
+    task.process = process
+    with unit_of_work(_deferred_write):
+        hold((Application, process.application_id), process.application)
         activation = task.flow_task.activation_class(task)
         try:
             return operation(task, activation)
@@ -245,6 +259,7 @@ def _assess(actor, task, application, payload, files):
     # assessing writes only its exemption requests
     if not trials.assessment_complete(application):
         raise ValidationError(_("Assess every exemption request."))
+    hold(("assessment_complete", application.pk), True)  # consultations_start's check
     skip = payload.get("skip_consultation") and application.stage == Stage.PRELIMINARY
     if not skip:
         trials.consultations_start(
@@ -287,7 +302,7 @@ def _consultation_overdue(actor, task, application, payload, files):
     consultation = _consultation(task)
     action = payload.get("action")
     if action == "extend":
-        trials.consultation_extend(
+        consultation = trials.consultation_extend(
             actor=actor, consultation=consultation, due_date=_new_deadline(payload)
         )
     elif action == "close":
@@ -296,12 +311,7 @@ def _consultation_overdue(actor, task, application, payload, files):
         )
     else:
         raise ValidationError({"action": _("Choose extend or close.")})
-    task.data = {
-        **task.data,
-        "action": action,
-        "consultation": consultation.pk,
-        "ministry": consultation.ministry.code,
-    }
+    task.data = {**task.data, "action": action, **consultation_item(consultation)}
 
 
 def _propose(actor, task, application, payload, files):

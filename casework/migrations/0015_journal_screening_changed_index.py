@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('casework', '0013_mail_preference_digest_and_screening_change'),
+        ('casework', '0014_letters_language'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
