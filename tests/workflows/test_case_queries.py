@@ -18,8 +18,10 @@ pytestmark = pytest.mark.django_db
 # The service calls of one case: submit, register, completeness, assessment of two exemptions
 # sending two consultations, two answers, proposal, approval with its letter: 189 when this was
 # written (bench/case_process.py, which also counts what its driver reads to build the payloads
-# and find the tasks, went from 395 to 216 a case). A little room for the databases' differences.
-WHOLE_CASE_MAX = 192
+# and find the tasks, went from 395 to 216 a case); 194 once the letters gained their address
+# block of every applicant and the copies to the consulted ministries (issue 14). A little room
+# for the databases' differences.
+WHOLE_CASE_MAX = 197
 
 TWO_MINISTRIES = [builders.exemption(builders.OPPL_13_1), builders.exemption(builders.HOL_3_2)]
 
