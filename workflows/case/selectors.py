@@ -296,14 +296,9 @@ def may_hand_on(user, task, *, as_leader: bool = False) -> bool:
     """May ``user`` give ``task`` to someone else: its holder, anyone while it waits in the
     queue, a case officer (who distributes the ministry's work), or a KDD leader acting
     from the team view (``as_leader``)?"""
-    if as_leader and is_team_leader(user):
+    if as_leader and is_kdd_leader(user):
         return True
     return task.owner_id in (None, user.pk) or is_case_officer(user)
-
-
-def is_team_leader(user) -> bool:
-    """KDD's leaders: an approver or an administrator at KDD sees the team's workload."""
-    return is_kdd_leader(user)
 
 
 @dataclass

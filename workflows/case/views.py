@@ -210,7 +210,7 @@ def inbox(request):
             "my_pages": _page_links(request, my_page, "page", "my-tasks"),
             "queue_pages": _page_links(request, queue_page, "qpage", "queue"),
             "due_soon_days": selectors.DUE_SOON_DAYS,
-            "is_team_leader": selectors.is_team_leader(user),
+            "is_team_leader": trials_selectors.is_kdd_leader(user),
             "calls": selectors.calls_with_applications().order_by("-opens_on")
             if is_officer
             else [],
@@ -509,7 +509,7 @@ def task_reassign(request, task_pk: int):
 
 
 def _require_team_leader(user) -> None:
-    if not selectors.is_team_leader(user):
+    if not trials_selectors.is_kdd_leader(user):
         raise PermissionDenied(_("Only KDD's leaders (approvers and administrators) see the team."))
 
 
