@@ -15,6 +15,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, models, transaction
+from django.db.models.signals import post_save
 from django.utils import timezone
 from django.utils.translation import get_language, gettext
 
@@ -116,6 +117,15 @@ def audit_write(deferred: dict[str, list]) -> None:
     events = deferred.get("audit")
     if events:
         AuditEvent.objects.bulk_create(events)
+        # bulk_create sends no post_save; the receivers that follow every audit event (the
+        # prepared downloads, trials.apps) are told once for the batch, as if one was saved.
+        post_save.send(
+            sender=AuditEvent,
+            instance=events[-1],
+            created=True,
+            raw=False,
+            using=events[-1]._state.db,
+        )
 
 
 def role_groups_sync() -> dict[str, Group]:

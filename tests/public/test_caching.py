@@ -119,6 +119,27 @@ def test_figures_and_prepared_downloads_follow_the_data(client, publish, run_tas
     assert _json(client.get("/statistikk/?format=json"))["key_figures"]["applications"] == 2
 
 
+def test_a_step_of_the_case_process_queues_the_downloads_again(client, publish, staff):
+    """A case step writes its audit events together at its end (one INSERT): the prepared
+    downloads are queued again all the same, without waiting for a reader to find them
+    stale."""
+    from django.core.cache import cache
+    from django_tasks_db.models import DBTaskResult
+
+    from tests import builders
+    from trials.public.opendata import PREPARE_QUEUED
+
+    application = publish(title="Første forsøk", stop_at="check_completeness")
+    client.get("/soknader/?format=csv")
+    queued = DBTaskResult.objects.filter(task_path__endswith="downloads_prepare")
+    queued.delete()
+    cache.delete(PREPARE_QUEUED)
+
+    builders.advance(application, to="assess", staff=staff)
+
+    assert queued.exists()
+
+
 def test_no_download_prepared_queues_no_task(publish):
     from django_tasks_db.models import DBTaskResult
 
