@@ -4,6 +4,7 @@ municipality's system, sees it once, comes back to see when it was made, and rev
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from casework.choices import Role
 from casework.models import ApiKey
@@ -38,12 +39,12 @@ def test_create_see_once_and_revoke_an_api_key(site, browser):
     page.goto(site.url + "/api-nokkel/")  # the key is never shown again
     assert key not in page.content()
     assert key[:8] in page.content()
-    assert page.get_by_text("Not used yet").is_visible()
+    expect(page.get_by_text("Not used yet")).to_be_visible()
     assert_accessible(page)
 
     page.get_by_role("button", name="Revoke API key").click()
     page.wait_for_url(re.compile(r"/api-nokkel/$"))
-    assert page.get_by_text("Your API key is revoked").is_visible()
+    expect(page.get_by_text("Your API key is revoked")).to_be_visible()
     assert not ApiKey.objects.filter(user=user).exists()
     assert_accessible(page)
     context.close()

@@ -10,6 +10,7 @@ import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from casework.choices import Role
 from legal.models import Provision
@@ -81,9 +82,9 @@ def test_applicant_prepares_and_submits_an_application(site, page, settings, tmp
     page.get_by_label("Period (months)").fill("99")
     main.get_by_role("button", name="Save and continue").click()
     summary = page.get_by_role("alert")
-    assert summary.get_by_role(
-        "link", name=re.compile(f"between 1 and {MAX_PERIOD_MONTHS} months")
-    ).is_visible()
+    expect(
+        summary.get_by_role("link", name=re.compile(f"between 1 and {MAX_PERIOD_MONTHS} months"))
+    ).to_be_visible()
     assert page.get_by_label("Period (months)").get_attribute("aria-invalid") == "true"
     assert page.get_by_label("Summary").input_value() == "Skulane prøver ein tilpassa skuledag."
     assert page.title().startswith("Error:")
@@ -116,25 +117,25 @@ def test_applicant_prepares_and_submits_an_application(site, page, settings, tmp
     page.get_by_label("Act or regulation").select_option(label="Opplæringslova")
     page.get_by_label("Section number or words in the heading").fill("bortvising")
     main.get_by_role("button", name="Search sections").click()
-    assert page.get_by_role("radio", name=re.compile(r"§ 13-1 Bortvising")).is_visible()
+    expect(page.get_by_role("radio", name=re.compile(r"§ 13-1 Bortvising"))).to_be_visible()
     assert_accessible(page)
 
     # Enter in the citation field finds the provision (the form's default action).
     page.get_by_label("Citation", exact=True).fill("opplaringslova § 13-1")
     page.get_by_label("Citation", exact=True).press("Enter")
-    assert page.get_by_role("group", name="Did you mean").is_visible()
+    expect(page.get_by_role("group", name="Did you mean")).to_be_visible()
     assert_accessible(page)
     page.get_by_role("radio", name="Opplæringslova § 13-1").check()
     main.get_by_role("button", name=re.compile("Find the provision")).click()
-    assert main.get_by_text("Opplæringslova § 13-1 Bortvising", exact=True).is_visible()
-    assert main.get_by_role("heading", name="The act has its own trial provision").is_visible()
+    expect(main.get_by_text("Opplæringslova § 13-1 Bortvising", exact=True)).to_be_visible()
+    expect(main.get_by_role("heading", name="The act has its own trial provision")).to_be_visible()
     assert page.get_by_label("What shall apply instead during the trial").input_value() == (
         "Rektor kan vedta ein tilpassa skuledag på skulen."
     )
     assert_accessible(page)
     main.get_by_role("button", name="Save the exemption request").click()
     page.wait_for_url(re.compile(r"/steg/unntak/$"))
-    assert main.get_by_role("heading", name=re.compile("Opplæringslova § 13-1")).is_visible()
+    expect(main.get_by_role("heading", name=re.compile("Opplæringslova § 13-1"))).to_be_visible()
     assert_accessible(page)
     main.get_by_role("link", name="Continue").click()
     page.wait_for_url(re.compile(r"/steg/vedlegg/$"))
@@ -146,7 +147,7 @@ def test_applicant_prepares_and_submits_an_application(site, page, settings, tmp
     )
     page.get_by_label("Kind of document").select_option(label="Draft local regulation")
     main.get_by_role("button", name="Upload").click()
-    assert main.get_by_role("link", name="utkast-forskrift.pdf", exact=True).is_visible()
+    expect(main.get_by_role("link", name="utkast-forskrift.pdf", exact=True)).to_be_visible()
     assert_accessible(page)
     continue_to("kontakter")
 
@@ -156,19 +157,19 @@ def test_applicant_prepares_and_submits_an_application(site, page, settings, tmp
     page.get_by_label("Name", exact=True).fill("Siri Haugen")
     page.get_by_label("Email").fill("siri@lillehammer.kommune.example")
     main.get_by_role("button", name="Add contact person").click()
-    assert main.get_by_role("rowheader", name=re.compile("Siri Haugen")).is_visible()
+    expect(main.get_by_role("rowheader", name=re.compile("Siri Haugen"))).to_be_visible()
     assert_accessible(page)
     continue_to("oppsummering")
 
     # Step 6: the summary with the warning before the submit button, then the receipt.
-    assert main.get_by_role("heading", name=re.compile("own trial provision")).is_visible()
+    expect(main.get_by_role("heading", name=re.compile("own trial provision"))).to_be_visible()
     assert_accessible(page)
     main.get_by_role("button", name="Submit the application").click()
     page.wait_for_url(re.compile(r"/kvittering/$"))
     application = Application.objects.get()
     assert application.status == ApplicationStatus.SUBMITTED
-    assert main.get_by_role("heading", name="The application is submitted").is_visible()
-    assert main.get_by_text(application.reference).first.is_visible()
+    expect(main.get_by_role("heading", name="The application is submitted")).to_be_visible()
+    expect(main.get_by_text(application.reference).first).to_be_visible()
     run_due_tasks()  # the worker sends the mail
     assert len(mail.outbox) == 1
     assert_accessible(page)
@@ -176,8 +177,8 @@ def test_applicant_prepares_and_submits_an_application(site, page, settings, tmp
     # The status page tells what happens next and shows the history.
     main.get_by_role("link", name="Follow the application on its status page").click()
     page.wait_for_url(re.compile(rf"/mine-soknader/{application.pk}/$"))
-    assert main.get_by_text("The ministry has received the application.").is_visible()
-    assert main.get_by_role("heading", name="History").is_visible()
+    expect(main.get_by_text("The ministry has received the application.")).to_be_visible()
+    expect(main.get_by_role("heading", name="History")).to_be_visible()
     assert_accessible(page)
 
 
@@ -233,18 +234,18 @@ def test_follow_up_pages_have_no_accessibility_violations(site, page, settings, 
     page.get_by_label("Password").fill(PASSWORD)
     main.get_by_role("button", name="Log in").click()
     page.wait_for_url(re.compile(r"/mine-soknader/$"))
-    assert main.get_by_role("heading", name=re.compile("^Drafts")).is_visible()
+    expect(main.get_by_role("heading", name=re.compile("^Drafts"))).to_be_visible()
     assert_accessible(page)
 
     main.get_by_role("link", name="Skyss for elevar").click()
-    assert main.get_by_text("Send kart over skyssrutene.").first.is_visible()
+    expect(main.get_by_text("Send kart over skyssrutene.").first).to_be_visible()
     assert_accessible(page)
 
     main.get_by_role("link", name="Answer the request", exact=True).click()
     page.wait_for_url(re.compile(r"/svar/$"))
     assert_accessible(page)
     main.get_by_role("button", name="Send the answer").click()
-    assert page.get_by_role("alert").get_by_role("link", name="Write your answer.").is_visible()
+    expect(page.get_by_role("alert").get_by_role("link", name="Write your answer.")).to_be_visible()
     assert_accessible(page)
     page.get_by_label("Your answer").fill("Kartet ligg ved.")
     page.get_by_label("Attachments").set_input_files(
@@ -262,7 +263,7 @@ def test_follow_up_pages_have_no_accessibility_violations(site, page, settings, 
     assert_accessible(page)
 
     page.goto(site.url + f"/mine-soknader/{draft.pk}/steg/unntak/")
-    assert main.get_by_text("Not found in the register").is_visible()
+    expect(main.get_by_text("Not found in the register")).to_be_visible()
     assert_accessible(page)
     page.goto(site.url + f"/mine-soknader/{draft.pk}/unntak/{exemption.pk}/")
     assert page.get_by_label(re.compile("Save the citation as I wrote it")).is_checked()
@@ -273,5 +274,5 @@ def test_follow_up_pages_have_no_accessibility_violations(site, page, settings, 
     assert_accessible(page)
     main.get_by_role("button", name="Yes, delete").click()
     page.wait_for_url(re.compile(r"/steg/vedlegg/$"))
-    assert main.get_by_text("No files are uploaded yet.").is_visible()
+    expect(main.get_by_text("No files are uploaded yet.")).to_be_visible()
     assert_accessible(page)

@@ -10,6 +10,7 @@ import re
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from casework.choices import Role
 from legal.models import Provision
@@ -142,9 +143,9 @@ def test_a_case_goes_from_the_queue_to_the_decision_letter(site, page, browser, 
         == 1
     )
     _take_from_queue(page, "Register the application")
-    assert main.get_by_text("Registering opens a case file").is_visible()
+    expect(main.get_by_text("Registering opens a case file")).to_be_visible()
     _submit(page, "Register the application", application)
-    assert main.get_by_text("The application is registered").is_visible()
+    expect(main.get_by_text("The application is registered")).to_be_visible()
     assert main.get_by_role("figure").get_by_role("img").count() == 1
     assert (
         "Check that the application is complete"
@@ -163,7 +164,7 @@ def test_a_case_goes_from_the_queue_to_the_decision_letter(site, page, browser, 
     assessment.select_option("outside_limits")
     main.get_by_role("button", name="Save the assessment").click()
     summary = page.get_by_role("alert")
-    assert summary.get_by_role("link", name=re.compile("Explain the assessment")).is_visible()
+    expect(summary.get_by_role("link", name=re.compile("Explain the assessment"))).to_be_visible()
     assert page.locator(f"#id_note_{exemption.pk}").get_attribute("aria-invalid") == "true"
     assert_accessible(page)
     page.get_by_label(re.compile(r"^Assessment of opplæringslova § 13-1")).select_option(
@@ -171,9 +172,11 @@ def test_a_case_goes_from_the_queue_to_the_decision_letter(site, page, browser, 
     )
     page.get_by_label("Message for the consultation letter").fill("Vi ber om synspunkt.")
     _submit(page, "Save the assessment", application)
-    assert main.get_by_text(
-        re.compile("In consultation with ministries|Answer the consultation")
-    ).first.is_visible()
+    expect(
+        main.get_by_text(
+            re.compile("In consultation with ministries|Answer the consultation")
+        ).first
+    ).to_be_visible()
 
     # The line ministry answers in its own browser.
     ministry_page = _new_page(browser, site)
@@ -188,12 +191,14 @@ def test_a_case_goes_from_the_queue_to_the_decision_letter(site, page, browser, 
 
     # The officer proposes: the consultation answer is shown beside the exemption.
     _open_my_task(page, site, "Propose a decision")
-    assert main.locator(".answer-list").get_by_text("Supports").is_visible()
+    expect(main.locator(".answer-list").get_by_text("Supports")).to_be_visible()
     page.get_by_role("group", name=re.compile("^Outcome for opplæringslova")).get_by_label(
         "Granted", exact=True
     ).check()
     main.get_by_role("button", name="Send the proposal for approval").click()
-    assert page.get_by_role("alert").get_by_role("link", name=re.compile("Summarise")).is_visible()
+    expect(
+        page.get_by_role("alert").get_by_role("link", name=re.compile("Summarise"))
+    ).to_be_visible()
     assert_accessible(page)
     page.get_by_label("Summary of the decision and its reasons").fill(
         "Forsøket tener føremåla i forsøkslova § 1."
@@ -204,7 +209,7 @@ def test_a_case_goes_from_the_queue_to_the_decision_letter(site, page, browser, 
     leader_page = _new_page(browser, site)
     _log_in(leader_page, site, "leder")
     _take_from_queue(leader_page, "Approve the proposed decision")
-    assert leader_page.get_by_text("Proposed by Sara Lund").is_visible()
+    expect(leader_page.get_by_text("Proposed by Sara Lund")).to_be_visible()
     leader_page.get_by_label(re.compile("Approve the proposal")).check()
     _submit(leader_page, "Confirm the decision", application)
     assert Application.objects.get(pk=application.pk).status == ApplicationStatus.APPROVED

@@ -14,6 +14,7 @@ import pytest
 import time_machine
 from django.core.management import call_command
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from casework.choices import Role
 from tests import builders
@@ -71,23 +72,23 @@ def test_the_officer_handles_an_application_for_extension(site, page, trial, sta
     page.set_viewport_size({"width": 1280, "height": 900})
     main = page.get_by_role("main")
     _log_in(page, site, staff.officer.username)
-    assert main.get_by_role(
-        "cell", name="A report on a trial is overdue: follow it up", exact=True
-    ).is_visible()
-    assert main.get_by_role(
-        "cell", name="Register the application for extension", exact=True
-    ).is_visible()
+    expect(
+        main.get_by_role("cell", name="A report on a trial is overdue: follow it up", exact=True)
+    ).to_be_visible()
+    expect(
+        main.get_by_role("cell", name="Register the application for extension", exact=True)
+    ).to_be_visible()
     _both_widths(page)
 
     main.get_by_role(
         "link", name=re.compile("^Look first Register the application for ext")
     ).click()
     page.wait_for_url(re.compile(r"/saksbehandling/oppgaver/\d+/$"))
-    assert main.get_by_text("Vi treng eitt år til.").is_visible()
+    expect(main.get_by_text("Vi treng eitt år til.")).to_be_visible()
     _both_widths(page)
     main.get_by_role("button", name="Register the application for extension").click()
     page.wait_for_url(re.compile(rf"/saksbehandling/forsok/{trial.pk}/$"))
-    assert main.get_by_role("link", name="Assess the terms of the extension").is_visible()
+    expect(main.get_by_role("link", name="Assess the terms of the extension")).to_be_visible()
     _both_widths(page)
 
     main.get_by_role("link", name="Assess the terms of the extension").click()
@@ -95,7 +96,7 @@ def test_the_officer_handles_an_application_for_extension(site, page, trial, sta
     main.get_by_label("Extend by (months)").fill("25")
     main.get_by_label("Your assessment").fill("Dei treng tid.")
     main.get_by_role("button", name="Save the assessment").click()
-    assert main.get_by_role("alert").is_visible()
+    expect(main.get_by_role("alert")).to_be_visible()
     assert main.get_by_label("Your assessment").input_value() == "Dei treng tid."
     _both_widths(page)
     main.get_by_label("Extend by (months)").fill("12")
@@ -139,13 +140,13 @@ def test_a_leader_gives_the_follow_up_to_another_officer(site, page, trial, staf
     page.set_viewport_size({"width": 1280, "height": 900})
     main = page.get_by_role("main")
     _log_in(page, site, leader.username, "/saksbehandling/team/")
-    assert main.get_by_role("heading", name="Who follows up the trials in force").is_visible()
+    expect(main.get_by_role("heading", name="Who follows up the trials in force")).to_be_visible()
     _both_widths(page)
     main.get_by_label(re.compile("^Case officer following up")).select_option(str(other.pk))
     main.locator(f"#trial-{trial.pk}").get_by_role("button", name=re.compile("^Reassign")).click()
     page.wait_for_url(re.compile(r"/saksbehandling/team/"))
     assert Trial.objects.get(pk=trial.pk).officer == other
     _log_in(page, site, other.username)
-    assert main.get_by_role(
-        "cell", name="A report on a trial is overdue: follow it up", exact=True
-    ).is_visible()
+    expect(
+        main.get_by_role("cell", name="A report on a trial is overdue: follow it up", exact=True)
+    ).to_be_visible()

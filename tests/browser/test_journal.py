@@ -8,6 +8,7 @@ import re
 import pytest
 from django.core import mail
 from django.core.files.base import ContentFile
+from playwright.sync_api import expect
 
 from casework.choices import EntryType, OrganisationKind, ScreeningBasis
 from casework.models import AccessRequest, Organisation
@@ -65,8 +66,8 @@ def test_journal_filter_and_an_access_request_with_a_validation_error(
 
     page.goto(site.url + "/journal/")
     assert page.get_by_role("heading", level=1).inner_text() == "Public journal"
-    assert main.get_by_text("2 journal entries").is_visible()
-    assert main.get_by_role("link", name=re.compile("Søknaden")).is_visible()
+    expect(main.get_by_text("2 journal entries")).to_be_visible()
+    expect(main.get_by_role("link", name=re.compile("Søknaden"))).to_be_visible()
     assert "Ola" not in main.inner_text()
     assert_accessible(page)
 
@@ -74,7 +75,7 @@ def test_journal_filter_and_an_access_request_with_a_validation_error(
     page.get_by_label("Type").select_option("U")
     main.get_by_role("button", name="Filter").click()
     page.wait_for_url(re.compile(r"entry_type=U"))
-    assert main.get_by_text("1 journal entry").is_visible()
+    expect(main.get_by_text("1 journal entry")).to_be_visible()
     rows = main.get_by_role("row")
     assert rows.count() == 2  # the header and one entry
     assert main.get_by_role("rowheader", name=re.compile(re.escape(outgoing.document_number)))
@@ -91,7 +92,7 @@ def test_journal_filter_and_an_access_request_with_a_validation_error(
     page.get_by_label("Message").fill("Kva står det i svaret?")
     main.get_by_role("button", name="Send the request").click()
     summary = main.get_by_role("alert")
-    assert summary.get_by_role("heading", name="There is a problem").is_visible()
+    expect(summary.get_by_role("heading", name="There is a problem")).to_be_visible()
     assert page.get_by_label("Your name").input_value() == "Kari"
     assert page.get_by_label("Message").input_value() == "Kva står det i svaret?"
     assert_accessible(page)
@@ -102,7 +103,7 @@ def test_journal_filter_and_an_access_request_with_a_validation_error(
     page.wait_for_url(re.compile(r"/innsyn/kvittering/[^/]+/$"))
     access_request = AccessRequest.objects.get()
     assert page.get_by_role("heading", level=1).inner_text() == "Access request received"
-    assert main.get_by_text(access_request.reference).is_visible()
+    expect(main.get_by_text(access_request.reference)).to_be_visible()
     assert EMAIL not in main.inner_text()
     assert_accessible(page)
     run_due_tasks()  # the worker sends the mail

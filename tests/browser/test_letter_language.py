@@ -6,6 +6,7 @@ and the receipt is written in the form chosen."""
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from casework.choices import EntryType, Role
 from casework.models import JournalDocument
@@ -62,8 +63,8 @@ def test_a_neutral_organisation_and_the_officers_choice_of_written_form(
     page.get_by_label(re.compile("Reason or decision")).fill("Kommunestyret har ikkje vedteke")
     page.get_by_role("button", name="Save the written form").click()
     page.wait_for_url(re.compile(rf"/organisasjon/{lillehammer.pk}/$"))
-    assert page.get_by_text("The written language form has been saved.").is_visible()
-    assert page.get_by_text("Recorded now: Neutral (no choice).").is_visible()
+    expect(page.get_by_text("The written language form has been saved.")).to_be_visible()
+    expect(page.get_by_text("Recorded now: Neutral (no choice).")).to_be_visible()
     _check(page)
     lillehammer.refresh_from_db()
     assert lillehammer.language_form == ""
@@ -80,11 +81,13 @@ def test_a_neutral_organisation_and_the_officers_choice_of_written_form(
     _log_in(page, site, "officer", task_path)
     page.wait_for_url(re.compile(rf"{task_path}$"))
     main = page.get_by_role("main")
-    assert main.get_by_text(re.compile("Lillehammer is neutral")).is_visible()
+    expect(main.get_by_text(re.compile("Lillehammer is neutral"))).to_be_visible()
     _check(page)
     main.get_by_role("button", name="Register the application").click()
-    assert page.get_by_role("alert").first.is_visible()
-    assert main.get_by_text(re.compile("choose the written form of the letter")).first.is_visible()
+    expect(page.get_by_role("alert").first).to_be_visible()
+    expect(
+        main.get_by_text(re.compile("choose the written form of the letter")).first
+    ).to_be_visible()
     _check(page)
     main.get_by_role("group", name=re.compile("Written form of the letter")).get_by_label(
         "Nynorsk"

@@ -7,6 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from django.core.cache import cache
+from playwright.sync_api import expect
 
 from casework.choices import Role
 from casework.models import ExternalIdentity
@@ -76,7 +77,7 @@ def test_new_person_logs_in_with_id_porten_and_is_told_how_to_get_access(
     _log_in_at_provider(page, "browser-1")
 
     page.wait_for_url(re.compile(r"/tilgang/$"))
-    assert page.get_by_role("heading", name="You have no access yet").is_visible()
+    expect(page.get_by_role("heading", name="You have no access yet")).to_be_visible()
     assert "01017012345" not in page.content()
     _check(page)
     assert ExternalIdentity.objects.filter(subject="browser-1").exists()
@@ -96,7 +97,7 @@ def test_member_logs_in_reaches_their_applications_and_logs_out_of_both(
     page.get_by_role("button", name=re.compile("Log out")).click()
     page.get_by_role("button", name="End session").click()  # the provider's logout page
     page.wait_for_url(re.compile(r"/logget-ut/$"))
-    assert page.get_by_role("heading", name="You are logged out").is_visible()
+    expect(page.get_by_role("heading", name="You are logged out")).to_be_visible()
     _check(page)
 
     page.goto(site.url + "/logg-inn/?next=/mine-soknader/")
@@ -104,7 +105,7 @@ def test_member_logs_in_reaches_their_applications_and_logs_out_of_both(
     page.wait_for_url(re.compile(r"/oauth2/authorize"))
     page.get_by_role("button", name="browser-2").first.click()  # the provider remembers them
     page.wait_for_url(re.compile(r"/mine-soknader/$"))
-    assert page.get_by_role("button", name="Log out (Siri Li)").is_visible()
+    expect(page.get_by_role("button", name="Log out (Siri Li)")).to_be_visible()
 
 
 def test_a_login_below_substantial_is_refused_with_a_clear_page(site, provider, english_page):
@@ -115,7 +116,7 @@ def test_a_login_below_substantial_is_refused_with_a_clear_page(site, provider, 
     _log_in_at_provider(page, "browser-3")
 
     page.wait_for_url(re.compile(r"/oidc/idporten/callback/"))
-    assert page.get_by_role("heading", name="Login refused").is_visible()
-    assert page.get_by_text("too low a level of security").is_visible()
+    expect(page.get_by_role("heading", name="Login refused")).to_be_visible()
+    expect(page.get_by_text("too low a level of security")).to_be_visible()
     _check(page)
-    assert page.get_by_role("link", name="Log in", exact=True).is_visible()
+    expect(page.get_by_role("link", name="Log in", exact=True)).to_be_visible()

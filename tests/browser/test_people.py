@@ -6,6 +6,7 @@ import re
 
 import pytest
 from django.core import mail
+from playwright.sync_api import expect
 
 from casework.choices import Role
 from casework.models import Membership
@@ -43,18 +44,18 @@ def test_administrator_invites_a_colleague_who_accepts_and_loses_the_role_again(
 
     _log_in(page, site, "admin", "/organisasjon/")
     page.wait_for_url(re.compile(rf"/organisasjon/{lillehammer.pk}/$"))
-    assert page.get_by_role("heading", name=re.compile("People and access")).is_visible()
+    expect(page.get_by_role("heading", name=re.compile("People and access"))).to_be_visible()
     _check(page)
 
     page.get_by_role("button", name="Send invitation").click()  # empty: the error summary
-    assert page.get_by_role("alert").is_visible()
+    expect(page.get_by_role("alert")).to_be_visible()
     _check(page)
     page.get_by_label("Email address").fill("kollega@lillehammer.kommune.no")
     page.get_by_label("Role").first.select_option("applicant")
     page.get_by_role("button", name="Send invitation").click()
     page.wait_for_url(re.compile(rf"/organisasjon/{lillehammer.pk}/$"))
-    assert page.get_by_role("cell", name="Applicant").first.is_visible()
-    assert page.get_by_text("kollega@lillehammer.kommune.no").first.is_visible()
+    expect(page.get_by_role("cell", name="Applicant").first).to_be_visible()
+    expect(page.get_by_text("kollega@lillehammer.kommune.no").first).to_be_visible()
     _check(page)
 
     run_due_tasks()  # the worker sends the invitation
@@ -78,7 +79,7 @@ def test_administrator_invites_a_colleague_who_accepts_and_loses_the_role_again(
     name = colleague.get_full_name()
     page.get_by_role("button", name=f"Take away Applicant from {name}").click()
     page.wait_for_url(re.compile(rf"/organisasjon/{lillehammer.pk}/$"))
-    assert page.get_by_text("The role has been taken away.").is_visible()
+    expect(page.get_by_text("The role has been taken away.")).to_be_visible()
     assert not Membership.objects.filter(user=colleague, organisation=lillehammer).exists()
     _check(page)
     context.close()

@@ -4,6 +4,7 @@ municipality; axe-core on every page, keyboard only, and without JavaScript."""
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible
 
@@ -47,7 +48,7 @@ def test_a_reader_finds_and_follows_an_application(site, english, dataset):
     main.get_by_role("link", name=health.title).click()
     page.wait_for_url(re.compile(rf"/soknader/{health.reference}/$"))
     assert page.get_by_role("heading", level=1).inner_text() == health.title
-    assert page.get_by_role("heading", name=re.compile("^Status: Approved")).is_visible()
+    expect(page.get_by_role("heading", name=re.compile("^Status: Approved"))).to_be_visible()
     assert page.locator('link[rel="alternate"][type="application/atom+xml"]').count() >= 3
     assert_accessible(page)
 
@@ -73,7 +74,7 @@ def test_search_pagination_and_pages_work_without_javascript(site, browser, data
     assert results.all_inner_texts() == ["Felles barnevern i regionen"]
     results.first.click()
     page.wait_for_url(re.compile(rf"/soknader/{dataset['joint'].reference}/$"))
-    assert page.get_by_role("heading", name="History").is_visible()
+    expect(page.get_by_role("heading", name="History")).to_be_visible()
     context.close()  # (axe-core itself needs JavaScript: checked in the test above)
 
 

@@ -1,6 +1,7 @@
 import re
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible
 
@@ -16,7 +17,7 @@ def test_front_page_law_register_and_act_page_have_no_accessibility_violations(s
         "link", name=re.compile("Lovregister|Law register")
     ).click()
     page.wait_for_url(re.compile(r"/lover/$"))
-    assert page.get_by_role("heading", level=2, name="Kunnskapsdepartementet").is_visible()
+    expect(page.get_by_role("heading", level=2, name="Kunnskapsdepartementet")).to_be_visible()
     assert_accessible(page)
 
     page.get_by_role("link", name="Opplæringslova", exact=True).click()

@@ -10,6 +10,7 @@ import re
 
 import pytest
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible
 
@@ -39,8 +40,8 @@ def test_register_act_register_statistics_and_law_page_are_accessible(demo, engl
 
     page.goto(demo.url + "/unntak/")
     assert page.get_by_role("heading", level=1).inner_text() == "Exemption register"
-    assert main.get_by_role("table", name=re.compile("per act or regulation")).is_visible()
-    assert main.get_by_text("In force today").first.is_visible()
+    expect(main.get_by_role("table", name=re.compile("per act or regulation"))).to_be_visible()
+    expect(main.get_by_text("In force today").first).to_be_visible()
     assert_accessible(page)
 
     # The section search jumps to the section on the act's own page.
@@ -48,7 +49,7 @@ def test_register_act_register_statistics_and_law_page_are_accessible(demo, engl
     main.get_by_role("button", name="Find").click()
     page.wait_for_url(re.compile(rf"/unntak/{OPPL}/\?section=14-2#14-2$"))
     assert page.get_by_role("heading", level=1).inner_text() == "Exemptions from opplæringslova"
-    assert page.locator('[id="14-2"]').is_visible()
+    expect(page.locator('[id="14-2"]')).to_be_visible()
     assert_accessible(page)
 
     # Filters work without JavaScript-free tricks: a plain GET form.
@@ -61,16 +62,16 @@ def test_register_act_register_statistics_and_law_page_are_accessible(demo, engl
     page.goto(demo.url + "/statistikk/")
     assert page.get_by_role("heading", level=1).inner_text() == "Statistics"
     chart = page.get_by_role("img", name=re.compile("Applications by status"))
-    assert chart.is_visible()
+    expect(chart).to_be_visible()
     main.get_by_text("The figures as a table: Applications by status").click()
-    assert main.get_by_role("table", name="Applications by status").is_visible()
+    expect(main.get_by_role("table", name="Applications by status")).to_be_visible()
     assert_accessible(page)
 
     page.goto(demo.url + f"/lover/{HOL}/")
     assert_accessible(page)
     main.get_by_role("link", name=re.compile(r"requests for exemption from § 3-3")).click()
     page.wait_for_url(re.compile(rf"/unntak/{HOL}/#3-3$"))
-    assert page.locator('[id="3-3"]').is_visible()
+    expect(page.locator('[id="3-3"]')).to_be_visible()
     assert_accessible(page)
 
 

@@ -7,6 +7,7 @@ import re
 
 import pytest
 from django.core.management import call_command
+from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible
 from workflows.demo.seed import DEMO_PASSWORD
@@ -54,15 +55,15 @@ def test_the_register_of_trials_and_a_trial_page(demo, english):
     main.get_by_role("button", name="Show trials").click()
     page.wait_for_url(re.compile(r"status=made_permanent"))
     assert main.get_by_role("status").inner_text().startswith("1 trial")
-    assert main.locator(".result").get_by_text("Made permanent").is_visible()
+    expect(main.locator(".result").get_by_text("Made permanent")).to_be_visible()
 
     page.goto(demo.url + "/forsok/?q=barnehagemyndighet")
     main.get_by_role("link", name=KINDERGARTEN).click()
     page.wait_for_url(re.compile(r"/forsok/\d+/$"))
     assert page.get_by_role("heading", level=1).inner_text() == KINDERGARTEN
-    assert main.get_by_text(re.compile("until the reform .Ny barnehagelov")).is_visible()
-    assert main.get_by_role("heading", name="Granted exemptions").is_visible()
-    assert main.get_by_role("link", name=re.compile(r"The case: application FRI-")).is_visible()
+    expect(main.get_by_text(re.compile("until the reform .Ny barnehagelov"))).to_be_visible()
+    expect(main.get_by_role("heading", name="Granted exemptions")).to_be_visible()
+    expect(main.get_by_role("link", name=re.compile(r"The case: application FRI-"))).to_be_visible()
     both_widths(page)
 
 
@@ -79,16 +80,16 @@ def test_the_municipality_reports_on_its_trial(demo, english):
 
     main.get_by_role("link", name=HEALTH).click()
     page.wait_for_url(re.compile(r"/mine-forsok/\d+/$"))
-    assert main.get_by_role("heading", name="Follow-up obligations").is_visible()
+    expect(main.get_by_role("heading", name="Follow-up obligations")).to_be_visible()
     both_widths(page)
 
     main.get_by_role("link", name="Submit a report").click()
     page.wait_for_url(re.compile(r"/rapport/$"))
     main.get_by_role("button", name="Send").click()  # empty: the errors are listed
-    assert main.get_by_role("alert").is_visible()
+    expect(main.get_by_role("alert")).to_be_visible()
     both_widths(page)
     main.get_by_label("Title").fill("Rapport om første driftsår")
     main.get_by_label(re.compile(r"^Report\b")).fill("Ventetida gjekk ned frå 30 til 12 dagar.")
     main.get_by_role("button", name="Send").click()
     page.wait_for_url(re.compile(r"/mine-forsok/\d+/$"))
-    assert main.get_by_role("heading", name="Rapport om første driftsår").is_visible()
+    expect(main.get_by_role("heading", name="Rapport om første driftsår")).to_be_visible()
