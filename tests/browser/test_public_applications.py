@@ -83,5 +83,6 @@ def test_choosing_a_language_is_not_hidden_by_the_cache(site, page, dataset):
     assert page.locator("html").get_attribute("lang") == "nb"
     page.get_by_role("button", name="English").click()
     page.wait_for_url(re.compile(r"/soknader/$"))
-    assert page.locator("html").get_attribute("lang") == "en"
-    assert page.get_by_role("heading", level=1).inner_text() == "Applications"
+    # The same address again: wait for the new page rather than read the old one.
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Applications")
