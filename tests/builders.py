@@ -532,3 +532,12 @@ def extension_through_case(extension, *, staff: Staff, grant: bool = True, consu
     run_due_tasks()
     extension.refresh_from_db()
     return extension
+
+
+def trial_extended(trial, *, officer, approver, reasons: str = "Meir tid.", **terms):
+    """KDD extends ``trial`` on its own initiative: the officer's proposal
+    (``trials.services.trial_extend``), approved by ``approver`` in the extension's case."""
+    extension = services.trial_extend(actor=officer, trial=trial, reasons=reasons, **terms)
+    extension_complete(extension, "approve", approver, {"decision": "approve"})
+    extension.refresh_from_db()
+    return extension

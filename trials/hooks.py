@@ -27,6 +27,9 @@ on_trial_in_force: list[Callable] = []
 on_trial_changed: list[Callable] = []
 # callback(extension, actor): the municipality applied for an extension (its case starts)
 on_extension_applied: list[Callable] = []
+# callback(extension, actor): KDD proposed an extension on its own initiative (its case starts
+# at the approval by another person)
+on_extension_initiated: list[Callable] = []
 # decider(actor, extension, grant, reasons) -> the extension, or None when it cannot decide:
 # the case process does the decisive step of an extension's case (propose or approve)
 extension_deciders: list[Callable] = []

@@ -12,7 +12,13 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from casework.choices import CaseStatus
-from trials.choices import ApplicationStatus, ConsultationStatus, ExemptionStatus, Stage
+from trials.choices import (
+    ApplicationStatus,
+    ConsultationStatus,
+    ExemptionStatus,
+    ExtensionStatus,
+    Stage,
+)
 
 # --- statuses -------------------------------------------------------------------------------
 
@@ -194,6 +200,67 @@ def public_explanation(application) -> tuple[str, str]:
     else:
         meaning, next_step = PUBLIC_EXPLANATIONS.get(application.status, ("", ""))
     return str(meaning), str(next_step)
+
+
+# --- an extension as it moves through its case ----------------------------------------------
+
+# (label, what it means for the municipality, what happens next, tag colour). The phase is
+# derived from the extension's case (``trials.selectors.extension_phase``); KDD's assessment
+# and the content of a proposal stay internal until the decision, as for an application.
+EXTENSION_PHASES = {
+    "applied": (
+        ExtensionStatus.REQUESTED.label,
+        _("The ministry has received the application for extension."),
+        _("The ministry registers it in the trial's case file."),
+        "info",
+    ),
+    "registered": (
+        ApplicationStatus.REGISTERED.label,
+        _("The application for extension is registered in the trial's case file."),
+        _("A case officer assesses the terms within the limits of forsøksloven § 3."),
+        "info",
+    ),
+    "under_review": (
+        ApplicationStatus.UNDER_REVIEW.label,
+        _("A case officer at the ministry is assessing the extension."),
+        _(
+            "The ministries that own the acts the trial deviates from may be consulted before "
+            "a decision is proposed."
+        ),
+        "info",
+    ),
+    "in_consultation": (
+        ApplicationStatus.IN_CONSULTATION.label,
+        _("The ministries that own the acts concerned have been asked for their views."),
+        _("When they have answered, the case officer proposes a decision."),
+        "info",
+    ),
+    "decision_proposed": (
+        ApplicationStatus.DECISION_PROPOSED.label,
+        _("The case officer has proposed a decision."),
+        _(
+            "A second person at the ministry reviews the proposal before the decision is made "
+            "and sent to you."
+        ),
+        "info",
+    ),
+    "granted": (
+        ExtensionStatus.GRANTED.label,
+        _("The ministry has extended the trial."),
+        _("The decision letter gives the new end date and the reasons."),
+        "success",
+    ),
+    "refused": (
+        ExtensionStatus.REFUSED.label,
+        _("The ministry has refused the extension."),
+        _("The decision letter gives the reasons. The trial ends on its end date."),
+        "danger",
+    ),
+}
+
+
+def extension_phase_label(phase: str) -> str:
+    return str(EXTENSION_PHASES[phase][0])
 
 
 # --- audit actions ----------------------------------------------------------------------------

@@ -144,6 +144,20 @@ def latest_extended_end(period_ends_on):
     return add_months(period_ends_on, MAX_EXTENSION_MONTHS)
 
 
+def extended_end(ends_on, months, reform_date):
+    """The end date an extension by ``months`` (or until a reform on ``reform_date``) gives a
+    trial ending on ``ends_on``."""
+    if months is None:
+        return reform_date
+    return add_months(ends_on, months)
+
+
+def extension_months_left(trial) -> int:
+    """How many months of extension by months ``trial`` has left (forsøksloven § 3)."""
+    used = sum(e.months or 0 for e in trial.extensions.all() if e.status == "granted")
+    return max(0, MAX_EXTENSION_MONTHS - used)
+
+
 def regulation_problems(*, for_id, lovdata_url, adopted_on, in_force_from, in_force_to) -> dict:
     """Why a regulation cannot be recorded as given (field: message); empty when it can."""
     problems = {}

@@ -5,24 +5,33 @@ Every page and every API view gets applications through ``applications_for_user`
 """
 
 from django.contrib.contenttypes.models import ContentType
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
 from casework.choices import Role
 from casework.models import AuditEvent, Membership
-from casework.selectors import DocumentFile, organisations_for_user, user_has_role_in
+from casework.selectors import (
+    DocumentFile,
+    journal_document_file,
+    organisations_for_user,
+    user_has_role_in,
+)
 from legal.selectors import provision_warnings
 from trials.choices import (
     WITHDRAWABLE_STATUSES,
     ApplicationStatus,
+    ConsultationStatus,
     ExtensionStatus,
+    ProposalStatus,
     TrialStatus,
 )
 from trials.models import (
     Application,
     Attachment,
+    Consultation,
+    DecisionProposal,
     Evaluation,
     ExemptionRequest,
     Extension,
@@ -230,7 +239,7 @@ def trial_get_for_user(user, pk):
                         "entry__documents"
                     ),
                 ),
-                Prefetch("extensions", queryset=Extension.objects.select_related("letter__case")),
+                Prefetch("extensions", queryset=extensions_with_phase()),
                 Prefetch(
                     "exemptions", queryset=ExemptionRequest.objects.select_related("provision__act")
                 ),
@@ -269,6 +278,63 @@ def trial_actions(user, trial) -> list[str]:
     return actions
 
 
+def extensions_with_phase() -> QuerySet:
+    """Extensions with what ``extension_phase`` reads, for a prefetch (one query)."""
+    return Extension.objects.select_related("letter__case").annotate(
+        has_pending_proposal=Exists(
+            DecisionProposal.objects.filter(extension=OuterRef("pk"), status=ProposalStatus.PENDING)
+        ),
+        has_open_consultation=Exists(
+            Consultation.objects.filter(extension=OuterRef("pk"), status=ConsultationStatus.OPEN)
+        ),
+    )
+
+
+def extension_phase(extension) -> str:
+    """Where an extension is in its case, as the municipality and KDD see it
+    (``trials.labels.EXTENSION_PHASES``): applied for, registered, under review, in
+    consultation, decision proposed, then granted or refused. A returned proposal is under
+    review again."""
+    if extension.status != ExtensionStatus.REQUESTED:
+        return extension.status
+    pending = getattr(extension, "has_pending_proposal", None)
+    if pending is None:
+        pending = extension.proposals.filter(status=ProposalStatus.PENDING).exists()
+    if pending:
+        return "decision_proposed"
+    consulting = getattr(extension, "has_open_consultation", None)
+    if consulting is None:
+        consulting = extension.consultations.filter(status=ConsultationStatus.OPEN).exists()
+    if consulting:
+        return "in_consultation"
+    if extension.assessed_at is not None:
+        return "under_review"
+    if extension.registered_at is not None:
+        return "registered"
+    return "applied"
+
+
+def letter_document(entry) -> DocumentFile | None:
+    """The stored file of a letter's journal entry (its main document), or None while the
+    letter is still being produced."""
+    document = entry.documents.filter(is_main=True).order_by("pk").first()
+    return journal_document_file(document) if document is not None else None
+
+
+def extension_rows(trial) -> list:
+    """The trial's extensions (prefetched with ``extensions_with_phase``), each with
+    ``phase``, ``phase_label``, ``phase_meaning``, ``phase_next`` and ``phase_color``."""
+    from trials.labels import EXTENSION_PHASES
+
+    extensions = list(trial.extensions.all())
+    for extension in extensions:
+        extension.phase = extension_phase(extension)
+        label, meaning, next_step, color = EXTENSION_PHASES[extension.phase]
+        extension.phase_label, extension.phase_meaning = str(label), str(meaning)
+        extension.phase_next, extension.phase_color = str(next_step), color
+    return extensions
+
+
 TRIAL_EVENTS = {
     "trial.created": gettext_lazy("Trial approved"),
     "trial.in_force": gettext_lazy("Regulation recorded: the trial is in force"),
@@ -289,6 +355,7 @@ TRIAL_EVENTS = {
     "trial.extension_assessed": gettext_lazy("Application for extension assessed"),
     "trial.extension_proposed": gettext_lazy("Decision on the extension proposed"),
     "trial.extension_proposal_returned": gettext_lazy("Proposal on the extension returned"),
+    "trial.extension_initiated": gettext_lazy("Extension proposed on KDD's own initiative"),
     "trial.ended": gettext_lazy("Trial ended"),
     "trial.stopped": gettext_lazy("Trial stopped early"),
     "trial.made_permanent": gettext_lazy("Arrangement made permanent"),
@@ -308,14 +375,29 @@ PUBLIC_TRIAL_EVENTS = {
 }
 
 
-def trial_history(trial, *, public: bool = False) -> list[dict]:
+# The municipality's view of its trial's history follows the rule of the application's
+# (``trials.labels.AUDIT_ACTIONS``' ``applicant``): KDD's assessment is internal preparation
+# until the decision and is left out, and a step written for KDD is shown without its reason
+# (a proposal's reasons reach the municipality in the decision letter).
+APPLICANT_HIDDEN_TRIAL_EVENTS = {"trial.extension_assessed", "trial.extension_initiated"}
+APPLICANT_NO_REASON_TRIAL_EVENTS = {
+    "trial.extension_proposed",
+    "trial.extension_proposal_returned",
+    "trial.officer_reassigned",
+}
+
+
+def trial_history(trial, *, public: bool = False, applicant: bool = False) -> list[dict]:
     """The trial's audit trail in words, newest first; ``public``: only the legal steps,
-    without names or internal reasons."""
+    without names or internal reasons; ``applicant``: the municipality's view, without
+    KDD's internal work on an extension before it is decided."""
     events = AuditEvent.objects.filter(
         content_type=ContentType.objects.get_for_model(Trial), object_id=str(trial.pk)
     ).select_related("actor")
     if public:
         events = events.filter(action__in=PUBLIC_TRIAL_EVENTS)
+    elif applicant:
+        events = events.exclude(action__in=APPLICANT_HIDDEN_TRIAL_EVENTS)
     return [
         {
             "at": event.created_at,
@@ -325,7 +407,9 @@ def trial_history(trial, *, public: bool = False) -> list[dict]:
             else (event.actor.get_full_name() or event.actor.username)
             if event.actor
             else "",
-            "reason": "" if public else event.reason,
+            "reason": ""
+            if public or (applicant and event.action in APPLICANT_NO_REASON_TRIAL_EVENTS)
+            else event.reason,
         }
         for event in events.order_by("-created_at", "-id")[:100]
     ]

@@ -24,6 +24,7 @@ class WorkflowsConfig(AppConfig):
             (hooks.on_trial_in_force, trial_services.follow_up_start),
             (hooks.on_trial_changed, trial_services.follow_up_reschedule),
             (hooks.on_extension_applied, extension.extension_case_start),
+            (hooks.on_extension_initiated, extension.extension_case_start),
             (hooks.on_trial_officer_changed, trial_services.follow_up_officer_changed),
             (hooks.extension_deciders, extension.extension_decide_in_case),
         ):

@@ -114,14 +114,14 @@ def test_an_extension_of_25_months_is_refused(trial_in_force, case_officer):
     assert fresh(trial_in_force).ends_on == trial_in_force.ends_on
 
 
-def test_extensions_add_up_to_at_most_two_years(trial_in_force, case_officer):
-    services.trial_extend(actor=case_officer, trial=trial_in_force, months=12, reasons="Ett år.")
+def test_extensions_add_up_to_at_most_two_years(trial_in_force, case_officer, approver):
+    builders.trial_extended(trial_in_force, officer=case_officer, approver=approver, months=12)
     with pytest.raises(ValidationError) as refused:
         services.trial_extend(
             actor=case_officer, trial=trial_in_force, months=13, reasons="Eitt år til."
         )
     assert "12 months are left" in refused.value.message_dict["months"][0]
-    services.trial_extend(actor=case_officer, trial=trial_in_force, months=12, reasons="Siste.")
+    builders.trial_extended(trial_in_force, officer=case_officer, approver=approver, months=12)
     trial = fresh(trial_in_force)
     assert trial.ends_on == add_months(trial.period_ends_on, 24)
 
@@ -135,11 +135,14 @@ def test_until_reform_without_a_named_reform_is_refused(trial_in_force, case_off
     assert "Name the planned or decided reform" in refused.value.message_dict["reform_reference"][0]
 
 
-def test_an_extension_until_a_named_reform_may_pass_two_years(trial_in_force, case_officer):
+def test_an_extension_until_a_named_reform_may_pass_two_years(
+    trial_in_force, case_officer, approver
+):
     reform = add_months(trial_in_force.ends_on, 30)
-    extension = services.trial_extend(
-        actor=case_officer,
-        trial=trial_in_force,
+    extension = builders.trial_extended(
+        trial_in_force,
+        officer=case_officer,
+        approver=approver,
         reform_reference="Prop. 12 L (2028–2029) ny kommunelov",
         reform_date=reform,
         reasons="Reformen tek over.",

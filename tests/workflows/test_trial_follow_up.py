@@ -11,6 +11,7 @@ from django.utils import timezone
 from viewflow.workflow.status import PROCESS, STATUS
 
 from casework.selectors import audit_events_for
+from tests import builders
 from trials import services
 from trials.choices import ObligationKind, TrialNoticeKind, TrialStatus
 from trials.models import Trial, TrialNotice
@@ -79,9 +80,9 @@ def test_the_trial_ends_by_itself_on_its_end_date(trial_in_force):
     assert process.status == PROCESS.DONE
 
 
-def test_an_extended_trial_does_not_end_on_the_old_date(trial_in_force, case_officer):
+def test_an_extended_trial_does_not_end_on_the_old_date(trial_in_force, case_officer, approver):
     old_end = trial_in_force.ends_on
-    services.trial_extend(actor=case_officer, trial=trial_in_force, months=6, reasons="Meir tid.")
+    builders.trial_extended(trial_in_force, officer=case_officer, approver=approver, months=6)
     timers(old_end)
     assert status(trial_in_force) == TrialStatus.IN_FORCE
     timers(add_months(old_end, 6))

@@ -399,8 +399,11 @@ class TrialViewSet(viewsets.GenericViewSet):
         return self._detail(trial)
 
     @_post(
-        "Extend the trial",
-        "KDD extends on its own initiative, within the limits.",
+        "Propose to extend the trial",
+        "KDD extends on its own initiative, within the limits. An extension is a decision: "
+        "this is the case officer's proposal (the extension is `requested`), which another "
+        "person at KDD approves or returns in the extension's case (its `approve` task in the "
+        "tasks API, or `extensions/{id}/decide`); the end date moves at the approval.",
         ExtendSerializer,
     )
     @action(detail=True, methods=["post"])

@@ -313,6 +313,20 @@ class Extension(models.Model):
     def until_reform(self) -> bool:
         return self.months is None
 
+    @property
+    def on_own_initiative(self) -> bool:
+        """Proposed by KDD without an application from the municipality
+        (``trials.services.trial_extend``)."""
+        return self.requested_at is None
+
+    @property
+    def asked_ends_on(self):
+        """The end date the extension's terms give the trial (its end date now plus the
+        months, or the reform's date); the new end date once granted."""
+        from trials.rules import extended_end
+
+        return self.new_ends_on or extended_end(self.trial.ends_on, self.months, self.reform_date)
+
 
 class FollowUpObligation(models.Model):
     """Something the municipality must deliver by a date (a yearly report, the evaluation)."""

@@ -9,9 +9,11 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
+from casework.downloads import file_response
 from trials import selectors, services
 from trials.exceptions import ConflictError
 from trials.portal.forms import CopyForm
@@ -35,9 +37,27 @@ def trial_detail(request, pk: int):
         {
             "trial": trial,
             "actions": selectors.trial_actions(request.user, trial),
-            "history": selectors.trial_history(trial),
+            "extensions": selectors.extension_rows(trial),
+            "history": selectors.trial_history(trial, applicant=True),
         },
     )
+
+
+@login_required
+@require_GET
+def trial_extension_letter(request, pk: int, extension_pk: int):
+    """The decision letter on an extension of the municipality's own trial (PDF)."""
+    trial = selectors.trial_get_for_user(request.user, pk)
+    extension = next((e for e in trial.extensions.all() if e.pk == extension_pk), None)
+    if extension is None or extension.letter_id is None:
+        raise Http404
+    document = selectors.letter_document(extension.letter)
+    if document is None:
+        messages.info(request, _("The decision letter is being prepared. Try again in a minute."))
+        return redirect(
+            reverse("trials:trial_detail", kwargs={"pk": trial.pk}) + "#extensions-heading"
+        )
+    return file_response(document, as_attachment=False)
 
 
 def _conflict(request, trial, exc: ConflictError):

@@ -39,6 +39,11 @@ urlpatterns = [
     path("mine-forsok/<int:pk>/", trial_views.trial_detail, name="trial_detail"),
     path("mine-forsok/<int:pk>/rapport/", trial_views.trial_report, name="trial_report"),
     path("mine-forsok/<int:pk>/forlengelse/", trial_views.trial_extension, name="trial_extension"),
+    path(
+        "mine-forsok/<int:pk>/forlengelse/<int:extension_pk>/vedtak/",
+        trial_views.trial_extension_letter,
+        name="trial_extension_letter",
+    ),
     path("mine-soknader/fra-forsok/<int:pk>/", trial_views.trial_build_on, name="trial_build_on"),
     path("vedlegg/<int:pk>/", views.attachment_download, name="attachment_download"),
     path("vedlegg/<int:pk>/slett/", views.attachment_delete, name="attachment_delete"),

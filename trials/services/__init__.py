@@ -57,6 +57,7 @@ from trials.services.extensions import (
     extension_proposal_return,
     extension_propose,
     extension_register,
+    trial_extend,
 )
 from trials.services.trials import (
     application_from_trial,
@@ -71,7 +72,6 @@ from trials.services.trials import (
     report_request_more,
     report_submit,
     trial_end,
-    trial_extend,
     trial_make_permanent,
     trial_officer_reassign,
     trial_stop,

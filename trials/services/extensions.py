@@ -19,6 +19,7 @@ from django.utils.translation import gettext_lazy
 from casework.choices import EntryType
 from casework.services import audit_record, journal_entry_create
 from casework.transactions import service_atomic
+from trials import hooks
 from trials.choices import ExtensionStatus, ProposalStatus
 from trials.exceptions import ConflictError
 from trials.journal import application_case, journal_title, letter_entry
@@ -28,7 +29,14 @@ from trials.services.casehandling import (
     DEFAULT_CONSULTATION_DAYS,
     _check_reviewer,
 )
-from trials.services.trials import _decide, _extension_terms, _lock, _require_officer
+from trials.services.trials import (
+    _decide,
+    _extension_terms,
+    _lock,
+    _new_extension,
+    _require_officer,
+    _required,
+)
 
 
 def _open(extension: Extension) -> tuple[Trial, Extension]:
@@ -43,6 +51,7 @@ def _open(extension: Extension) -> tuple[Trial, Extension]:
 # The case's steps as the audit trail names them (from, to): the extension's own status stays
 # "requested" until the approval decides it.
 STEPS = {
+    "trial.extension_initiated": ("", "assessed"),
     "trial.extension_registered": ("requested", "registered"),
     "trial.extension_assessed": ("registered", "assessed"),
     "trial.extension_proposed": ("assessed", "proposed"),
@@ -62,6 +71,42 @@ def _audit(actor, trial: Trial, extension: Extension, action: str, reason: str =
         reason=reason,
         data={"extension": extension.pk, **data},
     )
+
+
+@service_atomic
+def trial_extend(
+    *,
+    actor,
+    trial: Trial,
+    reasons: str,
+    months: int | None = None,
+    reform_reference: str = "",
+    reform_date: datetime.date | None = None,
+) -> Extension:
+    """KDD proposes to extend a trial on its own initiative (no application from the
+    municipality). An extension is a decision, so it is decided as an application for one
+    is: ``actor``'s proposal, within the limits of forsøksloven § 3, waits for the approval
+    of another person at KDD (four eyes: ``extension_proposal_approve``) in the extension's
+    case, which ``hooks.on_extension_initiated`` starts at that approval. Nothing moves
+    before it."""
+    _require_officer(actor)
+    reasons = _required(reasons, "reasons", _("Give the reasons for the decision."))
+    trial = _lock(trial)
+    extension = _new_extension(
+        trial,
+        months,
+        reform_reference,
+        reform_date,
+        waiting=_("An application for extension is waiting: decide it instead."),
+        assessed_by=actor,
+        assessed_at=timezone.now(),
+        assessment_note=reasons,
+    )
+    terms = {"months": months} if months is not None else {"reform_date": str(reform_date)}
+    _audit(actor, trial, extension, "trial.extension_initiated", reason=reasons, **terms)
+    extension_propose(actor=actor, extension=extension, grant=True, reasons=reasons)
+    hooks.run(hooks.on_extension_initiated, extension, actor)
+    return extension
 
 
 @service_atomic

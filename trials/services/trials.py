@@ -67,8 +67,11 @@ def _lock(trial: Trial) -> Trial:
     )
 
 
-def _move(trial: Trial, method, *, actor, action: str, fields=(), reason: str = "", **kw):
-    """Fire one transition, save it (409 on a concurrent change) and audit it."""
+def _move(
+    trial: Trial, method, *, actor, action: str, fields=(), reason: str = "", extra=None, **kw
+):
+    """Fire one transition, save it (409 on a concurrent change) and audit it (``extra``:
+    more for the audit record, e.g. the extension that moved the end date)."""
     if not can_proceed(method):
         raise ConflictError(
             _("The trial is %(status)s; this step is not possible now.")
@@ -88,7 +91,12 @@ def _move(trial: Trial, method, *, actor, action: str, fields=(), reason: str = 
         from_state=from_state,
         to_state=trial.status,
         reason=reason,
-        data={key: _plain(value) for key, value in kw.items() if key not in ("officer", "reasons")},
+        data={
+            **{
+                key: _plain(value) for key, value in kw.items() if key not in ("officer", "reasons")
+            },
+            **(extra or {}),
+        },
     )
 
 
@@ -555,9 +563,7 @@ def _extension_terms(trial, months, reform_reference, reform_date) -> None:
 
 
 def _new_end(trial: Trial, extension: Extension) -> datetime.date:
-    if extension.until_reform:
-        return extension.reform_date
-    return rules.add_months(trial.ends_on, extension.months)
+    return rules.extended_end(trial.ends_on, extension.months, extension.reform_date)
 
 
 @service_atomic
@@ -617,30 +623,6 @@ def extension_decide(*, actor, extension: Extension, grant: bool, reasons: str):
     )
 
 
-@service_atomic
-def trial_extend(
-    *,
-    actor,
-    trial: Trial,
-    reasons: str,
-    months: int | None = None,
-    reform_reference: str = "",
-    reform_date: datetime.date | None = None,
-) -> Extension:
-    """KDD extends a trial on its own initiative (the same limits and letter as a grant)."""
-    _require_officer(actor)
-    reasons = _required(reasons, "reasons", _("Give the reasons for the decision."))
-    trial = _lock(trial)
-    extension = _new_extension(
-        trial,
-        months,
-        reform_reference,
-        reform_date,
-        waiting=_("An application for extension is waiting: decide it instead."),
-    )
-    return _decide(actor=actor, trial=trial, extension=extension, grant=True, reasons=reasons)
-
-
 def _new_extension(
     trial: Trial, months, reform_reference: str, reform_date, *, waiting: str, **fields
 ) -> Extension:
@@ -678,6 +660,7 @@ def _decide(*, actor, trial: Trial, extension: Extension, grant: bool, reasons: 
             action="trial.extended",
             fields=["ends_on"],
             reason=reasons,
+            extra={"extension": extension.pk},
             ends_on=new_end,
         )
         extension.status = ExtensionStatus.GRANTED

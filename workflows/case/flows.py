@@ -80,13 +80,17 @@ class ApplicationFlow(flow.Flow):
     An application for extension of a trial runs the same process (``process.extension``
     set): registered, its terms assessed, the ministries owning the trial's acts consulted,
     a decision proposed and approved by another person; the approval moves the end date
-    and sends the letter. It needs no completeness check or preliminary answer.
+    and sends the letter. It needs no completeness check or preliminary answer. An
+    extension KDD proposes on its own initiative starts at that approval (nothing to
+    register or assess: its proposer has done so); returned, it goes back to its proposer.
     """
 
     process_class = CaseProcess
     lock_impl = SelectForUpdateLock()
 
-    start = StartHandle(this.start_case).Next(this.register)
+    start = StartHandle(this.start_case).Next(this.after_start)
+
+    after_start = If(this.is_proposed_at_start).Then(this.approve).Else(this.register)
 
     register = (
         View(task_not_routed)
@@ -250,7 +254,12 @@ class ApplicationFlow(flow.Flow):
     def start_case(self, activation, application, actor=None, extension=None):
         activation.process.application = application
         activation.process.extension = extension
+        if activation.process.is_proposed_at_start():
+            activation.process.officer = actor  # a returned proposal goes back to them
         return activation.process
+
+    def is_proposed_at_start(self, activation):
+        return activation.process.is_proposed_at_start()
 
     def is_extension_case(self, activation):
         return activation.process.is_extension()

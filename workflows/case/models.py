@@ -69,6 +69,10 @@ class CaseProcess(Process):
     def is_extension(self) -> bool:
         return self.extension_id is not None
 
+    def is_proposed_at_start(self) -> bool:
+        """An extension KDD proposed on its own initiative: its case starts at the approval."""
+        return self.is_extension() and self.extension.on_own_initiative
+
     def is_complete(self) -> bool:
         return self.application.status == "under_review"
 

@@ -62,6 +62,7 @@ from trials.choices import (
     DECIDED_STATUSES,
     ApplicationStatus,
     ExemptionStatus,
+    ExtensionStatus,
     ProposalStatus,
     Stage,
 )
@@ -895,6 +896,63 @@ def case_for_user(user, application_pk) -> CaseProcess:
         raise Http404 from exc
 
 
+def extension_case_for_user(user, extension_pk) -> CaseProcess:
+    """The case of an application for extension (or of KDD's own proposal to extend) that
+    ``user`` may see: KDD's officers and approvers every one, a line ministry's staff those
+    their ministry is consulted on; else 404."""
+    processes = cases_for_user(user).select_related(
+        "extension__trial__application__lead_organisation",
+        "extension__requested_by",
+        "extension__assessed_by",
+        "extension__decided_by",
+        "extension__letter",
+    )
+    if not is_kdd_staff(user):
+        processes = processes.filter(
+            extension__consultations__ministry__code__in=_consultee_ministries(user)
+        ).distinct()
+    try:
+        return processes.get(extension_id=_pk(extension_pk))
+    except CaseProcess.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+def sees_internal_extension_work(user, extension: Extension) -> bool:
+    """``sees_internal_notes`` for the case of an extension: KDD at once, a consulted
+    ministry once it is decided."""
+    return is_kdd_staff(user) or extension.status != ExtensionStatus.REQUESTED
+
+
+def extension_journal(extension: Extension, case: CaseFile | None) -> list[JournalEntry]:
+    """The entries of the application's case file that belong to the extension's case: the
+    application for it, the consultation letters and answers, the decision letter."""
+    if case is None:
+        return []
+    ids = {extension.application_entry_id, extension.letter_id}
+    for letter_id, answer_id in extension.consultations.values_list("letter_id", "answer_entry_id"):
+        ids |= {letter_id, answer_id}
+    ids.discard(None)
+    return list(
+        case_journal(case).filter(pk__in=ids).select_related("case").order_by("number_in_case")
+    )
+
+
+def extension_history(extension: Extension, process: CaseProcess) -> list[AuditEvent]:
+    """The audit trail of the extension's case, oldest first: its steps and decision (on the
+    trial), the tasks taken and handed on and the consultations answered (on the
+    application)."""
+    trial_events = audit_events_for(extension.trial).filter(data__extension=extension.pk)
+    task_ids = list(
+        ApplicationFlow.task_class.objects.filter(process=process).values_list("pk", flat=True)
+    )
+    consultation_ids = list(extension.consultations.values_list("pk", flat=True))
+    case_events = audit_events_for(extension.trial.application).filter(
+        Q(data__task__in=task_ids or [0]) | Q(data__consultation__in=consultation_ids or [0])
+    )
+    events = list(trial_events) + list(case_events)
+    return sorted(events, key=lambda event: (event.created_at, event.pk))
+
+
 def application_for_case(application_pk) -> Application:
     return (
         Application.objects.select_related("lead_organisation", "call", "preliminary", "created_by")
@@ -947,9 +1005,13 @@ def hide_internal_notes(exemptions) -> None:
         exemption.assessment_note = ""
 
 
-def consultations_of(application: Application) -> list[Consultation]:
+def consultations_of(application: Application, extension=None) -> list[Consultation]:
+    """The application's consultations (with ``extension``: those on that extension)."""
+    consultations = application.consultations.all()
+    if extension is not None:
+        consultations = consultations.filter(extension=extension)
     return list(
-        application.consultations.select_related("ministry", "answered_by", "answer_entry__case")
+        consultations.select_related("ministry", "answered_by", "answer_entry__case")
         .prefetch_related(
             Prefetch(
                 "answers",
@@ -1066,10 +1128,22 @@ class StepState:
     open_tasks: list = field(default_factory=list)
 
 
-def process_steps(tasks: list) -> list[StepState]:
-    """The steps of the process with where the case is: the text version of the diagram."""
+# The steps the case of an extension goes through (no completeness check or preliminary answer).
+EXTENSION_LISTED_STEPS = [
+    "register",
+    "assess",
+    "consult",
+    "consultation_overdue",
+    "propose",
+    "approve",
+]
+
+
+def process_steps(tasks: list, *, extension: bool = False) -> list[StepState]:
+    """The steps of the process with where the case is: the text version of the diagram
+    (of an extension's case: its steps, with their titles there)."""
     steps = []
-    for name in LISTED_STEPS:
+    for name in EXTENSION_LISTED_STEPS if extension else LISTED_STEPS:
         node = getattr(ApplicationFlow, name)
         mine = [task for task in tasks if task.flow_task is node]
         open_tasks = [task for task in mine if task.status in OPEN]
@@ -1079,7 +1153,8 @@ def process_steps(tasks: list) -> list[StepState]:
             state = "done"
         else:
             state = "pending"
-        steps.append(StepState(name, step_title(name), state, open_tasks))
+        title = EXTENSION_STEP_TITLES.get(name) if extension else None
+        steps.append(StepState(name, str(title or step_title(name)), state, open_tasks))
     return steps
 
 
@@ -1088,6 +1163,7 @@ def process_steps(tasks: list) -> list[StepState]:
 NODE_LABELS = {
     "start": gettext_lazy("Submitted"),
     "end": gettext_lazy("End"),
+    "after_start": gettext_lazy("Proposed by KDD on its own initiative?"),
     "after_registration": gettext_lazy("An application for extension?"),
     "split_after_registration": gettext_lazy("Registered"),
     "is_complete": gettext_lazy("Is the application complete?"),

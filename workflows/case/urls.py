@@ -22,6 +22,11 @@ urlpatterns = [
         name="task_reassign",
     ),
     path("saksbehandling/saker/<int:application_pk>/", views.case_detail, name="case"),
+    path(
+        "saksbehandling/forlengelser/<int:extension_pk>/",
+        views.extension_case_detail,
+        name="extension_case",
+    ),
     path("saksbehandling/forsok/", trial_views.trial_list, name="trials"),
     path("saksbehandling/forsok/<int:pk>/", trial_views.trial_detail, name="trial"),
     path(

@@ -12,6 +12,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -29,17 +30,20 @@ from casework.selectors import (
 )
 from casework.services import journal_entry_screen
 from legal.choices import LimitKind
-from trials import labels
+from trials import labels, rules
 from trials import selectors as trials_selectors
 from trials import services as trials_services
 from trials.choices import (
     DECIDED_STATUSES,
+    ApplicationStatus,
     Assessment,
     ExemptionStatus,
+    ExtensionStatus,
     Outcome,
     Purpose,
     Stage,
     TrialCategory,
+    TrialStatus,
 )
 from trials.exceptions import ConflictError
 from trials.models import Attachment, Call
@@ -109,6 +113,13 @@ def _require_officer(user) -> None:
 
 def _case_url(application_id: int) -> str:
     return reverse("workflows:case", kwargs={"application_pk": application_id})
+
+
+def _process_url(process) -> str:
+    """The page of the case a process handles: an application's, or an extension's."""
+    if process.extension_id is not None:
+        return reverse("workflows:extension_case", kwargs={"extension_pk": process.extension_id})
+    return _case_url(process.application_id)
 
 
 def _conflict(request, application_id: int, exc: ConflictError):
@@ -249,14 +260,15 @@ def _access_or_leave(request, task):
     """The user's access to an open task; for a closed one, the case page with what
     happened to it (or 403)."""
     if not selectors.is_open(task):
-        application_id = selectors.case_process(task).application_id
+        process = selectors.case_process(task)
+        application_id = process.application_id
         if selectors.cases_for_user(request.user).filter(application_id=application_id).exists():
             reason = selectors.task_gone_reason(task, request.user)
             if request.method == "POST":
                 messages.error(request, reason)
             else:
                 messages.info(request, reason)
-            return None, redirect(_case_url(application_id))
+            return None, redirect(_process_url(process))
         raise PermissionDenied(_("You cannot see this task."))
     access = selectors.task_access(request.user, task)
     if access.refusal:
@@ -420,6 +432,8 @@ def task_execute(request, task_pk: int, **kwargs):
         "submit_label": extra.pop("submit_label", SUBMIT_LABELS[context.step]),
         "title": context.row.title,
         "process": selectors.case_process(task),
+        "case_url": _process_url(selectors.case_process(task)),
+        "extension": context.extension,
         "application": application,
         "access": access,
         "form": form if access.may_work else None,
@@ -577,17 +591,25 @@ def _event_detail(event) -> str:
     return data.get("title") or data.get("to", "")
 
 
-def _history_rows(events, *, stage: str) -> list[dict]:
-    """The audit trail in words (the officer's view: every step, internal ones included)."""
+def _history_rows(events, *, stage: str, action_label=None, state_label=None) -> list[dict]:
+    """The audit trail in words (the officer's view: every step, internal ones included);
+    ``action_label``/``state_label`` name what ``trials.labels`` does not (an extension's)."""
+
+    def action(name: str) -> str:
+        return (action_label and action_label(name)) or labels.action_label(name, stage=stage)
+
+    def state(value: str) -> str:
+        if not value:
+            return ""
+        return (state_label and state_label(value)) or labels.state_label(value, stage=stage)
+
     return [
         {
             "at": event.created_at,
             "who": selectors.display_name(event.actor),
-            "action": labels.action_label(event.action, stage=stage),
-            "from_state": labels.state_label(event.from_state, stage=stage)
-            if event.from_state
-            else "",
-            "to_state": labels.state_label(event.to_state, stage=stage) if event.to_state else "",
+            "action": action(event.action),
+            "from_state": state(event.from_state),
+            "to_state": state(event.to_state),
             "reason": event.reason,
             "detail": _event_detail(event),
             "changes": audit_change_lines(event.data or {}),
@@ -615,7 +637,7 @@ def _process_context(user, process) -> dict:
     """Where the case is: the steps as a list and a diagram, and its open tasks with what
     ``user`` may do with each."""
     tasks = selectors.process_tasks(process)
-    steps = selectors.process_steps(tasks)
+    steps = selectors.process_steps(tasks, extension=process.is_extension())
     for step in steps:
         step.state_label = STEP_STATES[step.state]
     current = [step.title for step in steps if step.state == "current"]
@@ -691,6 +713,101 @@ def case_detail(request, application_pk: int):
     return render(request, "workflows/case.html", context)
 
 
+# The states an extension's case records in the audit trail (``trials.services.extensions``).
+EXTENSION_STATES = {
+    "requested": ExtensionStatus.REQUESTED.label,
+    "registered": ApplicationStatus.REGISTERED.label,
+    "assessed": gettext_lazy("Assessed"),
+    "proposed": ApplicationStatus.DECISION_PROPOSED.label,
+    "granted": ExtensionStatus.GRANTED.label,
+    "refused": ExtensionStatus.REFUSED.label,
+    **{status.value: status.label for status in TrialStatus},
+}
+
+
+def _extension_action_label(action: str) -> str:
+    label = trials_selectors.TRIAL_EVENTS.get(action)
+    return str(label) if label else ""
+
+
+def _extension_state_label(value: str) -> str:
+    label = EXTENSION_STATES.get(value)
+    return str(label) if label else ""
+
+
+def _extension_terms(extension, trial) -> dict:
+    """The terms asked for and where they take the trial, against forsøksloven § 3."""
+    return {
+        "asked_ends_on": extension.asked_ends_on,
+        "legal_maximum": rules.latest_extended_end(trial.period_ends_on),
+        "months_left": rules.extension_months_left(trial),
+        "max_months": rules.MAX_EXTENSION_MONTHS,
+    }
+
+
+@login_required
+@require_GET
+def extension_case_detail(request, extension_pk: int):
+    """Everything about the case of an application for extension (or of KDD's own proposal
+    to extend): the terms against the legal limit, its open steps and who has them, the
+    process, the consultations and answers, the proposals, its journal entries and its
+    history. The parts are the application's case page's. A consulted ministry sees the
+    case, but not KDD's internal work before the decision (as on the application's)."""
+    user = request.user
+    process = selectors.extension_case_for_user(user, extension_pk)
+    extension = process.extension
+    trial = extension.trial
+    application = trial.application
+    process.application = application  # the same row, with its organisation
+    sees_internal = selectors.sees_internal_extension_work(user, extension)
+    case = case_for(application)
+    journal = selectors.extension_journal(extension, case)
+    is_officer = selectors.is_case_officer(user)
+    for entry in journal:
+        for document in entry.documents.all():
+            document.downloadable = selectors.document_is_downloadable(document)
+        if is_officer:
+            entry.screening_form = ScreeningForm(
+                prefix=f"screen-{entry.pk}",
+                initial={"basis": entry.screening_basis, "words": ", ".join(entry.screened_words)},
+            )
+    phase = trials_selectors.extension_phase(extension)
+    label, _meaning, _next, color = labels.EXTENSION_PHASES[phase]
+    history = []
+    if sees_internal:
+        history = _history_rows(
+            selectors.extension_history(extension, process),
+            stage="",
+            action_label=_extension_action_label,
+            state_label=_extension_state_label,
+        )
+    context = {
+        "process": process,
+        "extension": extension,
+        "trial": trial,
+        "application": application,
+        "case": case,
+        "journal": journal,
+        "screening_next": request.path,
+        "phase_label": label,
+        "phase_color": color,
+        "proposals": list(
+            extension.proposals.select_related("proposed_by", "reviewed_by").order_by(
+                "proposed_at", "pk"
+            )
+        )
+        if sees_internal
+        else [],
+        "consultations": selectors.consultations_of(application, extension=extension),
+        "history": history,
+        "sees_internal": sees_internal,
+        "is_officer": is_officer,
+        **_extension_terms(extension, trial),
+        **_process_context(user, process),
+    }
+    return render(request, "workflows/extension_case.html", context)
+
+
 @login_required
 @require_POST
 def journal_entry_screening(request, application_pk: int, entry_pk: int):
@@ -702,7 +819,10 @@ def journal_entry_screening(request, application_pk: int, entry_pk: int):
         raise Http404
     entry = get_object_or_404(JournalEntry, pk=entry_pk, case=case)
     form = ScreeningForm(request.POST, prefix=f"screen-{entry.pk}")
-    anchor = f"{_case_url(application_pk)}#entry-{entry.pk}"
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = ""
+    anchor = f"{back or _case_url(application_pk)}#entry-{entry.pk}"
     if not form.is_valid():
         messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
         return redirect(anchor)

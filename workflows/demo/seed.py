@@ -912,12 +912,18 @@ def _live(trial, lifecycle: str, officer, applicant, number: int) -> None:
     elif lifecycle == "extended_reform":
         _regulation(trial, officer, starts_on=_months_ago(today, 44), months=46, number=number)
         _report(trial, officer, applicant, "Årsrapport 2", "Tilsynene er samordnet.")
-        trial_extend(
+        extension = trial_extend(
             actor=officer,
             trial=trial,
             reform_reference="Ny barnehagelov, Prop. 45 L (2027–2028)",
             reform_date=add_months(trial.ends_on, 30),
             reasons="Forsøket videreføres til den nye barnehageloven trer i kraft.",
+        )
+        approver = get_user_model().objects.get(username="leder")  # four eyes
+        task_complete(
+            actor=approver,
+            task=_extension_task(extension, "approve"),
+            payload={"decision": "approve"},
         )
     elif lifecycle in ("ended", "made_permanent"):
         _regulation(trial, officer, starts_on=_months_ago(today, 40), months=36, number=number)

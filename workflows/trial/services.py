@@ -15,6 +15,7 @@ from casework.services import audit_record
 from trials.selectors import is_ministry_officer
 from trials.services import follow_up_next_at
 from workflows.case.flows import ApplicationFlow
+from workflows.case.models import CaseProcess
 from workflows.tasks import TaskDone, take_to_complete
 from workflows.trial.flows import TrialFollowUpFlow
 from workflows.trial.models import TrialProcess
@@ -71,6 +72,14 @@ def extension_tasks(trial):
         )
         .select_related("owner", "process__caseprocess__application")
         .order_by("created")
+    )
+
+
+def extension_case_ids(trial) -> set[int]:
+    """The ids of ``trial``'s extensions that have a case (all but those decided at once
+    before extensions on KDD's initiative went through a case)."""
+    return set(
+        CaseProcess.objects.filter(extension__trial=trial).values_list("extension_id", flat=True)
     )
 
 

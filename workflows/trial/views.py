@@ -65,6 +65,8 @@ def trial_detail(request, pk: int):
             "report_actions": selectors.is_ministry_officer(request.user),
             "tasks": follow_up.overdue_tasks(trial),
             "extension_tasks": task_rows(list(follow_up.extension_tasks(trial))),
+            "extensions": selectors.extension_rows(trial),
+            "extension_case_ids": follow_up.extension_case_ids(trial),
             "history": selectors.trial_history(trial),
         },
     )
@@ -162,10 +164,13 @@ ACTIONS = {
         Action(
             "extend",
             "forleng",
-            gettext_lazy("Extend the trial"),
+            gettext_lazy("Propose to extend the trial"),
             forms.ExtendForm,
             _extend,
-            gettext_lazy("The trial is extended."),
+            gettext_lazy(
+                "The extension is proposed. Another person at KDD approves it (four eyes) "
+                "before the end date moves."
+            ),
         ),
         Action(
             "officer",
