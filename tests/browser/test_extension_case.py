@@ -152,3 +152,71 @@ def test_a_leader_gives_the_follow_up_to_another_officer(site, page, trial, staf
     expect(
         main.get_by_role("cell", name="A report on a trial is overdue: follow it up", exact=True)
     ).to_be_visible()
+
+
+def test_the_extension_has_its_case_page_and_the_municipality_follows_it(
+    site, page, trial, staff, applicant
+):
+    """The officer opens the extension's case from the trial; the municipality sees where
+    its application for extension is."""
+    page.set_viewport_size({"width": 1280, "height": 900})
+    main = page.get_by_role("main")
+    _log_in(page, site, staff.officer.username, f"/saksbehandling/forsok/{trial.pk}/")
+    expect(main.get_by_role("link", name=re.compile("^The case of the extension"))).to_be_visible()
+    main.get_by_role("link", name=re.compile("^Open the case of the extension")).click()
+    page.wait_for_url(re.compile(r"/saksbehandling/forlengelser/\d+/$"))
+    expect(main.get_by_role("heading", name="The terms and the legal limit")).to_be_visible()
+    expect(
+        main.get_by_role("rowheader", name="Register the application for extension")
+    ).to_be_visible()
+    terms = main.get_by_role("region", name="The terms and the legal limit")
+    expect(terms.get_by_text("Vi treng eitt år til.")).to_be_visible()
+    expect(main.get_by_role("cell", name="Extension applied for")).to_be_visible()  # history
+    _both_widths(page)
+
+    _log_in(page, site, applicant.username, f"/mine-forsok/{trial.pk}/")
+    extensions = main.locator("section", has=page.get_by_role("heading", name="Extensions"))
+    expect(extensions.get_by_text("Applied for", exact=True)).to_be_visible()
+    expect(extensions.get_by_text("The ministry has received the application")).to_be_visible()
+    _both_widths(page)
+
+
+@pytest.fixture
+def trial_without_application(site, applicant, staff, media_root, settings):
+    approved = builders.trial(actor=applicant, organisation=applicant_org(applicant), staff=staff)
+    builders.regulation(approved, officer=staff.officer)
+    return Trial.objects.get(pk=approved.pk)
+
+
+def test_kdd_extends_on_its_own_initiative_with_a_second_persons_approval(
+    site, page, trial_without_application, staff
+):
+    trial = trial_without_application
+    page.set_viewport_size({"width": 1280, "height": 900})
+    main = page.get_by_role("main")
+    _log_in(page, site, staff.officer.username, f"/saksbehandling/forsok/{trial.pk}/")
+    main.get_by_role("link", name="Propose to extend the trial").click()
+    page.wait_for_url(re.compile(r"/forleng/$"))
+    main.get_by_label("Extend by (months)").fill("6")
+    main.get_by_label("Reasons").fill("Reforma kjem seinare enn venta.")
+    main.get_by_role("button", name="Save").click()
+    page.wait_for_url(re.compile(rf"/saksbehandling/forsok/{trial.pk}/$"))
+    expect(main.get_by_text("The extension is proposed.")).to_be_visible()
+    extensions = main.locator("section", has=page.get_by_role("heading", name="Extensions"))
+    expect(extensions.get_by_text("Decision proposed", exact=True)).to_be_visible()
+    assert Trial.objects.get(pk=trial.pk).ends_on == trial.ends_on  # nothing moved yet
+    _both_widths(page)
+
+    _log_in(page, site, staff.approver.username)
+    main.get_by_role("link", name=re.compile("^Look first Approve the decision on the ext")).click()
+    page.wait_for_url(re.compile(r"/saksbehandling/oppgaver/\d+/$"))
+    main.get_by_label(re.compile("Approve the proposal")).check()
+    main.get_by_role("button", name="Confirm the decision").click()
+    page.wait_for_url(re.compile(rf"/saksbehandling/forsok/{trial.pk}/$"))
+    from trials.rules import add_months
+
+    assert Trial.objects.get(pk=trial.pk).ends_on == add_months(trial.ends_on, 6)
+    main.get_by_role("link", name=re.compile("^The case of the extension")).click()
+    page.wait_for_url(re.compile(r"/saksbehandling/forlengelser/\d+/$"))
+    expect(main.get_by_text("The process is finished: no step is open.")).to_be_visible()
+    _both_widths(page)
