@@ -111,7 +111,9 @@ def test_kdds_own_proposal_shows_only_as_proposed_to_the_municipality(
     assert "INTERN GRUNNGJEVING" not in public and "Decision proposed" not in public
 
 
-def test_another_municipality_cannot_read_the_letter(trial_in_force, applicant, staff, bodo_applicant):
+def test_another_municipality_cannot_read_the_letter(
+    trial_in_force, applicant, staff, bodo_applicant
+):
     extension = services.extension_apply(
         actor=applicant, trial=trial_in_force, months=6, justification="Litt til."
     )
@@ -120,3 +122,18 @@ def test_another_municipality_cannot_read_the_letter(trial_in_force, applicant, 
     assert client_for(bodo_applicant).get(letter_url).status_code == 404
     other = f"/mine-forsok/{trial_in_force.pk}/forlengelse/999999/vedtak/"
     assert client_for(applicant).get(other).status_code == 404
+
+
+def test_the_trials_api_gives_the_extensions_phase(trial_in_force, applicant, case_officer):
+    from rest_framework.test import APIClient
+
+    extension = services.extension_apply(
+        actor=applicant, trial=trial_in_force, months=6, justification="Litt til."
+    )
+    builders.extension_complete(extension, "register", case_officer, {})
+    api = APIClient()
+    api.force_login(applicant)
+    data = api.get(f"/api/v1/trials/{trial_in_force.pk}/").json()
+    assert data["extensions"][0]["phase"] == "registered"
+    assert data["extensions"][0]["on_own_initiative"] is False
+    assert "assessment_note" not in data["extensions"][0]

@@ -77,6 +77,16 @@ class ExtensionSerializer(serializers.Serializer):
     reasons = serializers.CharField()
     previous_ends_on = serializers.DateField(allow_null=True)
     new_ends_on = serializers.DateField(allow_null=True)
+    on_own_initiative = serializers.BooleanField(
+        help_text="Proposed by KDD without an application from the municipality."
+    )
+    phase = serializers.SerializerMethodField(
+        help_text="Where it is in its case: applied, registered, under_review, "
+        "in_consultation, decision_proposed, granted or refused."
+    )
+
+    def get_phase(self, extension) -> str:
+        return selectors.extension_phase(extension)
 
 
 class TrialListSerializer(serializers.ModelSerializer):
