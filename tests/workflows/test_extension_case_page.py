@@ -135,3 +135,43 @@ def test_a_consulted_ministry_sees_the_case_but_not_kdds_internal_work(
 
 def test_an_unknown_extension_is_404(case_officer):
     assert client_for(case_officer).get("/saksbehandling/forlengelser/999999/").status_code == 404
+
+
+def test_the_applications_case_page_links_its_extensions(trial_in_force, applicant, case_officer):
+    extension = apply(trial_in_force, applicant)
+    application = trial_in_force.application
+    html = client_for(case_officer).get(f"/saksbehandling/saker/{application.pk}/").content
+    assert url(extension) in html.decode()
+
+
+def test_screening_an_entry_from_the_extensions_page_returns_to_it(
+    trial_in_force, applicant, case_officer
+):
+    extension = apply(trial_in_force, applicant)
+    builders.extension_complete(extension, "register", case_officer, {})
+    extension.refresh_from_db()
+    entry = extension.application_entry
+    application = trial_in_force.application
+    officer = client_for(case_officer)
+    assert f"screen-{entry.pk}-basis" in page(case_officer, extension)
+    response = officer.post(
+        f"/saksbehandling/saker/{application.pk}/journal/{entry.pk}/skjerming/",
+        {
+            f"screen-{entry.pk}-basis": "offl_13",
+            f"screen-{entry.pk}-words": "",
+            f"screen-{entry.pk}-reason": "Teieplikt.",
+            "next": url(extension),
+        },
+    )
+    assert response["Location"] == f"{url(extension)}#entry-{entry.pk}"
+    entry.refresh_from_db()
+    assert entry.screening_basis == "offl_13"
+    response = officer.post(  # never to another site
+        f"/saksbehandling/saker/{application.pk}/journal/{entry.pk}/skjerming/",
+        {
+            f"screen-{entry.pk}-basis": "",
+            f"screen-{entry.pk}-reason": "Ope.",
+            "next": "https://x.example/",
+        },
+    )
+    assert response["Location"] == f"/saksbehandling/saker/{application.pk}/#entry-{entry.pk}"

@@ -917,6 +917,15 @@ def extension_case_for_user(user, extension_pk) -> CaseProcess:
         raise Http404 from exc
 
 
+def extension_cases_of(application: Application) -> list[CaseProcess]:
+    """The cases of the extensions of ``application``'s trial, oldest first."""
+    return list(
+        CaseProcess.objects.filter(application=application, extension__isnull=False)
+        .select_related("extension")
+        .order_by("extension_id")
+    )
+
+
 def sees_internal_extension_work(user, extension: Extension) -> bool:
     """``sees_internal_notes`` for the case of an extension: KDD at once, a consulted
     ministry once it is decided."""

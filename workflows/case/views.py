@@ -704,6 +704,9 @@ def case_detail(request, application_pk: int):
         if sees_internal
         else [],
         "decided": application.status in DECIDED_STATUSES,
+        "extension_cases": selectors.extension_cases_of(application)
+        if selectors.is_kdd_staff(user)
+        else [],
         "sees_internal": sees_internal,
         "is_officer": is_officer,
         **_exemptions_context(application, sees_internal=sees_internal),
