@@ -219,3 +219,45 @@ def test_a_document_that_is_no_rendered_letter_has_no_page(english, in_consultat
     english.force_login(case_officer)
     url = reverse("workflows:case_letter", args=[application.pk, incoming.pk])
     assert english.get(url).status_code == 404
+
+
+def test_the_extension_decision_letter_has_its_page_from_the_trials_page(
+    english, trial_in_force, applicant, staff, case_officer
+):
+    extension = trials.extension_apply(
+        actor=applicant, trial=trial_in_force, justification="Vi treng meir data.", months=12
+    )
+    run_due_tasks()
+    builders.extension_through_case(extension, staff=staff)
+    extension.refresh_from_db()
+    document = extension.letter.documents.get(is_main=True)
+    assert document.letter and document.file
+    application = trial_in_force.application
+    url = reverse("workflows:applicant_letter", args=[application.pk, document.pk])
+    # The mail says the letter is on the trial's page: it is.
+    english.force_login(applicant)
+    trial_page = _text(english.get(reverse("trials:trial_detail", args=[trial_in_force.pk])))
+    assert url in trial_page
+    page = english.get(url)
+    assert page.status_code == 200
+    assert document.letter["title"] in _text(page)
+    assert _pdf(english.get(url, {"format": "pdf"})).startswith(b"%PDF")
+    # The officer from the case's journal.
+    english.force_login(case_officer)
+    officer_url = reverse("workflows:case_letter", args=[application.pk, document.pk])
+    assert officer_url in _text(english.get(reverse("workflows:case", args=[application.pk])))
+    assert english.get(officer_url).status_code == 200
+
+
+def test_the_decision_letter_page_shows_the_letter_as_sent(
+    english, make_ready, applicant, staff, lillehammer, media_root
+):
+    application = builders.submit(make_ready(), actor=applicant)
+    builders.advance(application, to="decided", staff=staff)
+    lillehammer.postal_address = "Storgata 1\n2609 Lillehammer"
+    lillehammer.save(update_fields=["postal_address"])
+    english.force_login(applicant)
+    url = reverse("workflows:applicant_decision_letter", args=[application.pk])
+    text = _text(english.get(url))
+    assert case_for(application).number in text
+    assert "Storgata 1" not in text  # the address block as the letter was sent

@@ -36,6 +36,8 @@ def trial_detail(request, pk: int):
             "trial": trial,
             "actions": selectors.trial_actions(request.user, trial),
             "history": selectors.trial_history(trial),
+            # the decisions on the trial and its extensions are letters of the case
+            "letters": list(selectors.letters_for_user(request.user, trial.application)),
         },
     )
 
