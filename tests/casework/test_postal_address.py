@@ -155,3 +155,41 @@ def test_the_officer_sees_the_address_and_is_warned_before_a_letter_without_one(
     assert "No postal address recorded" not in case_page
     task_page = _text(client.get(reverse("workflows:task", args=[task.pk])))
     assert "No postal address for the letter" not in task_page
+
+
+def _admin_data(admin_client, organisation, **changes) -> tuple[str, dict]:
+    """The admin's change form of ``organisation`` as it stands, with ``changes``."""
+    from django import forms
+
+    url = reverse("admin:casework_organisation_change", args=[organisation.pk])
+    form = admin_client.get(url).context["adminform"].form
+    data = {}
+    for name, field in form.fields.items():
+        value = form[name].value()
+        if isinstance(field, forms.JSONField):
+            value = field.prepare_value(value)
+        if isinstance(field, forms.BooleanField):
+            if value:
+                data[name] = "on"
+            continue
+        data[name] = "" if value is None else value
+    return url, {**data, **changes}
+
+
+def test_a_change_in_the_admin_goes_through_the_service_audited(admin_client, lillehammer):
+    admin_client.cookies["django_language"] = "en"
+    url, data = _admin_data(admin_client, lillehammer, postal_address="Kirkegata 2\nLillehammer")
+    response = admin_client.post(url, data)
+    assert response.status_code == 200  # the form again: no postcode line
+    assert "postcode (four digits)" in str(response.context["adminform"].form.errors)
+    lillehammer.refresh_from_db()
+    assert lillehammer.postal_address == ""
+
+    data["postal_address"] = "Kirkegata 2\n2609 Lillehammer"
+    response = admin_client.post(url, data)
+    assert response.status_code == 302
+    lillehammer.refresh_from_db()
+    assert lillehammer.postal_address == "Kirkegata 2\n2609 Lillehammer"
+    event = AuditEvent.objects.get(action="organisation.postal_address")
+    assert event.actor.is_superuser
+    assert event.data["changes"][0]["new"] == "Kirkegata 2\n2609 Lillehammer"
