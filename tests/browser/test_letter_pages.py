@@ -95,6 +95,8 @@ def test_postal_address_and_the_letter_pages(site, browser, settings, tmp_path):
     page = _new_page(browser, site)
     _log_in(page, site, "applicant.lh", f"/mine-soknader/{application.pk}/")
     letters = page.get_by_role("region", name="Letters from the ministry")
+    expect(letters).to_be_visible()
+    _check(page)
     letters.get_by_role("link", name=receipt.title, exact=True).click()
     page.wait_for_url(re.compile(rf"/mine-soknader/{application.pk}/brev/{receipt.pk}/$"))
     article = page.locator("article.letter")
@@ -151,5 +153,32 @@ def test_the_team_view_shows_full_names_in_the_reassignment_select_at_320_px(sit
     )
     assert fits["widest"] <= fits["inner"], fits
     assert fits["right"] <= 320, fits
+    _check(page)
+    page.context.close()
+
+
+def test_the_consulted_ministry_reads_its_consultation_letter(site, browser, settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+    lillehammer = municipality("3405")
+    applicant = member(lillehammer, Role.APPLICANT, username="applicant.lh")
+    kdd = ministry("KDD")
+    staff = builders.staff(
+        officer=member(kdd, Role.CASE_OFFICER, username="officer", first_name="Sara"),
+        approver=member(kdd, Role.APPROVER, username="leder", first_name="Ola"),
+        KD=member(ministry("KD"), Role.CONSULTEE, username="fagdep.kd", first_name="Per"),
+    )
+    application = builders.submit(
+        builders.ready(actor=applicant, organisation=lillehammer), actor=applicant
+    )
+    builders.advance(application, to="consult", staff=staff, letter_language="nb")
+    task = builders.open_task(application, "consult")
+    case_services.task_claim(actor=staff.consultee(ministry("KD")), task=task)
+
+    page = _new_page(browser, site)
+    _log_in(page, site, "fagdep.kd", f"/saksbehandling/oppgaver/{task.pk}/")
+    page.get_by_role("link", name="Read the consultation letter").click()
+    page.wait_for_url(re.compile(rf"/saksbehandling/saker/{application.pk}/brev/\d+/$"))
+    article = page.locator("article.letter")
+    expect(article).to_contain_text(application.title)
     _check(page)
     page.context.close()
