@@ -193,3 +193,14 @@ def test_a_change_in_the_admin_goes_through_the_service_audited(admin_client, li
     event = AuditEvent.objects.get(action="organisation.postal_address")
     assert event.actor.is_superuser
     assert event.data["changes"][0]["new"] == "Kirkegata 2\n2609 Lillehammer"
+
+
+def test_the_officer_is_warned_on_a_trials_action_that_sends_a_letter(
+    client, trial_in_force, case_officer
+):
+    client.cookies["django_language"] = "en"
+    client.force_login(case_officer)
+    stop = _text(client.get(reverse("workflows:trial_action", args=[trial_in_force.pk, "avslutt"])))
+    assert "No postal address for the letter" in stop
+    obligation = reverse("workflows:trial_action", args=[trial_in_force.pk, "oppfolging"])
+    assert "No postal address for the letter" not in _text(client.get(obligation))

@@ -79,6 +79,7 @@ class Action:
     run: object
     done: str
     multipart: bool = False
+    sends_letter: bool = False  # a letter to the applicants (trials.services.trials._letter)
 
 
 def _regulation(user, trial, data):
@@ -158,6 +159,7 @@ ACTIONS = {
             forms.DecideExtensionForm,
             _decide,
             gettext_lazy("The extension is decided."),
+            sends_letter=True,
         ),
         Action(
             "extend",
@@ -166,6 +168,7 @@ ACTIONS = {
             forms.ExtendForm,
             _extend,
             gettext_lazy("The trial is extended."),
+            sends_letter=True,
         ),
         Action(
             "officer",
@@ -182,6 +185,7 @@ ACTIONS = {
             forms.StopForm,
             _stop,
             gettext_lazy("The trial is stopped."),
+            sends_letter=True,
         ),
         Action(
             "end",
@@ -198,6 +202,7 @@ ACTIONS = {
             forms.PermanentForm,
             _permanent,
             gettext_lazy("The trial is recorded as made permanent."),
+            sends_letter=True,
         ),
     )
 }
@@ -231,7 +236,19 @@ def trial_action(request, pk: int, action: str):
     return render(
         request,
         "workflows/trial/action.html",
-        {"trial": trial, "form": form, "spec": spec, "extension": extension},
+        {
+            "trial": trial,
+            "form": form,
+            "spec": spec,
+            "extension": extension,
+            "letter_unaddressed": [
+                organisation
+                for organisation in trial.application.applicant_organisations
+                if not organisation.postal_address_lines
+            ]
+            if spec.sends_letter
+            else [],
+        },
     )
 
 
