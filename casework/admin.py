@@ -1,4 +1,6 @@
+from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 from django_tasks import TaskResultStatus
@@ -17,6 +19,7 @@ from casework.models import (
     Membership,
     Organisation,
     OutgoingMail,
+    postal_address_parts,
 )
 from casework.services import (
     api_token_revoke,
@@ -24,6 +27,7 @@ from casework.services import (
     membership_grant,
     membership_revoke,
     organisation_language_form_set,
+    organisation_postal_address_set,
 )
 
 # The admin's login follows the same lockout rule as the site's.
@@ -33,25 +37,59 @@ admin.site.site_title = _("Frikommune administration")
 admin.site.index_title = _("Reference data and accounts")
 
 
+class OrganisationAdminForm(forms.ModelForm):
+    class Meta:
+        model = Organisation
+        fields = "__all__"  # noqa: DJ007 (the admin shows every field of the reference data)
+
+    def clean_postal_address(self):
+        """The address as the portal's form takes it (``organisation_postal_address_set``):
+        street or PO box, then "postcode place" on the last line."""
+        value = self.cleaned_data["postal_address"]
+        if "postal_address" not in self.changed_data:
+            return value
+        street, postcode, place = postal_address_parts(value)
+        if not (street and postcode and place):
+            raise ValidationError(
+                _(
+                    "Street or PO box on the first lines, then the postcode (four digits) and "
+                    "place on the last, e.g. “2609 Lillehammer”."
+                )
+            )
+        return value
+
+
 @admin.register(Organisation)
 class OrganisationAdmin(admin.ModelAdmin):
+    form = OrganisationAdminForm
     list_display = ["name", "kind", "number", "code", "county", "language_form", "active"]
     list_filter = ["kind", "active", "language_form"]
     search_fields = ["name", "number", "code", "organisation_number"]
     raw_id_fields = ["county"]
 
     def save_model(self, request, obj, form, change):
-        """A change of the written form goes through its service, audited."""
-        wanted = obj.language_form
-        obj.language_form = (
-            Organisation.objects.get(pk=obj.pk).language_form if change and obj.pk else ""
-        )
+        """A change of the written form or of the postal address goes through its service,
+        audited."""
+        before = Organisation.objects.get(pk=obj.pk) if change and obj.pk else None
+        wanted, address = obj.language_form, obj.postal_address
+        obj.language_form = before.language_form if before else ""
+        obj.postal_address = before.postal_address if before else ""
         super().save_model(request, obj, form, change)
         if wanted != obj.language_form:
             organisation_language_form_set(
                 actor=request.user, organisation=obj, language_form=wanted
             )
             obj.language_form = wanted
+        if address != obj.postal_address:
+            street, postcode, place = postal_address_parts(address)
+            organisation_postal_address_set(
+                actor=request.user,
+                organisation=obj,
+                street=street,
+                postcode=postcode,
+                place=place,
+            )
+            obj.postal_address = Organisation.objects.get(pk=obj.pk).postal_address
 
 
 @admin.register(Membership)

@@ -15,6 +15,11 @@ on_access_request: list[Callable] = []
 # application's case); ``casework.selectors.document_for_user`` asks every reader.
 case_readers: list[Callable] = []
 
+# reader(user, document) -> bool: may ``user`` read this one document without seeing the
+# whole case file? A party reads the letters the body sent it (trials: an applicant's
+# members read the letters to their organisation); ``document_for_user`` asks every reader.
+document_readers: list[Callable] = []
+
 
 def run(callbacks: list[Callable], *args) -> None:
     for callback in callbacks:

@@ -1,4 +1,5 @@
 import hashlib
+import re
 
 from django.conf import settings
 from django.contrib.contenttypes.fields import GenericForeignKey
@@ -38,6 +39,30 @@ class OrganisationQuerySet(models.QuerySet):
 
     def local_governments(self):
         return self.filter(kind__in=[OrganisationKind.KOMMUNE, OrganisationKind.FYLKESKOMMUNE])
+
+
+# A Norwegian postal address as a letter's address block has it: street or PO box, then
+# postcode (four digits) and place (the Posten standard). The one home of these rules: the
+# portal's form and the service read them from here.
+POSTCODE_PATTERN = r"^\d{4}$"
+POSTAL_STREET_MAX = 200
+POSTAL_PLACE_MAX = 100
+_POSTCODE_LINE = re.compile(r"^(\d{4})\s+(.+)$")
+
+
+def postal_address_compose(street: str, postcode: str, place: str) -> str:
+    """The stored address: the street lines, then "postcode PLACE" (one line each)."""
+    lines = [line.strip() for line in street.splitlines() if line.strip()]
+    return "\n".join([*lines, f"{postcode.strip()} {place.strip()}"])
+
+
+def postal_address_parts(address: str) -> tuple[str, str, str]:
+    """(street, postcode, place) of a stored address; a last line that is no "postcode
+    place" leaves postcode and place empty (an address typed in the admin)."""
+    lines = [line.strip() for line in (address or "").splitlines() if line.strip()]
+    if lines and (match := _POSTCODE_LINE.match(lines[-1])):
+        return "\n".join(lines[:-1]), match.group(1), match.group(2)
+    return "\n".join(lines), "", ""
 
 
 class Organisation(models.Model):
@@ -155,6 +180,12 @@ class Organisation(models.Model):
         if self.parallel_names:
             return " – ".join([base, *self.parallel_names])
         return base
+
+    @property
+    def postal_address_lines(self) -> list[str]:
+        """The postal address as a letter's address block prints it; [] when none is
+        recorded (the case officer is told before a letter goes out)."""
+        return [line.strip() for line in self.postal_address.splitlines() if line.strip()]
 
     @property
     def is_local_government(self) -> bool:
@@ -508,6 +539,15 @@ class JournalDocument(models.Model):
         choices=LanguageForm.choices,
         blank=True,
         help_text=_("For a letter the ministry wrote: the written form it is in (språklova)."),
+    )
+    letter = models.JSONField(
+        _("letter as rendered"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "For a letter rendered from a template: its text, head and foot as drawn in the "
+            "PDF, from which its web page is shown. Empty for every other document."
+        ),
     )
 
     class Meta:

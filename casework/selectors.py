@@ -339,6 +339,7 @@ def public_journal_page(entries: QuerySet[JournalEntry]) -> QuerySet[JournalEntr
         JournalDocument.objects.filter(entry__screening_basis=ScreeningBasis.NONE)
         .exclude(entry__access_postponed=True, entry__case__status=CaseStatus.UNDER_TREATMENT)
         .order_by("-is_main", "pk")
+        .defer("letter")  # a letter's text is for its own page
         .prefetch_related("source")
     )
     return entries.select_related("case", "correspondent").prefetch_related(
@@ -353,8 +354,10 @@ def document_for_user(user, pk) -> JournalDocument:
     (also without login) may download a document of a public entry that is not screened on
     its own (``journal_document_is_public``); any other only someone who may see the whole
     case file, as the process handling the case tells through ``hooks.case_readers``
-    (workflows: KDD officers and approvers, and the ministries consulted on it). A document
-    without a stored file is not found.
+    (workflows: KDD officers and approvers, and the ministries consulted on it), or a party
+    the document was sent to (``hooks.document_readers``: an applicant's members read the
+    letters to their organisation, screened or not). A document without a stored file is
+    not found.
     """
     try:
         document = JournalDocument.objects.select_related("entry__case").get(pk=int(pk))
@@ -365,6 +368,8 @@ def document_for_user(user, pk) -> JournalDocument:
     if journal_document_is_public(document):
         return document
     if any(may_read(user, document.entry.case) for may_read in hooks.case_readers):
+        return document
+    if any(may_read(user, document) for may_read in hooks.document_readers):
         return document
     raise Http404
 

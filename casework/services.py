@@ -35,6 +35,9 @@ from casework.exceptions import AlreadyDecided
 from casework.importing import SyncResult, sync_rows
 from casework.middleware import current_request_id
 from casework.models import (
+    POSTAL_PLACE_MAX,
+    POSTAL_STREET_MAX,
+    POSTCODE_PATTERN,
     AccessRequest,
     ApiKey,
     AuditEvent,
@@ -49,6 +52,7 @@ from casework.models import (
     Organisation,
     OutgoingMail,
     Sequence,
+    postal_address_compose,
 )
 from casework.roles import ROLE_GROUP_NAMES, ROLE_PERMISSIONS, roles_allowed_in
 from casework.selectors import journal_document_releasable, roles_manageable_by, user_has_role
@@ -475,19 +479,27 @@ def _case_locked(case: CaseFile) -> tuple[CaseFile, int]:
 
 @service_atomic
 def journal_document_store(
-    *, document: JournalDocument, content: File, filename: str, title: str = ""
+    *,
+    document: JournalDocument,
+    content: File,
+    filename: str,
+    title: str = "",
+    letter: dict | None = None,
 ) -> JournalDocument:
     """Give a journal document registered without its file (a letter a task renders) the
     file; once only, so a task run twice stores one file. A failed row update removes the
-    stored file again."""
+    stored file again. ``letter``: the rendered letter the file was drawn from, kept for its
+    web page."""
     document = JournalDocument.objects.select_for_update().get(pk=document.pk)
     if document.file:
         return document
     store(document.file, filename, content)
     if title:
         document.title = title[:300]
+    if letter:
+        document.letter = letter
     try:
-        document.save(update_fields=["file", "title"])
+        document.save(update_fields=["file", "title", "letter"])
     except Exception:
         document.file.storage.delete(document.file.name)
         raise
@@ -1121,6 +1133,52 @@ def organisation_language_form_set(
         from_state=previous or "neutral",
         to_state=language_form or "neutral",
         reason=(reason or "").strip(),
+    )
+    return organisation
+
+
+@service_atomic
+def organisation_postal_address_set(
+    *, actor, organisation: Organisation, street: str, postcode: str, place: str
+) -> Organisation:
+    """Record the postal address letters to the organisation are addressed to: street or PO
+    box, a Norwegian postcode (four digits) and place. Its own administrators and KDD's may;
+    every change is audited with the address before and after."""
+    street = "\n".join(line.strip() for line in (street or "").splitlines() if line.strip())
+    postcode, place = (postcode or "").strip(), (place or "").strip()
+    errors = {}
+    if not street:
+        errors["street"] = gettext("Give the street address or PO box.")
+    elif len(street) > POSTAL_STREET_MAX:
+        errors["street"] = gettext("At most %(max)d characters.") % {"max": POSTAL_STREET_MAX}
+    if not re.match(POSTCODE_PATTERN, postcode):
+        errors["postcode"] = gettext("A Norwegian postcode has four digits, e.g. 2609.")
+    if not place:
+        errors["place"] = gettext("Give the place (poststed).")
+    elif len(place) > POSTAL_PLACE_MAX:
+        errors["place"] = gettext("At most %(max)d characters.") % {"max": POSTAL_PLACE_MAX}
+    if errors:
+        raise ValidationError(errors)
+    if not roles_manageable_by(actor, organisation):
+        raise PermissionDenied(
+            gettext("Only the organisation's administrators and KDD may change its address.")
+        )
+    organisation = Organisation.objects.select_for_update().get(pk=organisation.pk)
+    previous = organisation.postal_address
+    address = postal_address_compose(street, postcode, place)
+    if previous == address:
+        return organisation
+    organisation.postal_address = address
+    organisation.save(update_fields=["postal_address"])
+    audit_record(
+        actor=actor,
+        action="organisation.postal_address",
+        target=organisation,
+        organisation=organisation,
+        data={
+            "model": "casework.organisation",
+            "changes": [{"field": "postal_address", "old": previous, "new": address}],
+        },
     )
     return organisation
 

@@ -4,7 +4,7 @@ archive (trials.pdfa)."""
 
 import datetime
 import io
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from xml.sax.saxutils import escape
 
 from django.apps import apps
@@ -52,6 +52,30 @@ class Letter:
     language: str
     paragraphs: list[tuple[str, str]]  # (style, text): style is "h1", "h2" or "p"
     head: Head | None = None
+
+    def as_data(self) -> dict:
+        """The letter as JSON, stored with its journal document when the PDF is drawn: the
+        page shows what the PDF shows (``from_data``), whatever changes later."""
+        return asdict(self)
+
+    @classmethod
+    def from_data(cls, data: dict) -> "Letter":
+        head = data.get("head")
+        if head is not None:
+            head = Head(
+                **{
+                    **head,
+                    "sender": Party(**head["sender"]),
+                    "recipients": [Party(**party) for party in head["recipients"]],
+                    "signatures": [tuple(signature) for signature in head["signatures"]],
+                }
+            )
+        return cls(
+            title=data["title"],
+            language=data["language"],
+            paragraphs=[tuple(paragraph) for paragraph in data["paragraphs"]],
+            head=head,
+        )
 
     def as_pdf(self) -> bytes:
         buffer = io.BytesIO()
@@ -193,8 +217,7 @@ def letter_name(organisation) -> str:
 
 def _party(organisation) -> Party:
     """An organisation in the active language, with its postal address."""
-    lines = [line.strip() for line in organisation.postal_address.splitlines() if line.strip()]
-    return Party(letter_name(organisation), lines)
+    return Party(letter_name(organisation), organisation.postal_address_lines)
 
 
 def _person(user) -> str:

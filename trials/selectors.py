@@ -10,10 +10,11 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy
 
-from casework.choices import Role
-from casework.models import AuditEvent, Membership
+from casework.choices import EntryType, Role
+from casework.models import AuditEvent, CaseFile, JournalDocument, Membership
 from casework.selectors import (
     DocumentFile,
+    case_for,
     journal_document_file,
     organisations_for_user,
     user_has_role_in,
@@ -157,6 +158,43 @@ def attachment_for_user(user, pk) -> Attachment:
 def attachment_file(attachment: Attachment) -> DocumentFile:
     """What ``casework.downloads.file_response`` sends for an attachment."""
     return DocumentFile(attachment.file, attachment.original_name, attachment.content_type)
+
+
+def letters_for_user(user, application: Application) -> QuerySet[JournalDocument]:
+    """The letters KDD sent ``application``'s applicants that ``user`` may read as a party
+    (forvaltningsloven § 18): the main documents of the case's outgoing entries addressed to
+    one of its applicant organisations, for a member with the applicant role in one of them,
+    screened or not (the letter was sent to them; ``casework.selectors.document_for_user``
+    asks ``user_may_read_letter``). Oldest first."""
+    if not user.is_authenticated or not user_is_applicant_for(user, application):
+        return JournalDocument.objects.none()
+    case = case_for(application)
+    if case is None:
+        return JournalDocument.objects.none()
+    recipients = [organisation.pk for organisation in application.applicant_organisations]
+    return (
+        JournalDocument.objects.filter(
+            entry__case=case,
+            entry__entry_type=EntryType.OUTGOING,
+            entry__correspondent__in=recipients,
+            is_main=True,
+        )
+        .exclude(file="")
+        .select_related("entry")
+        .order_by("entry__number_in_case", "pk")
+    )
+
+
+def user_may_read_letter(user, document: JournalDocument) -> bool:
+    """May ``user`` read ``document`` as a letter sent to them (``letters_for_user``)?
+    Registered as a ``casework.hooks.document_readers`` reader."""
+    case: CaseFile = document.entry.case
+    if case.content_type_id != ContentType.objects.get_for_model(Application).pk:
+        return False
+    application = Application.objects.filter(pk=case.object_id).first()
+    if application is None:
+        return False
+    return letters_for_user(user, application).filter(pk=document.pk).exists()
 
 
 def exemption_warnings(application: Application) -> list[tuple[ExemptionRequest, list]]:

@@ -35,6 +35,7 @@ def letter_render(
             content=ContentFile(letter.as_pdf()),
             filename=f"{template}.pdf",
             title=letter.title,
+            letter=letter.as_data(),
         )
     except (OSError, DocumentNotStored) as error:
         args = (document_id, template, context, language)

@@ -2,10 +2,12 @@
 may have, and what this administrator may give), never from the form."""
 
 from django import forms
+from django.core.validators import RegexValidator
 from django.utils.translation import gettext_lazy as _
 
 from casework.choices import Role
 from casework.forms import SummaryForm
+from casework.models import POSTAL_PLACE_MAX, POSTAL_STREET_MAX, POSTCODE_PATTERN
 
 
 def _role_choices(roles) -> list[tuple[str, str]]:
@@ -88,4 +90,35 @@ class LanguageFormForm(SummaryForm):
         required=False,
         max_length=300,
         help_text=_("For example the council's decision and its date."),
+    )
+
+
+class PostalAddressForm(SummaryForm):
+    """The address letters to the organisation go to (their address block); the rules are
+    the domain's (``casework.models``), checked again by the service."""
+
+    street = forms.CharField(
+        label=_("Street address or PO box"),
+        max_length=POSTAL_STREET_MAX,
+        widget=forms.Textarea(attrs={"rows": 2, "autocomplete": "street-address"}),
+        help_text=_("For example “Postboks 986” or “Kirkegata 2”. One line per line."),
+        error_messages={"required": _("Give the street address or PO box.")},
+    )
+    postcode = forms.CharField(
+        label=_("Postcode"),
+        max_length=4,
+        validators=[
+            RegexValidator(POSTCODE_PATTERN, _("A Norwegian postcode has four digits, e.g. 2609."))
+        ],
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "postal-code", "size": 4}
+        ),
+        help_text=_("Four digits."),
+        error_messages={"required": _("A Norwegian postcode has four digits, e.g. 2609.")},
+    )
+    place = forms.CharField(
+        label=_("Place (poststed)"),
+        max_length=POSTAL_PLACE_MAX,
+        widget=forms.TextInput(attrs={"autocomplete": "address-level2"}),
+        error_messages={"required": _("Give the place (poststed).")},
     )

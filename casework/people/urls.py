@@ -21,5 +21,6 @@ urlpatterns = [
     ),
     path("organisasjon/<int:pk>/ansattporten/", views.ansattporten_set, name="ansattporten"),
     path("organisasjon/<int:pk>/maalform/", views.language_form_set, name="language_form"),
+    path("organisasjon/<int:pk>/postadresse/", views.postal_address_set, name="postal_address"),
     path("invitasjon/<str:token>/", views.invitation, name="invitation"),
 ]

@@ -18,12 +18,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from casework import services
 from casework.choices import Role
 from casework.identity.providers import configured_providers
-from casework.models import Invitation, Membership
+from casework.models import Invitation, Membership, postal_address_parts
 from casework.people.forms import (
     AnsattportenForm,
     InvitationForm,
     LanguageFormForm,
     OrganisationSearchForm,
+    PostalAddressForm,
     RoleGiveForm,
     language_form_value,
 )
@@ -57,8 +58,20 @@ def organisation_list(request):
     return render(request, "people/organisation_list.html", {"form": form, "page": page})
 
 
+def _postal_address_form(organisation) -> PostalAddressForm:
+    street, postcode, place = postal_address_parts(organisation.postal_address)
+    return PostalAddressForm(initial={"street": street, "postcode": postcode, "place": place})
+
+
 def _render_people(
-    request, organisation, *, invite_form=None, give_form=None, language_form=None, status=200
+    request,
+    organisation,
+    *,
+    invite_form=None,
+    give_form=None,
+    language_form=None,
+    address_form=None,
+    status=200,
 ):
     roles = roles_manageable_by(request.user, organisation)
     people = organisation_people(organisation)
@@ -78,6 +91,7 @@ def _render_people(
         "ansattporten_role": organisation.get_ansattporten_role_display(),
         "language_form": language_form
         or LanguageFormForm(initial={"language_form": organisation.language_form or "neutral"}),
+        "address_form": address_form or _postal_address_form(organisation),
     }
     return render(request, "people/organisation.html", context, status=status)
 
@@ -208,6 +222,26 @@ def language_form_set(request, pk):
             messages.success(request, _("The written language form has been saved."))
             return redirect("people:organisation", pk=organisation.pk)
     return _render_people(request, organisation, language_form=form, status=400)
+
+
+@login_required
+@require_POST
+def postal_address_set(request, pk):
+    """Record the organisation's postal address (letters' address block); audited by the
+    service. Bad input: the page again with the values kept and the errors."""
+    organisation = _organisation(request, pk)
+    form = PostalAddressForm(request.POST)
+    if form.is_valid():
+        try:
+            services.organisation_postal_address_set(
+                actor=request.user, organisation=organisation, **form.cleaned_data
+            )
+        except ValidationError as exc:
+            form.add_service_errors(exc)
+        else:
+            messages.success(request, _("The postal address has been saved."))
+            return redirect("people:organisation", pk=organisation.pk)
+    return _render_people(request, organisation, address_form=form, status=400)
 
 
 @never_cache

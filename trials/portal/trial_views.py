@@ -39,6 +39,8 @@ def trial_detail(request, pk: int):
             "actions": selectors.trial_actions(request.user, trial),
             "extensions": selectors.extension_rows(trial),
             "history": selectors.trial_history(trial, applicant=True),
+            # the decisions on the trial and its extensions are letters of the case
+            "letters": list(selectors.letters_for_user(request.user, trial.application)),
         },
     )
 

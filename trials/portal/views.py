@@ -294,6 +294,7 @@ def application_detail(request, pk: int):
         )
         and rules.may_continue_as_final(application),
         "first_step": FIRST_STEP,
+        "letters": list(selectors.letters_for_user(request.user, application)),
     }
     context.update(_content_context(application))
     return render(request, "trials/application_detail.html", context)

@@ -1239,12 +1239,16 @@ def process_diagram(process: CaseProcess, label: str) -> str:
 
 
 def decision_letter(application: Application) -> Letter:
-    """The decision letter as trials.services.casehandling renders it for the journal: from
-    the same template and data, dated and written in the form its journal entry recorded."""
+    """The decision letter as trials.services.casehandling renders it for the journal: the
+    letter its PDF was drawn from once the worker has stored it (``JournalDocument.letter``),
+    else from the same template and data, dated and written in the form its journal entry
+    recorded."""
     case = case_for(application)
+    document = _decision_entry_document(application, case)
+    if document is not None and document.letter:
+        return Letter.from_data(document.letter)
     proposal = application.proposals.filter(status=ProposalStatus.APPROVED).first()
     context = decision_letter_context(application, case, proposal)
-    document = _decision_entry_document(application, case)
     language = application.lead_organisation.letter_language or "nb"
     if document is not None:
         context["today"] = document.entry.document_date

@@ -51,6 +51,11 @@ urlpatterns = [
     ),
     path("saksbehandling/saker/<int:pk>/vedtak/", views.decision_letter, name="decision_letter"),
     path(
+        "saksbehandling/saker/<int:application_pk>/brev/<int:document_pk>/",
+        views.case_letter,
+        name="case_letter",
+    ),
+    path(
         "saksbehandling/journal/dokument/<int:pk>/",
         views.journal_document,
         name="journal_document",
@@ -60,5 +65,10 @@ urlpatterns = [
         "mine-soknader/<int:pk>/vedtak/",
         views.applicant_decision_letter,
         name="applicant_decision_letter",
+    ),
+    path(
+        "mine-soknader/<int:pk>/brev/<int:document_pk>/",
+        views.applicant_letter,
+        name="applicant_letter",
     ),
 ]

@@ -24,6 +24,7 @@ from casework.selectors import (
     DocumentFile,
     audit_change_lines,
     case_for,
+    document_for_user,
     journal_document_file,
     memberships_remembered,
     ministry_list,
@@ -46,7 +47,8 @@ from trials.choices import (
     TrialStatus,
 )
 from trials.exceptions import ConflictError
-from trials.models import Attachment, Call
+from trials.letters import Letter
+from trials.models import Application, Attachment, Call
 from trials.public.views import page_numbers
 from workflows.case import selectors, services
 from workflows.case.extension_forms import EXTENSION_STEP_FORMS
@@ -351,6 +353,17 @@ def _letter_recipients(context) -> list:
     return [context.application.lead_organisation]
 
 
+def _letter_unaddressed(context, recipients: list) -> list:
+    """The organisations in the step's letter's address block (every applicant of a joint
+    application; the line ministries for the consultation) with no postal address: the
+    officer is told before sending, the letter does not print an empty block silently."""
+    if context.step == "assess":
+        addressees = recipients  # the line ministries (``_letter_recipients``)
+    else:
+        addressees = context.application.applicant_organisations
+    return [organisation for organisation in addressees if not organisation.postal_address_lines]
+
+
 def _step_parts(context) -> tuple[dict, dict]:
     """(form kwargs, extra template context) of the task's step."""
     if context.extension is not None and context.step in EXTENSION_STEP_FORMS:
@@ -442,6 +455,9 @@ def task_execute(request, task_pk: int, **kwargs):
         "letter_recipients": _letter_recipients(context) if form_class.sends_letter else [],
     }
     page["letter_neutral"] = any(not r.letter_language for r in page["letter_recipients"])
+    page["letter_unaddressed"] = (
+        _letter_unaddressed(context, page["letter_recipients"]) if form_class.sends_letter else []
+    )
     return render(
         request,
         "workflows/task.html",
@@ -910,6 +926,84 @@ def applicant_decision_letter(request, pk: int):
     return _letter_response(
         request,
         application,
+        back_url=detail_url,
+        back_label=_("Back to the application"),
+        breadcrumbs=[
+            (reverse("trials:application_list"), _("My applications")),
+            (detail_url, application.reference),
+        ],
+    )
+
+
+# --- every letter of a case as a web page ---------------------------------------------------
+
+
+def _journal_letter_response(
+    request, application, document, *, pdf_url, back_url, back_label, breadcrumbs
+):
+    """The web page of a letter KDD journaled: the ``Letter`` its PDF was drawn from
+    (``JournalDocument.letter``), in the written form it was made in (404 for a document
+    that is no rendered letter), or ``?format=pdf`` the document as sent."""
+    if request.GET.get("format") == "pdf":
+        return file_response(journal_document_file(document), as_attachment=False)
+    if not document.letter:
+        raise Http404
+    letter = Letter.from_data(document.letter)
+    entry = document.entry
+    return render(
+        request,
+        "workflows/journal_letter.html",
+        {
+            "application": application,
+            "document": document,
+            "entry": entry,
+            "letter": letter,
+            "pdf_url": pdf_url,
+            "back_url": back_url,
+            "back_label": back_label,
+            "breadcrumbs": breadcrumbs,
+        },
+    )
+
+
+@login_required
+@require_GET
+def case_letter(request, application_pk: int, document_pk: int):
+    """A letter of the case's journal as a web page, for those who may see the case (KDD's
+    officers, the ministries consulted): ``selectors.case_document_for_user``."""
+    document = selectors.case_document_for_user(request.user, document_pk, application_pk)
+    application = Application.objects.get(pk=application_pk)  # the document's case's
+    case_url = _case_url(application.pk)
+    return _journal_letter_response(
+        request,
+        application,
+        document,
+        pdf_url=reverse("workflows:journal_document", kwargs={"pk": document.pk}),
+        back_url=case_url,
+        back_label=_("Back to the case"),
+        breadcrumbs=[
+            (reverse("workflows:inbox"), _("Case handling")),
+            (case_url, application.reference),
+        ],
+    )
+
+
+@login_required
+@require_GET
+def applicant_letter(request, pk: int, document_pk: int):
+    """A letter KDD sent the applicant, as a web page and as sent (PDF): the journal's
+    document rule (``casework.selectors.document_for_user``: a party reads the letters to
+    it, ``trials.selectors.letters_for_user``), for a document of this application's case."""
+    application = trials_selectors.application_get_for_user(request.user, pk)
+    document = document_for_user(request.user, document_pk)
+    if document.entry.case_id != getattr(case_for(application), "pk", None):
+        raise Http404
+    detail_url = reverse("trials:application_detail", kwargs={"pk": application.pk})
+    return _journal_letter_response(
+        request,
+        application,
+        document,
+        pdf_url=f"{request.path}?format=pdf",
         back_url=detail_url,
         back_label=_("Back to the application"),
         breadcrumbs=[

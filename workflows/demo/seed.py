@@ -9,12 +9,13 @@ from django.utils import timezone
 from viewflow.workflow.status import STATUS
 
 from casework.choices import OrganisationKind, Role
-from casework.models import AccessRequest, Organisation
+from casework.models import AccessRequest, Organisation, postal_address_parts
 from casework.selectors import case_for, organisations_for_user
 from casework.services import (
     access_request_create,
     membership_grant,
     organisation_language_form_set,
+    organisation_postal_address_set,
     user_ensure,
 )
 from legal.models import Provision
@@ -177,8 +178,14 @@ def seed_language_forms(progress=lambda message: None) -> None:
         )
         progress(f"  {organisation.name}: {organisation.get_language_form_display()}")
     for ident, address in DEMO_ADDRESSES:
-        # reference data, as an administrator enters it in the admin
-        Organisation.objects.filter(pk=_organisation(*ident).pk).update(postal_address=address)
+        street, postcode, place = postal_address_parts(address)
+        organisation_postal_address_set(
+            actor=admin,
+            organisation=_organisation(*ident),
+            street=street,
+            postcode=postcode,
+            place=place,
+        )
 
 
 def _demo_pdf(title: str) -> SimpleUploadedFile:

@@ -81,6 +81,7 @@ class Action:
     run: object
     done: str
     multipart: bool = False
+    sends_letter: bool = False  # a letter to the applicants (trials.services.trials._letter)
 
 
 def _regulation(user, trial, data):
@@ -160,6 +161,7 @@ ACTIONS = {
             forms.DecideExtensionForm,
             _decide,
             gettext_lazy("The extension is decided."),
+            sends_letter=True,
         ),
         Action(
             "extend",
@@ -171,6 +173,7 @@ ACTIONS = {
                 "The extension is proposed. Another person at KDD approves it (four eyes) "
                 "before the end date moves."
             ),
+            sends_letter=True,
         ),
         Action(
             "officer",
@@ -187,6 +190,7 @@ ACTIONS = {
             forms.StopForm,
             _stop,
             gettext_lazy("The trial is stopped."),
+            sends_letter=True,
         ),
         Action(
             "end",
@@ -203,6 +207,7 @@ ACTIONS = {
             forms.PermanentForm,
             _permanent,
             gettext_lazy("The trial is recorded as made permanent."),
+            sends_letter=True,
         ),
     )
 }
@@ -236,7 +241,19 @@ def trial_action(request, pk: int, action: str):
     return render(
         request,
         "workflows/trial/action.html",
-        {"trial": trial, "form": form, "spec": spec, "extension": extension},
+        {
+            "trial": trial,
+            "form": form,
+            "spec": spec,
+            "extension": extension,
+            "letter_unaddressed": [
+                organisation
+                for organisation in trial.application.applicant_organisations
+                if not organisation.postal_address_lines
+            ]
+            if spec.sends_letter
+            else [],
+        },
     )
 
 
