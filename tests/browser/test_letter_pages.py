@@ -69,11 +69,11 @@ def test_postal_address_and_the_letter_pages(site, browser, settings, tmp_path):
     expect(page.get_by_role("alert").first).to_contain_text("four digits")
     expect(page.get_by_label("Street address or PO box")).to_have_value("Postboks 986")
     expect(page.get_by_label("Place (poststed)")).to_have_value("Lillehammer")
-    _check(page, reflows=False)  # the people table scrolls in its place (not this change)
+    _check(page)
     page.get_by_label("Postcode").fill("2626")
     page.get_by_role("button", name="Save the postal address").click()
     expect(page.get_by_text("The postal address has been saved.")).to_be_visible()
-    _check(page, reflows=False)
+    _check(page)
     lillehammer.refresh_from_db()
     assert lillehammer.postal_address == "Postboks 986\n2626 Lillehammer"
     page.context.close()
