@@ -280,11 +280,64 @@ def exemption_assess(
 ) -> ExemptionRequest:
     """Record the legal assessment of one request; an unresolved citation is resolved here."""
     _require_officer(actor)
-    application = held((Application, exemption.application_id)) or (
-        Application.objects.select_related("lead_organisation").get(pk=exemption.application_id)
+    application = _assessable(exemption.application_id)
+    _assessment_set(actor, exemption, assessment, note, provision)
+    exemption.save()
+    if provision is not None:  # the document names the provision now resolved
+        search_document_refresh(application)
+    _assessment_audit(actor, application, exemption)
+    return exemption
+
+
+ASSESSMENT_FIELDS = ["provision", "assessment", "assessment_note", "assessed_by", "assessed_at"]
+
+
+@service_atomic
+def exemptions_assess(
+    *, actor, application: Application, assessments: list[tuple[ExemptionRequest, dict]]
+) -> list[ExemptionRequest]:
+    """``exemption_assess`` for several requests of one application (the assessment step):
+    every one is checked first, the refusals together keyed ``<field>_<exemption id>``;
+    then all are saved in one UPDATE and each is audited as one at a time would be.
+    ``assessments``: (request, {"assessment", "note", "provision"}) pairs."""
+    _require_officer(actor)
+    application = _assessable(application.pk)
+    errors = {}
+    for exemption, spec in assessments:
+        try:
+            _assessment_set(
+                actor,
+                exemption,
+                spec.get("assessment", ""),
+                spec.get("note", ""),
+                spec.get("provision"),
+            )
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                errors[f"{field}_{exemption.pk}"] = messages
+    if errors:
+        raise ValidationError(errors)
+    assessed = [exemption for exemption, _spec in assessments]
+    ExemptionRequest.objects.bulk_update(assessed, [*ASSESSMENT_FIELDS, "status"])
+    if any(spec.get("provision") is not None for _exemption, spec in assessments):
+        search_document_refresh(application)  # the document names the provisions resolved
+    for exemption in assessed:
+        _assessment_audit(actor, application, exemption)
+    return assessed
+
+
+def _assessable(application_id: int) -> Application:
+    """The application whose requests are assessed (held by the step), under review."""
+    application = held((Application, application_id)) or (
+        Application.objects.select_related("lead_organisation").get(pk=application_id)
     )
     if application.status != ApplicationStatus.UNDER_REVIEW:
         raise ConflictError(_("Exemptions are assessed while the application is under review."))
+    return application
+
+
+def _assessment_set(actor, exemption, assessment, note, provision) -> None:
+    """Check one assessment and set it on ``exemption`` (not saved)."""
     if assessment not in Assessment.values:
         raise ValidationError({"assessment": _("Choose an assessment.")})
     if provision is not None:
@@ -303,9 +356,9 @@ def exemption_assess(
     exemption.assessed_by = actor
     exemption.assessed_at = timezone.now()
     exemption.status = ExemptionStatus.ASSESSED
-    exemption.save()
-    if provision is not None:  # the document names the provision now resolved
-        search_document_refresh(application)
+
+
+def _assessment_audit(actor, application, exemption) -> None:
     audit_record(
         actor=actor,
         action="exemption.assessed",
@@ -314,17 +367,20 @@ def exemption_assess(
         from_state=ExemptionStatus.REQUESTED,
         to_state=ExemptionStatus.ASSESSED,
         reason=exemption.assessment_note,
-        data={"exemption": exemption.pk, "assessment": assessment},
+        data={"exemption": exemption.pk, "assessment": exemption.assessment},
     )
-    return exemption
 
 
 def consultations_needed(application: Application) -> dict[Organisation, list[ExemptionRequest]]:
     """Line ministries owning an act with an in-scope exemption (not the deciding ministry)."""
     by_ministry: dict[Organisation, list[ExemptionRequest]] = defaultdict(list)
-    exemptions = application.exemption_requests.filter(
-        assessment=Assessment.WITHIN_SCOPE
-    ).select_related("provision__act__ministry")
+    exemptions = held(("exemptions", application.pk))  # the assessment step's, just saved
+    if exemptions is not None:
+        exemptions = [e for e in exemptions if e.assessment == Assessment.WITHIN_SCOPE]
+    else:
+        exemptions = application.exemption_requests.filter(
+            assessment=Assessment.WITHIN_SCOPE
+        ).select_related("provision__act__ministry")
     for exemption in exemptions:
         ministry = exemption.provision.act.ministry
         if ministry.code != DECIDING_MINISTRY:

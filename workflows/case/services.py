@@ -20,7 +20,7 @@ from casework.selectors import memberships_remembered
 from casework.services import audit_record, audit_write
 from casework.transactions import hold, savepoint, service_atomic, unit_of_work
 from trials import services as trials
-from trials.choices import Outcome, Stage
+from trials.choices import ExemptionStatus, Outcome, Stage
 from trials.models import Application, Call, Consultation
 from workflows.case import extension, notifications, selectors
 from workflows.case.flows import ApplicationFlow, consultation_item
@@ -29,6 +29,7 @@ from workflows.nodes import links_write
 from workflows.tasks import TaskDone, take, take_to_complete
 
 ACTIVE = [STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED, STATUS.SCHEDULED]
+ASSESSED_OR_WITHDRAWN = (ExemptionStatus.ASSESSED, ExemptionStatus.WITHDRAWN)
 
 
 def _gone(task, actor=None) -> TaskDone:
@@ -235,30 +236,22 @@ def _answer_overdue(actor, task, application, payload, files):
 
 def _assess(actor, task, application, payload, files):
     assessments = payload.get("assessments") or {}
-    exemptions = {e.pk: e for e in application.exemption_requests.all()}
+    exemptions = {
+        e.pk: e for e in application.exemption_requests.select_related("provision__act__ministry")
+    }
     unknown = set(assessments) - set(exemptions)
     if unknown:
         raise ValidationError({"assessments": _("Unknown exemption requests.")})
-    errors = {}
-    for exemption_id, spec in assessments.items():
-        try:
-            with savepoint():  # a refused assessment rolls back alone; the others go on
-                trials.exemption_assess(
-                    actor=actor,
-                    exemption=exemptions[exemption_id],
-                    assessment=spec.get("assessment", ""),
-                    note=spec.get("note", ""),
-                    provision=spec.get("provision"),
-                )
-        except ValidationError as exc:
-            for field, messages in exc.message_dict.items():
-                errors[f"{field}_{exemption_id}"] = messages
-    if errors:
-        raise ValidationError(errors)
-    # no refresh: the application was read under the process lock in this transaction and
-    # assessing writes only its exemption requests
-    if not trials.assessment_complete(application):
+    trials.exemptions_assess(  # every refusal together, keyed <field>_<exemption id>
+        actor=actor,
+        application=application,
+        assessments=[(exemptions[pk], spec) for pk, spec in assessments.items()],
+    )
+    # no refresh: the application and its requests were read under the process lock in this
+    # transaction, and assessing wrote only the requests, these objects
+    if not exemptions or any(e.status not in ASSESSED_OR_WITHDRAWN for e in exemptions.values()):
         raise ValidationError(_("Assess every exemption request."))
+    hold(("exemptions", application.pk), list(exemptions.values()))  # consultations_needed
     hold(("assessment_complete", application.pk), True)  # consultations_start's check
     skip = payload.get("skip_consultation") and application.stage == Stage.PRELIMINARY
     if not skip:
