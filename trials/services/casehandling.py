@@ -25,6 +25,7 @@ from casework.services import (
     casefile_close,
     casefile_open,
     journal_entry_create,
+    journal_numbers_reserved,
 )
 from casework.storage import removed_on_error
 from casework.transactions import held, hold, service_atomic
@@ -149,32 +150,36 @@ def application_register(*, actor, application: Application, language: str = "")
         for a in attachments
         if a.answer_id is None
     ]
-    journal_entry_create(
-        actor=actor,
-        case=case,
-        entry_type=EntryType.INCOMING,
-        title=journal_title(
-            gettext_lazy("Application for a trial – %(title)s"), title=application.title
-        ),
-        correspondent=lead,
-        document_date=timezone.localdate(application.submitted_at),
-        documents=documents,
-        screening_basis=(
-            ScreeningBasis.NONE if all(a.is_public for a in attachments) else ScreeningBasis.OFFL_13
-        ),
-    )
-    letter_entry(
-        actor=actor,
-        application=application,
-        template="receipt",
-        context={"case": case},
-        title=journal_title(
-            gettext_lazy("Receipt for application – %(title)s"), title=application.title
-        ),
-        recipient=lead,
-        language=language,
-        case=case,
-    )
+    language = letter_language(lead, language)  # refused before any number is taken
+    with journal_numbers_reserved(2):  # the application (I) and the receipt (U)
+        journal_entry_create(
+            actor=actor,
+            case=case,
+            entry_type=EntryType.INCOMING,
+            title=journal_title(
+                gettext_lazy("Application for a trial – %(title)s"), title=application.title
+            ),
+            correspondent=lead,
+            document_date=timezone.localdate(application.submitted_at),
+            documents=documents,
+            screening_basis=(
+                ScreeningBasis.NONE
+                if all(a.is_public for a in attachments)
+                else ScreeningBasis.OFFL_13
+            ),
+        )
+        letter_entry(
+            actor=actor,
+            application=application,
+            template="receipt",
+            context={"case": case},
+            title=journal_title(
+                gettext_lazy("Receipt for application – %(title)s"), title=application.title
+            ),
+            recipient=lead,
+            language=language,
+            case=case,
+        )
     _email(application, "registered", case_number=case.number)
     return case
 
@@ -439,30 +444,38 @@ def consultations_start(
         for consultation, exemptions in zip(consultations, needed.values(), strict=True)
         for exemption in exemptions
     )
-    for consultation, (ministry, exemptions) in zip(consultations, needed.items(), strict=True):
-        consultation.letter = letter_entry(
-            actor=actor,
-            application=application,
-            template="consultation",
-            context={"consultation": consultation, "exemptions": exemptions},
-            title=journal_title(
-                gettext_lazy("Consultation on application for a trial – %(title)s"),
-                title=application.title,
-            ),
-            recipient=ministry,
-            language=language,
-            case=case,
-        )
-        audit_record(
-            actor=actor,
-            action="consultation.sent",
-            target=application,
-            organisation=ministry,
-            data={"consultation": consultation.pk, "due_date": due_date.isoformat()},
-        )
+    languages = {m: letter_language(m, language) for m in needed}  # refused before numbering
+    with journal_numbers_reserved(len(consultations)):
+        for consultation, (ministry, exemptions) in zip(consultations, needed.items(), strict=True):
+            consultation.letter = _consultation_letter(
+                actor, application, case, consultation, ministry, exemptions, languages[ministry]
+            )
+            audit_record(
+                actor=actor,
+                action="consultation.sent",
+                target=application,
+                organisation=ministry,
+                data={"consultation": consultation.pk, "due_date": due_date.isoformat()},
+            )
     Consultation.objects.bulk_update(consultations, ["letter"])
     hold(("consultations_sent", application.pk), consultations)  # workflows.case.flows
     return consultations
+
+
+def _consultation_letter(actor, application, case, consultation, ministry, exemptions, language):
+    return letter_entry(
+        actor=actor,
+        application=application,
+        template="consultation",
+        context={"consultation": consultation, "exemptions": exemptions},
+        title=journal_title(
+            gettext_lazy("Consultation on application for a trial – %(title)s"),
+            title=application.title,
+        ),
+        recipient=ministry,
+        language=language,
+        case=case,
+    )
 
 
 def _lock_consultation(consultation: Consultation) -> Consultation:
@@ -847,7 +860,9 @@ def decision_letter_context(
     if exemptions is None:
         exemptions = list(application.exemption_requests.select_related("provision__act"))
         trial = getattr(application, "trial", None)
-    ministries = {c.ministry_id: c.ministry for c in application.consultations.all()}
+    ministries = {
+        c.ministry_id: c.ministry for c in application.consultations.select_related("ministry")
+    }
     return {
         "exemptions": exemptions,
         "trial": trial,

@@ -231,7 +231,7 @@ def pending_proposal(application_id: int) -> DecisionProposal | None:
     key = ("pending_proposal", application_id)
     proposal = held(key)
     if proposal is None or proposal.status != ProposalStatus.PENDING:
-        proposal = proposals.select_for_update(of=("self",)).first()
+        proposal = proposals.select_related("proposed_by").select_for_update(of=("self",)).first()
         if proposal is not None:
             hold(key, proposal)
             hold((DecisionProposal, proposal.pk), proposal)

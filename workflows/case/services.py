@@ -25,7 +25,7 @@ from trials.models import Application, Call, Consultation
 from workflows.case import extension, notifications, selectors
 from workflows.case.flows import ApplicationFlow, consultation_item
 from workflows.case.models import CaseProcess
-from workflows.nodes import links_write
+from workflows.nodes import links_write, tasks_write
 from workflows.tasks import TaskDone, take, take_to_complete
 
 ACTIVE = [STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED, STATUS.SCHEDULED]
@@ -96,7 +96,9 @@ def _check_may_work_on(actor, task) -> None:
 
 
 def _deferred_write(deferred: dict[str, list]) -> None:
-    """What a step put off to its end: the engine's links between tasks, the audit events."""
+    """What a step put off to its end: the engine's new task rows and the links between
+    tasks, the audit events."""
+    tasks_write(deferred.get("task_insert", []))
     links_write(deferred)
     audit_write(deferred)
 
