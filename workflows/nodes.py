@@ -22,7 +22,18 @@ from viewflow.workflow.activation import Activation
 from viewflow.workflow.context import context
 from viewflow.workflow.exceptions import FlowRuntimeError
 from viewflow.workflow.flow import nodes
-from viewflow.workflow.nodes import boundary, end, func, if_gate, join, split, start, timer, view
+from viewflow.workflow.nodes import (
+    boundary,
+    end,
+    func,
+    handle,
+    if_gate,
+    join,
+    split,
+    start,
+    timer,
+    view,
+)
 from viewflow.workflow.signals import flow_finished, flow_started, task_finished, task_started
 from viewflow.workflow.status import PROCESS, STATUS
 
@@ -228,7 +239,18 @@ class SelectForUpdateLock(lock.SelectForUpdateLock):
         yield
 
 
-class StartHandleActivation(start.StartHandleActivation):
+class StartHandleActivation(NewTaskHashMixin, start.StartHandleActivation):
+    @Activation.status.super()
+    def complete(self):
+        """``Activation.complete``, the row written by ``task_insert`` (with the step's
+        other new rows) when the next nodes do not need its id."""
+        self.task.finished = now()
+        if self.task.pk is None and _next_take_unsaved(self.flow_task):
+            task_insert(self.task)
+        else:
+            self.task.save()
+        task_finished.send(sender=self.flow_class, process=self.process, task=self.task)
+
     @Activation.status.super()
     def execute(self):
         task_started.send(sender=self.flow_class, process=self.process, task=self.task)
@@ -492,5 +514,21 @@ class View(ScheduledTimeoutsMixin, flow.View):
     activation_class = ViewActivation
 
 
+class HandleActivation(NewTaskHashMixin, handle.HandleActivation):
+    """viewflow's, with the row written by ``task_insert`` and the link to the previous task
+    by ``link_previous``."""
+
+    @classmethod
+    def create(cls, flow_task, prev_activation, token, data=None, seed=None):
+        task = flow_task.flow_class.task_class(
+            process=prev_activation.process, flow_task=flow_task, token=token
+        )
+        task.data = data if data is not None else {}
+        task.seed = seed
+        task_insert(task)
+        link_previous(task, prev_activation.task)
+        return cls(task)
+
+
 class Handle(ScheduledTimeoutsMixin, flow.Handle):
-    pass
+    activation_class = HandleActivation

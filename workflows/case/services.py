@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from viewflow.fsm.base import NoTransition
 from viewflow.workflow.status import PROCESS, STATUS
 
+from casework.background import enqueued_write
 from casework.selectors import memberships_remembered
 from casework.services import audit_record, audit_write
 from casework.transactions import hold, savepoint, service_atomic, unit_of_work
@@ -41,8 +42,10 @@ def _gone(task, actor=None) -> TaskDone:
 
 
 def case_start(application, actor) -> CaseProcess:
-    """Start the case process for a submitted application (inside the submit transaction)."""
-    return ApplicationFlow.start.run(application=application, actor=actor)
+    """Start the case process for a submitted application (inside the submit transaction);
+    its first task rows and their links are written together (a unit of work)."""
+    with unit_of_work(_deferred_write):
+        return ApplicationFlow.start.run(application=application, actor=actor)
 
 
 def _process(application) -> CaseProcess | None:
@@ -97,10 +100,11 @@ def _check_may_work_on(actor, task) -> None:
 
 def _deferred_write(deferred: dict[str, list]) -> None:
     """What a step put off to its end: the engine's new task rows and the links between
-    tasks, the audit events."""
+    tasks, the audit events, the background tasks queued (letters, mail)."""
     tasks_write(deferred.get("task_insert", []))
     links_write(deferred)
     audit_write(deferred)
+    enqueued_write(deferred)
 
 
 def _locked(task, operation: Callable):
@@ -112,8 +116,12 @@ def _locked(task, operation: Callable):
     ``casework.transactions.unit_of_work``, holds the application), and the step's links
     between tasks and its audit events are written together at its end.
     """
-    process = selectors.case_process_get(task.process_id, lock=True)
-    task.refresh_from_db()
+    fresh = selectors.task_locked(task.pk)
+    process = fresh.process
+    for field in type(task)._meta.concrete_fields:  # the caller's object made fresh
+        setattr(task, field.attname, getattr(fresh, field.attname))
+        if field.is_relation and field.is_cached(task):
+            field.delete_cached_value(task)
     task.process = process
     with unit_of_work(_deferred_write):
         hold((Application, process.application_id), process.application)
