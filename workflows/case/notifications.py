@@ -19,6 +19,7 @@ from django.utils import translation
 from casework.background import enqueue
 from casework.choices import Role
 from casework.notifications import mail_person, wants_digest_annotation
+from casework.transactions import defer, deferred_take
 from trials.models import Consultation
 from trials.services.applications import applicant_email_queue
 
@@ -190,8 +191,9 @@ def applicant_answered(application_id: int) -> None:
 
 
 def task_created(sender, instance, created: bool, **kwargs) -> None:
-    """When the process creates a task that gives someone work, mail them once the
-    transaction commits (nothing is announced that was rolled back)."""
+    """When the process creates a task that gives someone work, mail them: at the end of
+    the case step that created it (``announce_deferred``), else once the transaction
+    commits (nothing is announced that was rolled back)."""
     from viewflow.workflow.models import Task
 
     if not created or not isinstance(instance, Task) or instance.flow_task is None:
@@ -202,7 +204,16 @@ def task_created(sender, instance, created: bool, **kwargs) -> None:
 
     if instance.flow_task.flow_class is not ApplicationFlow:
         return
-    transaction.on_commit(partial(new_task, instance))
+    if not defer("announce", instance):  # a case step announces it at its end
+        transaction.on_commit(partial(new_task, instance))
+
+
+def announce_deferred() -> None:
+    """The tasks a case step created that give someone work, announced at the step's end,
+    in its transaction: their outbox rows and task rows are written with the step's (the
+    outbox is transactional: nothing is queued for a step that rolls back)."""
+    for task in deferred_take("announce"):
+        new_task(task)
 
 
 def connect() -> None:

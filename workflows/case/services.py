@@ -45,7 +45,9 @@ def case_start(application, actor) -> CaseProcess:
     """Start the case process for a submitted application (inside the submit transaction);
     its first task rows and their links are written together (a unit of work)."""
     with unit_of_work(_deferred_write):
-        return ApplicationFlow.start.run(application=application, actor=actor)
+        process = ApplicationFlow.start.run(application=application, actor=actor)
+        _step_end()
+        return process
 
 
 def _process(application) -> CaseProcess | None:
@@ -107,6 +109,13 @@ def _deferred_write(deferred: dict[str, list]) -> None:
     enqueued_write(deferred)
 
 
+def _step_end() -> None:
+    """Inside the step's unit of work, at its end: its new task rows written, and the work
+    they give someone announced (the mails queued with the step's other task rows)."""
+    tasks_write()
+    notifications.announce_deferred()
+
+
 def _locked(task, operation: Callable):
     """Run ``operation(task, activation)`` under the process lock, on a fresh task row.
 
@@ -127,9 +136,11 @@ def _locked(task, operation: Callable):
         hold((Application, process.application_id), process.application)
         activation = task.flow_task.activation_class(task)
         try:
-            return operation(task, activation)
+            result = operation(task, activation)
         except NoTransition as exc:
             raise _gone(task) from exc
+        _step_end()
+        return result
 
 
 @service_atomic
