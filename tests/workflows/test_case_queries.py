@@ -7,7 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from casework.models import AuditEvent, JournalEntry
+from casework.models import AuditEvent, JournalEntry, Sequence
 from tests import builders
 from trials.choices import Assessment, Outcome, Position
 from trials.models import Consultation
@@ -123,3 +123,11 @@ def test_the_cheaper_case_keeps_its_whole_history(make_ready, applicant, staff):
     )
     # application, receipt, two consultation letters, two answers, the decision
     assert [e.number_in_case for e in entries] == [1, 2, 3, 4, 5, 6, 7]
+    # the journal numbers a step takes together (registration, the consultation letters) are
+    # all used, in order, and none is skipped: the year's journal stays gapless
+    numbers = [e.journal_sequence for e in entries]
+    assert numbers == list(range(numbers[0], numbers[0] + 7))
+    assert (
+        Sequence.objects.get(name="journal", year=entries[0].journal_year).last_value
+        == (numbers[-1])
+    )
