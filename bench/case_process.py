@@ -61,6 +61,8 @@ def run(cases: int, show: bool = False) -> None:
         "KD": person("kd", ministries["KD"], Role.CONSULTEE),
         "HOD": person("hod", ministries["HOD"], Role.CONSULTEE),
     }
+    # Lillehammer is neutral (språklova § 11): the officer chooses the letters' form, as on the
+    # task pages (register, assess, propose); the ministries are neutral too.
     provisions = [
         Provision.objects.get(citation_key="LOV-2023-06-09-30/§13-1"),
         Provision.objects.get(citation_key="LOV-2011-06-24-30/§3-2"),
@@ -149,7 +151,7 @@ def run(cases: int, show: bool = False) -> None:
         measure(
             "register",
             lambda a=application: task_complete(
-                actor=officer, task=open_task(a, "register"), payload={}
+                actor=officer, task=open_task(a, "register"), payload={"letter_language": "nb"}
             ),
         )
         measure(
@@ -167,7 +169,8 @@ def run(cases: int, show: bool = False) -> None:
                     "assessments": {
                         e.pk: {"assessment": Assessment.WITHIN_SCOPE}
                         for e in a.exemption_requests.all()
-                    }
+                    },
+                    "letter_language": "nb",
                 },
             ),
         )
@@ -201,6 +204,7 @@ def run(cases: int, show: bool = False) -> None:
                         e.pk: {"outcome": Outcome.GRANTED} for e in a.exemption_requests.all()
                     },
                     "summary": "Godkjent.",
+                    "letter_language": "nb",
                 },
             ),
         )

@@ -15,8 +15,11 @@ from functools import partial
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models.signals import pre_save
 from django.utils import timezone
 from django_tasks import TaskResultStatus
+
+from casework.transactions import defer
 
 
 def _in_database(task) -> bool:
@@ -26,11 +29,51 @@ def _in_database(task) -> bool:
 
 
 def enqueue(task, *args, **kwargs) -> None:
-    """Enqueue ``task`` so that it exists exactly when the caller's transaction commits."""
+    """Enqueue ``task`` so that it exists exactly when the caller's transaction commits.
+
+    In a unit of work (``casework.transactions``: a person completing a case step) the
+    database backend's rows are put off to the step's end and written together
+    (``enqueued_write``): the same rows, one INSERT."""
     if _in_database(task):
-        task.enqueue(*args, **kwargs)
+        if not defer("task_enqueue", (task, args, kwargs)):
+            task.enqueue(*args, **kwargs)
     else:
         transaction.on_commit(partial(task.enqueue, *args, **kwargs))
+
+
+def enqueued_write(deferred: dict[str, list]) -> None:
+    """Write the task rows ``enqueue`` put off, in one INSERT, each as the database
+    backend's ``enqueue`` writes it (``DatabaseBackend._task_to_db_task``, with the
+    ``pre_save`` its ``create`` sends), and send each the ``task_enqueued`` signal it sends."""
+    from django_tasks_db.compat import normalize_json, task_enqueued
+    from django_tasks_db.models import DBTaskResult
+
+    items = deferred.get("task_enqueue")
+    if not items:
+        return
+    rows, backends = [], []
+    for task, args, kwargs in items:
+        backend = task.get_backend()
+        backend.validate_task(task)
+        rows.append(
+            DBTaskResult(
+                id=backend._get_id(),
+                args_kwargs=normalize_json({"args": args, "kwargs": kwargs}),
+                priority=task.priority,
+                task_path=task.module_path,
+                queue_name=task.queue_name,
+                run_after=task.run_after,
+                backend_name=backend.alias,
+            )
+        )
+        backends.append(backend)
+    for row in rows:  # what save() would send (django_tasks_db sets run_after in it)
+        pre_save.send(
+            sender=DBTaskResult, instance=row, raw=False, using="default", update_fields=None
+        )
+    DBTaskResult.objects.bulk_create(rows)
+    for row, backend in zip(rows, backends, strict=True):
+        task_enqueued.send(type(backend), task_result=row.task_result)
 
 
 def retry_delay(attempt: int) -> datetime.timedelta:

@@ -91,6 +91,20 @@ def defer(kind: str, item) -> bool:
     return True
 
 
+def deferred_take(kind: str) -> list:
+    """What was put off of ``kind`` so far, taken out of the unit of work (the caller writes
+    it now: something in the step is about to read those rows)."""
+    deferred = getattr(_state, "deferred", None)
+    if not deferred:
+        return []
+    return deferred.pop(kind, [])
+
+
+def deferred_peek(kind: str) -> list:
+    """What was put off of ``kind`` so far, left in place."""
+    return list((getattr(_state, "deferred", None) or {}).get(kind, []))
+
+
 def in_unit_of_work() -> bool:
     return getattr(_state, "held", None) is not None
 

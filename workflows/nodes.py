@@ -13,6 +13,7 @@ from contextlib import contextmanager
 
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
+from django.db.models.signals import post_save
 from django.http import Http404
 from django.utils.timezone import now
 from viewflow import this
@@ -21,11 +22,22 @@ from viewflow.workflow.activation import Activation
 from viewflow.workflow.context import context
 from viewflow.workflow.exceptions import FlowRuntimeError
 from viewflow.workflow.flow import nodes
-from viewflow.workflow.nodes import boundary, end, func, if_gate, join, split, start, timer, view
+from viewflow.workflow.nodes import (
+    boundary,
+    end,
+    func,
+    handle,
+    if_gate,
+    join,
+    split,
+    start,
+    timer,
+    view,
+)
 from viewflow.workflow.signals import flow_finished, flow_started, task_finished, task_started
 from viewflow.workflow.status import PROCESS, STATUS
 
-from casework.transactions import defer
+from casework.transactions import defer, deferred_peek, deferred_take
 
 
 def link_previous(task, previous) -> None:
@@ -35,6 +47,60 @@ def link_previous(task, previous) -> None:
     join's, which ``JoinActivation`` writes at once."""
     if not defer("task_previous", (task, previous)):
         task.previous.add(previous)
+
+
+def task_insert(task) -> None:
+    """Write a new task row; in a case step's unit of work put off to its end and written
+    with the step's other new tasks in one INSERT (``tasks_write``). What reads task rows
+    in the step (a join, the end, the cancelling of a finished task's timers) writes the
+    rows put off first; a split's row is written at once (its id is in its branches'
+    tokens)."""
+    if not defer("task_insert", task):
+        task.save()
+
+
+def tasks_write(tasks: list | None = None) -> None:
+    """Write the new task rows put off (``task_insert``; by default those of the unit of
+    work so far) in one INSERT per model, and send each the ``post_save`` its ``save()``
+    would have sent (the mails about new work listen to it)."""
+    if tasks is None:
+        tasks = deferred_take("task_insert")
+    by_model: dict[type, list] = {}
+    for task in tasks:
+        if task.flow_task and not task.flow_task_type:  # what ``Task.save()`` sets
+            task.flow_task_type = task.flow_task.task_type
+        by_model.setdefault(type(task), []).append(task)
+    for model, rows in by_model.items():
+        model._default_manager.bulk_create(rows)
+        for task in rows:
+            post_save.send(
+                sender=model,
+                instance=task,
+                created=True,
+                update_fields=None,
+                raw=False,
+                using=task._state.db,
+            )
+
+
+class NewTaskHashMixin:
+    """An activation whose task may have no id yet (its row put off): hashed by the task
+    object, which stays the same when the id comes. Its ``create`` links its task to the
+    one before without needing that one's id (``link_previous``)."""
+
+    takes_unsaved_previous = True
+
+    def __hash__(self):
+        return id(self.task)
+
+
+def _next_take_unsaved(flow_task) -> bool:
+    """Every node after ``flow_task`` is created without needing its task's id (viewflow's
+    own ``Activation.create`` adds the link at once, with the id)."""
+    return all(
+        getattr(edge.dst.activation_class, "takes_unsaved_previous", False)
+        for edge in flow_task._outgoing()
+    )
 
 
 def links_write(deferred: dict[str, list]) -> None:
@@ -47,7 +113,7 @@ def links_write(deferred: dict[str, list]) -> None:
         )
 
 
-class InsertedWhenDoneMixin:
+class InsertedWhenDoneMixin(NewTaskHashMixin):
     """A gateway's task row written once, when the gateway is done: an INSERT with status
     DONE and the link to the task before it, instead of an INSERT when it is created and an
     UPDATE when it is done. Only where errors propagate (a person completing a task: the row
@@ -68,14 +134,21 @@ class InsertedWhenDoneMixin:
         activation.link_when_done = True
         return activation
 
-    def __hash__(self):
-        return id(self.task)  # the row has no id until it is done
+    #: the row is written at once when done, not put off to the step's end (``task_insert``)
+    row_needed_at_once = False
 
     def write_done(self):
         """The body of the node's ``complete`` transition (``Activation.complete``'s, with
         the link to the previous task written after the row)."""
         self.task.finished = now()
-        self.task.save()
+        if (
+            self.task.pk is None
+            and not self.row_needed_at_once
+            and _next_take_unsaved(self.flow_task)
+        ):
+            task_insert(self.task)
+        else:
+            self.task.save()
         if getattr(self, "link_when_done", False):
             link_previous(self.task, self.prev_task)
         task_finished.send(sender=self.flow_class, process=self.process, task=self.task)
@@ -111,6 +184,8 @@ class DataSplit(nodes.Split):
 
 
 class DataSplitWrittenOnceActivation(InsertedWhenDoneMixin, DataSplitActivation):
+    row_needed_at_once = True  # its id is in its branches' tokens
+
     @Activation.status.super()
     def complete(self):
         self.write_done()
@@ -164,7 +239,18 @@ class SelectForUpdateLock(lock.SelectForUpdateLock):
         yield
 
 
-class StartHandleActivation(start.StartHandleActivation):
+class StartHandleActivation(NewTaskHashMixin, start.StartHandleActivation):
+    @Activation.status.super()
+    def complete(self):
+        """``Activation.complete``, the row written by ``task_insert`` (with the step's
+        other new rows) when the next nodes do not need its id."""
+        self.task.finished = now()
+        if self.task.pk is None and _next_take_unsaved(self.flow_task):
+            task_insert(self.task)
+        else:
+            self.task.save()
+        task_finished.send(sender=self.flow_class, process=self.process, task=self.task)
+
     @Activation.status.super()
     def execute(self):
         task_started.send(sender=self.flow_class, process=self.process, task=self.task)
@@ -177,6 +263,8 @@ class StartHandleActivation(start.StartHandleActivation):
 
 
 class SplitActivation(InsertedWhenDoneMixin, split.SplitActivation):
+    row_needed_at_once = True  # its id is in its branches' tokens
+
     @Activation.status.super()
     def complete(self):
         self.write_done()
@@ -232,7 +320,11 @@ class EndActivation(InsertedWhenDoneMixin, end.EndActivation):
         with self.exception_guard(), transaction.atomic(savepoint=_savepoint()):
             self.task.started = now()
             task_started.send(sender=self.flow_class, process=self.process, task=self.task)
-            active = (
+            # an unfinished task whose row is put off to the step's end counts
+            active = any(
+                t.finished is None and t.process_id == self.process.pk
+                for t in deferred_peek("task_insert")
+            ) or (
                 self.flow_class.task_class._default_manager.filter(
                     process=self.process, finished__isnull=True
                 )
@@ -256,8 +348,11 @@ class JoinActivation(join.JoinActivation):
     """The join task found once, given the process it belongs to, and its incoming tokens
     read once per arrival."""
 
+    takes_unsaved_previous = True  # writes the rows put off first (``tasks_write``)
+
     @classmethod
     def create(cls, flow_task, prev_activation, token, data=None, seed=None):
+        tasks_write()  # the join reads the rows of the branches
         tasks = list(
             flow_task.flow_class.task_class._default_manager.filter(
                 flow_task=flow_task,
@@ -293,6 +388,7 @@ class JoinActivation(join.JoinActivation):
 
     def is_done(self):
         if not hasattr(self, "_done"):
+            tasks_write()
             self._done = super().is_done()
         return self._done
 
@@ -315,7 +411,7 @@ class Join(flow.Join):
             raise ValueError("workflows.nodes.Join waits for every branch")
 
 
-class TimerActivation(timer.TimerActivation):
+class TimerActivation(NewTaskHashMixin, timer.TimerActivation):
     """A timer created already scheduled: its due moment is computed before the row is
     written (one INSERT instead of an INSERT, a savepoint and an UPDATE). The delay callback
     finds the task before the timer (the host of a boundary timer) in ``activation.prev_task``.
@@ -339,7 +435,7 @@ class TimerActivation(timer.TimerActivation):
             raise ValueError(f"Timer delay must be a timedelta or datetime, got {delay!r}")
         task.scheduled = delay
         task.status = STATUS.SCHEDULED
-        task.save()
+        task_insert(task)
         link_previous(task, prev_activation.task)
         return activation
 
@@ -364,6 +460,7 @@ class TimerBoundary(nodes.TimerBoundary):
         host_task = signal_kwargs["task"]
         if host_task.flow_task != self._attached_to or getattr(host_task, "_timers_off", False):
             return
+        tasks_write()
         timers = [
             node for node in host_task.flow_task._boundary_events if isinstance(node, TimerBoundary)
         ]
@@ -387,7 +484,7 @@ class ScheduledTimeoutsMixin:
         return self
 
 
-class ViewActivation(view.ViewActivation):
+class ViewActivation(NewTaskHashMixin, view.ViewActivation):
     """viewflow's, with the link to the previous task written by ``link_previous``."""
 
     @classmethod
@@ -406,7 +503,7 @@ class ViewActivation(view.ViewActivation):
         if owner:
             task.owner = owner
             task.status = STATUS.ASSIGNED
-        task.save()
+        task_insert(task)
         link_previous(task, prev_activation.task)
         if flow_task._on_create is not None:
             flow_task._on_create(activation)
@@ -417,5 +514,21 @@ class View(ScheduledTimeoutsMixin, flow.View):
     activation_class = ViewActivation
 
 
+class HandleActivation(NewTaskHashMixin, handle.HandleActivation):
+    """viewflow's, with the row written by ``task_insert`` and the link to the previous task
+    by ``link_previous``."""
+
+    @classmethod
+    def create(cls, flow_task, prev_activation, token, data=None, seed=None):
+        task = flow_task.flow_class.task_class(
+            process=prev_activation.process, flow_task=flow_task, token=token
+        )
+        task.data = data if data is not None else {}
+        task.seed = seed
+        task_insert(task)
+        link_previous(task, prev_activation.task)
+        return cls(task)
+
+
 class Handle(ScheduledTimeoutsMixin, flow.Handle):
-    pass
+    activation_class = HandleActivation

@@ -15,6 +15,7 @@ from casework.models import AuditEvent, DigestItem
 from casework.services import mail_preference_set
 from tests import builders
 from trials import services as trials
+from trials.choices import Assessment
 from trials.models import Application
 from workflows.case import services
 
@@ -144,8 +145,15 @@ def test_a_mail_about_work_goes_through_the_outbox(
     application = publish(stop_at="assess")
     run_tasks()
     mail.outbox.clear()
-    with django_capture_on_commit_callbacks(execute=True):
-        builders.advance(application, to="consult", staff=staff)
+    assessments = {
+        e.pk: {"assessment": Assessment.WITHIN_SCOPE} for e in application.exemption_requests.all()
+    }
+    with django_capture_on_commit_callbacks(execute=True):  # the request: the step alone
+        services.task_complete(
+            actor=staff.officer,
+            task=builders.open_task(application, "assess"),
+            payload={"assessments": assessments},
+        )
     queued = OutgoingMail.objects.filter(renderer="casework.notifications.work_email")
     assert queued.filter(params__user_id=consultee.pk).exists()
     assert not _to(mail.outbox, consultee)  # nothing sent inside the request

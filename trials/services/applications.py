@@ -65,7 +65,7 @@ from trials.selectors import (
     user_can_edit,
     user_is_applicant_for,
 )
-from trials.services.search import search_document_refresh, search_document_refresh_read
+from trials.services.search import search_document, search_document_refresh
 from trials.uploads import check_upload
 
 APPLICATION_FIELDS = {
@@ -621,8 +621,12 @@ def application_submit(*, actor, application: Application) -> Application:
         raise ValidationError([ValidationError(p, code="not_ready") for p in problems])
     from_state = application.status
     application.submit(at=timezone.now())
-    _save_transition(application, ["submitted_at"])
-    search_document_refresh_read(application)
+    fields = ["submitted_at"]
+    document = search_document(application)  # from what was read above, in the same UPDATE
+    if document != application.search_document:
+        application.search_document = document
+        fields.append("search_document")
+    _save_transition(application, fields)
     audit_record(
         actor=actor,
         action="application.submitted",

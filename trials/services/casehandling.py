@@ -25,6 +25,7 @@ from casework.services import (
     casefile_close,
     casefile_open,
     journal_entry_create,
+    journal_numbers_reserved,
 )
 from casework.storage import removed_on_error
 from casework.transactions import held, hold, service_atomic
@@ -149,32 +150,36 @@ def application_register(*, actor, application: Application, language: str = "")
         for a in attachments
         if a.answer_id is None
     ]
-    journal_entry_create(
-        actor=actor,
-        case=case,
-        entry_type=EntryType.INCOMING,
-        title=journal_title(
-            gettext_lazy("Application for a trial – %(title)s"), title=application.title
-        ),
-        correspondent=lead,
-        document_date=timezone.localdate(application.submitted_at),
-        documents=documents,
-        screening_basis=(
-            ScreeningBasis.NONE if all(a.is_public for a in attachments) else ScreeningBasis.OFFL_13
-        ),
-    )
-    letter_entry(
-        actor=actor,
-        application=application,
-        template="receipt",
-        context={"case": case},
-        title=journal_title(
-            gettext_lazy("Receipt for application – %(title)s"), title=application.title
-        ),
-        recipient=lead,
-        language=language,
-        case=case,
-    )
+    language = letter_language(lead, language)  # refused before any number is taken
+    with journal_numbers_reserved(2):  # the application (I) and the receipt (U)
+        journal_entry_create(
+            actor=actor,
+            case=case,
+            entry_type=EntryType.INCOMING,
+            title=journal_title(
+                gettext_lazy("Application for a trial – %(title)s"), title=application.title
+            ),
+            correspondent=lead,
+            document_date=timezone.localdate(application.submitted_at),
+            documents=documents,
+            screening_basis=(
+                ScreeningBasis.NONE
+                if all(a.is_public for a in attachments)
+                else ScreeningBasis.OFFL_13
+            ),
+        )
+        letter_entry(
+            actor=actor,
+            application=application,
+            template="receipt",
+            context={"case": case},
+            title=journal_title(
+                gettext_lazy("Receipt for application – %(title)s"), title=application.title
+            ),
+            recipient=lead,
+            language=language,
+            case=case,
+        )
     _email(application, "registered", case_number=case.number)
     return case
 
@@ -280,11 +285,64 @@ def exemption_assess(
 ) -> ExemptionRequest:
     """Record the legal assessment of one request; an unresolved citation is resolved here."""
     _require_officer(actor)
-    application = held((Application, exemption.application_id)) or (
-        Application.objects.select_related("lead_organisation").get(pk=exemption.application_id)
+    application = _assessable(exemption.application_id)
+    _assessment_set(actor, exemption, assessment, note, provision)
+    exemption.save()
+    if provision is not None:  # the document names the provision now resolved
+        search_document_refresh(application)
+    _assessment_audit(actor, application, exemption)
+    return exemption
+
+
+ASSESSMENT_FIELDS = ["provision", "assessment", "assessment_note", "assessed_by", "assessed_at"]
+
+
+@service_atomic
+def exemptions_assess(
+    *, actor, application: Application, assessments: list[tuple[ExemptionRequest, dict]]
+) -> list[ExemptionRequest]:
+    """``exemption_assess`` for several requests of one application (the assessment step):
+    every one is checked first, the refusals together keyed ``<field>_<exemption id>``;
+    then all are saved in one UPDATE and each is audited as one at a time would be.
+    ``assessments``: (request, {"assessment", "note", "provision"}) pairs."""
+    _require_officer(actor)
+    application = _assessable(application.pk)
+    errors = {}
+    for exemption, spec in assessments:
+        try:
+            _assessment_set(
+                actor,
+                exemption,
+                spec.get("assessment", ""),
+                spec.get("note", ""),
+                spec.get("provision"),
+            )
+        except ValidationError as exc:
+            for field, messages in exc.message_dict.items():
+                errors[f"{field}_{exemption.pk}"] = messages
+    if errors:
+        raise ValidationError(errors)
+    assessed = [exemption for exemption, _spec in assessments]
+    ExemptionRequest.objects.bulk_update(assessed, [*ASSESSMENT_FIELDS, "status"])
+    if any(spec.get("provision") is not None for _exemption, spec in assessments):
+        search_document_refresh(application)  # the document names the provisions resolved
+    for exemption in assessed:
+        _assessment_audit(actor, application, exemption)
+    return assessed
+
+
+def _assessable(application_id: int) -> Application:
+    """The application whose requests are assessed (held by the step), under review."""
+    application = held((Application, application_id)) or (
+        Application.objects.select_related("lead_organisation").get(pk=application_id)
     )
     if application.status != ApplicationStatus.UNDER_REVIEW:
         raise ConflictError(_("Exemptions are assessed while the application is under review."))
+    return application
+
+
+def _assessment_set(actor, exemption, assessment, note, provision) -> None:
+    """Check one assessment and set it on ``exemption`` (not saved)."""
     if assessment not in Assessment.values:
         raise ValidationError({"assessment": _("Choose an assessment.")})
     if provision is not None:
@@ -303,9 +361,9 @@ def exemption_assess(
     exemption.assessed_by = actor
     exemption.assessed_at = timezone.now()
     exemption.status = ExemptionStatus.ASSESSED
-    exemption.save()
-    if provision is not None:  # the document names the provision now resolved
-        search_document_refresh(application)
+
+
+def _assessment_audit(actor, application, exemption) -> None:
     audit_record(
         actor=actor,
         action="exemption.assessed",
@@ -314,17 +372,20 @@ def exemption_assess(
         from_state=ExemptionStatus.REQUESTED,
         to_state=ExemptionStatus.ASSESSED,
         reason=exemption.assessment_note,
-        data={"exemption": exemption.pk, "assessment": assessment},
+        data={"exemption": exemption.pk, "assessment": exemption.assessment},
     )
-    return exemption
 
 
 def consultations_needed(application: Application) -> dict[Organisation, list[ExemptionRequest]]:
     """Line ministries owning an act with an in-scope exemption (not the deciding ministry)."""
     by_ministry: dict[Organisation, list[ExemptionRequest]] = defaultdict(list)
-    exemptions = application.exemption_requests.filter(
-        assessment=Assessment.WITHIN_SCOPE
-    ).select_related("provision__act__ministry")
+    exemptions = held(("exemptions", application.pk))  # the assessment step's, just saved
+    if exemptions is not None:
+        exemptions = [e for e in exemptions if e.assessment == Assessment.WITHIN_SCOPE]
+    else:
+        exemptions = application.exemption_requests.filter(
+            assessment=Assessment.WITHIN_SCOPE
+        ).select_related("provision__act__ministry")
     for exemption in exemptions:
         ministry = exemption.provision.act.ministry
         if ministry.code != DECIDING_MINISTRY:
@@ -383,30 +444,38 @@ def consultations_start(
         for consultation, exemptions in zip(consultations, needed.values(), strict=True)
         for exemption in exemptions
     )
-    for consultation, (ministry, exemptions) in zip(consultations, needed.items(), strict=True):
-        consultation.letter = letter_entry(
-            actor=actor,
-            application=application,
-            template="consultation",
-            context={"consultation": consultation, "exemptions": exemptions},
-            title=journal_title(
-                gettext_lazy("Consultation on application for a trial – %(title)s"),
-                title=application.title,
-            ),
-            recipient=ministry,
-            language=language,
-            case=case,
-        )
-        audit_record(
-            actor=actor,
-            action="consultation.sent",
-            target=application,
-            organisation=ministry,
-            data={"consultation": consultation.pk, "due_date": due_date.isoformat()},
-        )
+    languages = {m: letter_language(m, language) for m in needed}  # refused before numbering
+    with journal_numbers_reserved(len(consultations)):
+        for consultation, (ministry, exemptions) in zip(consultations, needed.items(), strict=True):
+            consultation.letter = _consultation_letter(
+                actor, application, case, consultation, ministry, exemptions, languages[ministry]
+            )
+            audit_record(
+                actor=actor,
+                action="consultation.sent",
+                target=application,
+                organisation=ministry,
+                data={"consultation": consultation.pk, "due_date": due_date.isoformat()},
+            )
     Consultation.objects.bulk_update(consultations, ["letter"])
     hold(("consultations_sent", application.pk), consultations)  # workflows.case.flows
     return consultations
+
+
+def _consultation_letter(actor, application, case, consultation, ministry, exemptions, language):
+    return letter_entry(
+        actor=actor,
+        application=application,
+        template="consultation",
+        context={"consultation": consultation, "exemptions": exemptions},
+        title=journal_title(
+            gettext_lazy("Consultation on application for a trial – %(title)s"),
+            title=application.title,
+        ),
+        recipient=ministry,
+        language=language,
+        case=case,
+    )
 
 
 def _lock_consultation(consultation: Consultation) -> Consultation:
@@ -791,7 +860,9 @@ def decision_letter_context(
     if exemptions is None:
         exemptions = list(application.exemption_requests.select_related("provision__act"))
         trial = getattr(application, "trial", None)
-    ministries = {c.ministry_id: c.ministry for c in application.consultations.all()}
+    ministries = {
+        c.ministry_id: c.ministry for c in application.consultations.select_related("ministry")
+    }
     return {
         "exemptions": exemptions,
         "trial": trial,

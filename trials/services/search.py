@@ -33,15 +33,6 @@ def search_document(application: Application) -> str:
     return " ".join(part.strip() for part in parts if part and part.strip()).lower()
 
 
-def search_document_refresh_read(application: Application) -> None:
-    """``search_document_refresh`` for an application the caller read with its parts
-    (lead organisation, co-applicants, requests with provision and act): no second read."""
-    document = search_document(application)
-    if document != application.search_document:
-        application.search_document = document
-        Application.objects.filter(pk=application.pk).update(search_document=document)
-
-
 def _with_parts(applications):
     return applications.select_related("lead_organisation").prefetch_related(
         "co_applicants",

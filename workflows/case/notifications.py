@@ -18,7 +18,8 @@ from django.utils import translation
 
 from casework.background import enqueue
 from casework.choices import Role
-from casework.notifications import mail_person
+from casework.notifications import mail_person, wants_digest_annotation
+from casework.transactions import defer, deferred_take
 from trials.models import Consultation
 from trials.services.applications import applicant_email_queue
 
@@ -118,13 +119,14 @@ def _case_officers_of(process):
     return list(users.distinct())
 
 
-def new_task(task_id: int) -> None:
+def new_task(task) -> None:
     """A task waits: the consulted ministry's consultees, the approvers (never the proposer),
-    or the case's officer when a deadline passed."""
+    or the case's officer when a deadline passed. ``task`` is the one the engine created,
+    after the commit: the row, its process and application are the ones the step held
+    (nothing read again); it is announced only while it is still open."""
     from workflows.case.selectors import is_open
 
-    task = _task(task_id)
-    if task is None or not is_open(task):
+    if not is_open(task):
         return
     _announce(task)
 
@@ -136,7 +138,7 @@ def _announce(task) -> None:
     if task.flow_task.name not in ANNOUNCED_STEPS:
         return
     if task.flow_task in (ApplicationFlow.consult, ApplicationFlow.approve):
-        users = list(eligible_assignees(task))
+        users = list(eligible_assignees(task).annotate(wants_digest=wants_digest_annotation()))
         template = "task_waiting"
     else:
         users = _case_officers_of(_case_process(task))
@@ -189,8 +191,9 @@ def applicant_answered(application_id: int) -> None:
 
 
 def task_created(sender, instance, created: bool, **kwargs) -> None:
-    """When the process creates a task that gives someone work, mail them once the
-    transaction commits (nothing is announced that was rolled back)."""
+    """When the process creates a task that gives someone work, mail them: at the end of
+    the case step that created it (``announce_deferred``), else once the transaction
+    commits (nothing is announced that was rolled back)."""
     from viewflow.workflow.models import Task
 
     if not created or not isinstance(instance, Task) or instance.flow_task is None:
@@ -201,7 +204,16 @@ def task_created(sender, instance, created: bool, **kwargs) -> None:
 
     if instance.flow_task.flow_class is not ApplicationFlow:
         return
-    transaction.on_commit(partial(new_task, instance.pk))
+    if not defer("announce", instance):  # a case step announces it at its end
+        transaction.on_commit(partial(new_task, instance))
+
+
+def announce_deferred() -> None:
+    """The tasks a case step created that give someone work, announced at the step's end,
+    in its transaction: their outbox rows and task rows are written with the step's (the
+    outbox is transactional: nothing is queued for a step that rolls back)."""
+    for task in deferred_take("announce"):
+        new_task(task)
 
 
 def connect() -> None:

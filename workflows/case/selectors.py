@@ -197,6 +197,26 @@ def case_process_get(pk, *, lock: bool = False) -> CaseProcess:
     return processes.get(pk=pk)
 
 
+def task_locked(task_pk):
+    """The task read fresh under the process lock, with its CaseProcess (as ``task.process``)
+    and application, in one query: the process row (the one ``ApplicationFlow``'s lock
+    takes), the application's and the task's, locked in that order (PostgreSQL takes the
+    rows of ``FOR UPDATE OF`` in the order named: the process first, like every other
+    holder of the lock, so no deadlock); a task changed while this waited is read as
+    changed."""
+    task = (
+        ApplicationFlow.task_class.objects.select_related(
+            "process__caseprocess__application__lead_organisation",
+            "process__caseprocess__officer",
+        )
+        .select_for_update(of=("process__caseprocess", "process__caseprocess__application", "self"))
+        .filter(process__caseprocess__application__isnull=False)  # inner joins: lockable
+        .get(pk=task_pk)
+    )
+    task.process = task.process.caseprocess
+    return task
+
+
 def case_process(task) -> CaseProcess:
     """The task's process as our CaseProcess, with its application.
 
@@ -232,7 +252,7 @@ def pending_proposal(application_id: int) -> DecisionProposal | None:
     key = ("pending_proposal", application_id)
     proposal = held(key)
     if proposal is None or proposal.status != ProposalStatus.PENDING:
-        proposal = proposals.select_for_update(of=("self",)).first()
+        proposal = proposals.select_related("proposed_by").select_for_update(of=("self",)).first()
         if proposal is not None:
             hold(key, proposal)
             hold((DecisionProposal, proposal.pk), proposal)

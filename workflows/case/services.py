@@ -16,19 +16,21 @@ from django.utils.translation import gettext as _
 from viewflow.fsm.base import NoTransition
 from viewflow.workflow.status import PROCESS, STATUS
 
+from casework.background import enqueued_write
 from casework.selectors import memberships_remembered
 from casework.services import audit_record, audit_write
 from casework.transactions import hold, savepoint, service_atomic, unit_of_work
 from trials import services as trials
-from trials.choices import Outcome, Stage
+from trials.choices import ExemptionStatus, Outcome, Stage
 from trials.models import Application, Call, Consultation
 from workflows.case import extension, notifications, selectors
 from workflows.case.flows import ApplicationFlow, consultation_item
 from workflows.case.models import CaseProcess
-from workflows.nodes import links_write
+from workflows.nodes import links_write, tasks_write
 from workflows.tasks import TaskDone, take, take_to_complete
 
 ACTIVE = [STATUS.NEW, STATUS.ASSIGNED, STATUS.STARTED, STATUS.SCHEDULED]
+ASSESSED_OR_WITHDRAWN = (ExemptionStatus.ASSESSED, ExemptionStatus.WITHDRAWN)
 
 
 def _gone(task, actor=None) -> TaskDone:
@@ -40,8 +42,12 @@ def _gone(task, actor=None) -> TaskDone:
 
 
 def case_start(application, actor) -> CaseProcess:
-    """Start the case process for a submitted application (inside the submit transaction)."""
-    return ApplicationFlow.start.run(application=application, actor=actor)
+    """Start the case process for a submitted application (inside the submit transaction);
+    its first task rows and their links are written together (a unit of work)."""
+    with unit_of_work(_deferred_write):
+        process = ApplicationFlow.start.run(application=application, actor=actor)
+        _step_end()
+        return process
 
 
 def _process(application) -> CaseProcess | None:
@@ -95,9 +101,19 @@ def _check_may_work_on(actor, task) -> None:
 
 
 def _deferred_write(deferred: dict[str, list]) -> None:
-    """What a step put off to its end: the engine's links between tasks, the audit events."""
+    """What a step put off to its end: the engine's new task rows and the links between
+    tasks, the audit events, the background tasks queued (letters, mail)."""
+    tasks_write(deferred.get("task_insert", []))
     links_write(deferred)
     audit_write(deferred)
+    enqueued_write(deferred)
+
+
+def _step_end() -> None:
+    """Inside the step's unit of work, at its end: its new task rows written, and the work
+    they give someone announced (the mails queued with the step's other task rows)."""
+    tasks_write()
+    notifications.announce_deferred()
 
 
 def _locked(task, operation: Callable):
@@ -109,16 +125,22 @@ def _locked(task, operation: Callable):
     ``casework.transactions.unit_of_work``, holds the application), and the step's links
     between tasks and its audit events are written together at its end.
     """
-    process = selectors.case_process_get(task.process_id, lock=True)
-    task.refresh_from_db()
+    fresh = selectors.task_locked(task.pk)
+    process = fresh.process
+    for field in type(task)._meta.concrete_fields:  # the caller's object made fresh
+        setattr(task, field.attname, getattr(fresh, field.attname))
+        if field.is_relation and field.is_cached(task):
+            field.delete_cached_value(task)
     task.process = process
     with unit_of_work(_deferred_write):
         hold((Application, process.application_id), process.application)
         activation = task.flow_task.activation_class(task)
         try:
-            return operation(task, activation)
+            result = operation(task, activation)
         except NoTransition as exc:
             raise _gone(task) from exc
+        _step_end()
+        return result
 
 
 @service_atomic
@@ -235,30 +257,22 @@ def _answer_overdue(actor, task, application, payload, files):
 
 def _assess(actor, task, application, payload, files):
     assessments = payload.get("assessments") or {}
-    exemptions = {e.pk: e for e in application.exemption_requests.all()}
+    exemptions = {
+        e.pk: e for e in application.exemption_requests.select_related("provision__act__ministry")
+    }
     unknown = set(assessments) - set(exemptions)
     if unknown:
         raise ValidationError({"assessments": _("Unknown exemption requests.")})
-    errors = {}
-    for exemption_id, spec in assessments.items():
-        try:
-            with savepoint():  # a refused assessment rolls back alone; the others go on
-                trials.exemption_assess(
-                    actor=actor,
-                    exemption=exemptions[exemption_id],
-                    assessment=spec.get("assessment", ""),
-                    note=spec.get("note", ""),
-                    provision=spec.get("provision"),
-                )
-        except ValidationError as exc:
-            for field, messages in exc.message_dict.items():
-                errors[f"{field}_{exemption_id}"] = messages
-    if errors:
-        raise ValidationError(errors)
-    # no refresh: the application was read under the process lock in this transaction and
-    # assessing writes only its exemption requests
-    if not trials.assessment_complete(application):
+    trials.exemptions_assess(  # every refusal together, keyed <field>_<exemption id>
+        actor=actor,
+        application=application,
+        assessments=[(exemptions[pk], spec) for pk, spec in assessments.items()],
+    )
+    # no refresh: the application and its requests were read under the process lock in this
+    # transaction, and assessing wrote only the requests, these objects
+    if not exemptions or any(e.status not in ASSESSED_OR_WITHDRAWN for e in exemptions.values()):
         raise ValidationError(_("Assess every exemption request."))
+    hold(("exemptions", application.pk), list(exemptions.values()))  # consultations_needed
     hold(("assessment_complete", application.pk), True)  # consultations_start's check
     skip = payload.get("skip_consultation") and application.stage == Stage.PRELIMINARY
     if not skip:
