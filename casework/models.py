@@ -891,6 +891,8 @@ class DigestItem(models.Model):
     )
     subject = models.CharField(_("subject"), max_length=300)
     body = models.TextField(_("text"))
+    # the event it tells of, for this person (unique when set: held twice, kept once)
+    key = models.CharField(_("key"), max_length=200, blank=True, default="")
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
 
@@ -898,6 +900,11 @@ class DigestItem(models.Model):
         verbose_name = _("digest item")
         verbose_name_plural = _("digest items")
         ordering = ["created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["key"], condition=~Q(key=""), name="digest_item_key_unique"
+            )
+        ]
         indexes = [
             models.Index(
                 fields=["user", "created_at"],

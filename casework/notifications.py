@@ -127,9 +127,10 @@ def work_email(user_id: int, subject: str, body: str) -> EmailMessage | None:
     return EmailMessage(" ".join(subject.split()), body, settings.DEFAULT_FROM_EMAIL, [user.email])
 
 
-def mail_person(user, subject: str, body: str) -> None:
+def mail_person(user, subject: str, body: str, *, key: str | None = None) -> None:
     """A mail about work to one person: queued in the outbox (sent by a task, retried, never
-    lost when the mail server is down), or held for their daily digest."""
+    lost when the mail server is down), or held for their daily digest. ``key`` names the
+    event for this person: queued again (a task run twice), it is not queued twice."""
     import uuid
 
     from casework.services import digest_item_add, mail_enqueue
@@ -137,13 +138,13 @@ def mail_person(user, subject: str, body: str) -> None:
     if not user.email or not user.is_active:
         return
     if wants_digest(user):
-        digest_item_add(user=user, subject=subject, body=body)
+        digest_item_add(user=user, subject=subject, body=body, key=key or "")
         return
     mail_enqueue(
-        key=f"work/{user.pk}/{uuid.uuid4().hex}",
+        key=key or f"work/{user.pk}/{uuid.uuid4().hex}",
         renderer="casework.notifications.work_email",
         params={"user_id": user.pk, "subject": subject, "body": body},
-        new_key=True,
+        new_key=key is None,
     )
 
 

@@ -1434,9 +1434,14 @@ def mail_preference_set(*, actor, daily_digest: bool) -> MailPreference:
     return preference
 
 
-def digest_item_add(*, user, subject: str, body: str) -> DigestItem:
-    """Hold a mail back for the person's next daily digest."""
-    return DigestItem.objects.create(user=user, subject=subject[:300], body=body)
+def digest_item_add(*, user, subject: str, body: str, key: str = "") -> DigestItem | None:
+    """Hold a mail back for the person's next daily digest. ``key`` names the event (unique
+    when given): held again, it is not held twice (None then)."""
+    item = DigestItem(user=user, subject=subject[:300], body=body, key=key[:200])
+    if not key:
+        item.save()
+        return item
+    return item if _insert_unless_taken(item) else None
 
 
 @transaction.atomic

@@ -23,9 +23,11 @@ pytestmark = pytest.mark.django_db
 # SQLite and PostgreSQL after the engine's new task rows, the letter and mail task rows and the
 # journal numbers of a step were written together and the lock read the fresh task (issue 11),
 # this count now including the mails about work to the consultees and the approver, which a
-# step queues at its end (before, after the commit, where this test did not count them).
+# step queues at its end (before, after the commit, where this test did not count them); 153
+# once a step queues one background task per new task to announce instead of finding the
+# people and rendering their mails itself (the worker does that).
 # No room: a change that adds a query to a step fails here.
-WHOLE_CASE_MAX = 159
+WHOLE_CASE_MAX = 153
 
 TWO_MINISTRIES = [builders.exemption(builders.OPPL_13_1), builders.exemption(builders.HOL_3_2)]
 

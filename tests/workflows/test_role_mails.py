@@ -10,6 +10,7 @@ from django.conf import settings
 from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
+from django_tasks_db.models import DBTaskResult
 
 from casework.models import AuditEvent, DigestItem
 from casework.services import mail_preference_set
@@ -18,6 +19,7 @@ from trials import services as trials
 from trials.choices import Assessment
 from trials.models import Application
 from workflows.case import services
+from workflows.case.tasks import task_announce
 
 pytestmark = pytest.mark.django_db
 
@@ -155,7 +157,29 @@ def test_a_mail_about_work_goes_through_the_outbox(
             payload={"assessments": assessments},
         )
     queued = OutgoingMail.objects.filter(renderer="casework.notifications.work_email")
-    assert queued.filter(params__user_id=consultee.pk).exists()
-    assert not _to(mail.outbox, consultee)  # nothing sent inside the request
+    assert DBTaskResult.objects.filter(task_path=task_announce.module_path).exists()
+    assert not _to(mail.outbox, consultee)  # nothing rendered or sent inside the request
     run_tasks()
+    assert queued.filter(params__user_id=consultee.pk).count() == 1
     assert len(_to(mail.outbox, consultee)) == 1
+
+
+@pytest.mark.parametrize("digest", [False, True], ids=["mail", "digest"])
+def test_announcing_a_task_twice_tells_each_person_once(
+    publish, staff, consultee, run_tasks, digest
+):
+    """The worker may run a task again (killed after its work, before it was marked done):
+    the announcement of a consultation still gives each consultee one mail or digest item."""
+    from casework.models import OutgoingMail
+
+    mail_preference_set(actor=consultee, daily_digest=digest)
+    application = publish(stop_at="consult")
+    run_tasks()
+    task = builders.open_task(application, "consult")
+    OutgoingMail.objects.all().delete()
+    DigestItem.objects.all().delete()
+    task_announce.call(task.pk)
+    task_announce.call(task.pk)
+    mails = OutgoingMail.objects.filter(params__user_id=consultee.pk)
+    held = DigestItem.objects.filter(user=consultee)
+    assert (mails.count(), held.count()) == ((0, 1) if digest else (1, 0))

@@ -73,8 +73,9 @@ def _work_mail(users, template: str, context: dict) -> None:
         context = {"site_url": settings.SITE_URL.rstrip("/"), **context}
         subject = render_to_string(f"workflows/email/{template}_subject.txt", context, using="text")
         body = render_to_string(f"workflows/email/{template}.txt", context, using="text")
+    key = context.get("mail_key")
     for user in users:
-        mail_person(user, subject.strip(), body)
+        mail_person(user, subject.strip(), body, key=f"{key}/{user.pk}" if key else None)
 
 
 def _case_process(task):
@@ -143,7 +144,7 @@ def _announce(task) -> None:
     else:
         users = _case_officers_of(_case_process(task))
         template = "deadline_passed"
-    _work_mail(users, template, _task_context(task))
+    _work_mail(users, template, {**_task_context(task), "mail_key": f"work/task/{task.pk}"})
 
 
 def task_given(task_id: int, user_id: int, given_by_id: int | None = None) -> None:
@@ -209,10 +210,21 @@ def task_created(sender, instance, created: bool, **kwargs) -> None:
 
 
 def announce_deferred() -> None:
-    """The tasks a case step created that give someone work, announced at the step's end,
-    in its transaction: their outbox rows and task rows are written with the step's (the
-    outbox is transactional: nothing is queued for a step that rolls back)."""
+    """The tasks a case step created that give someone work: at the step's end, in its
+    transaction, one background task each (``workflows.case.tasks.task_announce``), written
+    with the step's other task rows. The worker finds the people, renders and queues their
+    mails; nothing is queued for a step that rolls back, nothing lost for one that commits."""
+    from workflows.case.tasks import task_announce
+
     for task in deferred_take("announce"):
+        enqueue(task_announce, task.pk)
+
+
+def task_announce_run(task_id: int) -> None:
+    """The worker's half of ``announce_deferred``: announce the task if it is still open.
+    Each person's mail is keyed by the task, so a run repeated sends one mail each."""
+    task = _task(task_id)
+    if task is not None:
         new_task(task)
 
 

@@ -31,3 +31,14 @@ def consultation_reminder_fan_out(consultation_id: int, event: int) -> int:
                 organisation=consultation.ministry,
             )
     return len(people)
+
+
+@task()
+def task_announce(task_id: int) -> None:
+    """Mail the people a new task of the case process gives work (the line ministry's
+    consultees, the approvers, the officer of a passed deadline), or hold it for their
+    digest; queued by the step that created the task. Idempotent: one mail per person."""
+    from workflows.case.notifications import task_announce_run
+
+    with transaction.atomic():
+        task_announce_run(task_id)
