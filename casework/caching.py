@@ -33,6 +33,10 @@ user, a reader with a session or pending messages, always gets the view's own an
 page is kept only when it is a plain 200 whose rendering set no cookie, touched no session
 and queued no message; and the CSRF token of the page's forms (the language switcher) is
 rendered as a placeholder that each reader's own token replaces when the page is served.
+
+With a shared cache (Redis) the kept answer is served even earlier, without the validator's
+query, URL resolution or the view (``casework.fastpath``, which reuses ``conditional_response``
+and ``_with_own_token`` so that both paths answer alike).
 """
 
 import datetime

@@ -12,10 +12,11 @@ cache every worker and host shares (Redis), the same guarantee is had without th
   twice, so an evicted or lost key only makes every kept answer unreachable.
 - **The kept answer** (``FastAnswer``): when a public page (``conditional_page``) or a list of
   the public API is answered to an anonymous reader the full way, what it answered is kept
-  under the data version read *before* the request read any data, the date, the language,
-  the address (scheme, host, path and query) and, for the API, the Accept header. A write
-  that committed before that read is in the answer; one that commits after it replaces the
-  token, so the answer is never found again.
+  for the method, the date, the language, the address (scheme, host, path and query) and,
+  for the API, the Accept header, together with the data version read *before* the request
+  read any data. A write that committed before that read is in the answer; one that commits
+  after it replaces the token, so the answer is never served again (the version and the
+  answer are read in one round trip, and the answer is served only while they match).
 - **Served early** (``FastPublicMiddleware``, right after the request id and CSP middleware):
   the next anonymous reader (GET or HEAD, no session or messages cookie) gets the kept answer
   after one or two cache reads. The middleware below it that the full path runs are run
@@ -45,7 +46,6 @@ from django.core.cache import cache, caches
 from django.core.cache.backends.memcached import BaseMemcachedCache
 from django.core.cache.backends.redis import RedisCache
 from django.core.exceptions import DisallowedHost, MiddlewareNotUsed
-from django.db import transaction
 from django.db.transaction import TransactionManagementError
 from django.http import HttpResponse
 from django.middleware.clickjacking import XFrameOptionsMiddleware
@@ -118,7 +118,7 @@ def _bump_on_commit(connection) -> None:
     ):
         return
     try:
-        transaction.on_commit(data_version_bump, using=connection.alias, robust=True)
+        connection.on_commit(data_version_bump, robust=True)
     except TransactionManagementError:  # manual transaction management: no commit hook
         data_version_bump()
 
