@@ -16,7 +16,10 @@ cache every worker and host shares (Redis), the same guarantee is had without th
   for the API, the Accept header, together with the data version read *before* the request
   read any data. A write that committed before that read is in the answer; one that commits
   after it replaces the token, so the answer is never served again (the version and the
-  answer are read in one round trip, and the answer is served only while they match).
+  address's entry, which names the answer, are read in one round trip, and the answer is
+  served only while they match). Each answer is kept once under an id of its own and never
+  changes, so a process keeps the answers it served last in memory and reads only the
+  version and the entry from the cache for them.
 - **Served early** (``FastPublicMiddleware``, right after the request id and CSP middleware):
   the next anonymous reader (GET or HEAD, no session or messages cookie) gets the kept answer
   after one or two cache reads. The middleware below it that the full path runs are run
@@ -34,7 +37,9 @@ page's own validator in the database, as before.
 import contextlib
 import hashlib
 import logging
+import threading
 import uuid
+from collections import OrderedDict
 from collections.abc import Callable
 
 from django.conf import settings
@@ -159,6 +164,47 @@ REPLAYED = (
 )
 
 
+# The answers this process served last, by their id: an answer is kept once, under an id of
+# its own, and never changes, so a process that has it need not read it from the cache again
+# while the address's entry names it (the entry and the version still come from the cache).
+_ANSWERS: OrderedDict[str, FastAnswer] = OrderedDict()
+_ANSWERS_MAX_BYTES = 32 * 1024 * 1024
+_answers_bytes = 0
+_answers_lock = threading.Lock()
+
+
+def _answer_remember(answer_id: str, answer: FastAnswer) -> None:
+    global _answers_bytes
+    with _answers_lock:
+        if answer_id in _ANSWERS:
+            return
+        _ANSWERS[answer_id] = answer
+        _answers_bytes += len(answer.content)
+        while _answers_bytes > _ANSWERS_MAX_BYTES and len(_ANSWERS) > 1:
+            _id, dropped = _ANSWERS.popitem(last=False)
+            _answers_bytes -= len(dropped.content)
+
+
+def _answer_get(answer_id: str) -> FastAnswer | None:
+    with _answers_lock:
+        answer = _ANSWERS.get(answer_id)
+        if answer is not None:
+            _ANSWERS.move_to_end(answer_id)
+            return answer
+    answer = cache.get(f"fast-answer-body:{answer_id}")
+    if answer is not None:
+        _answer_remember(answer_id, answer)
+    return answer
+
+
+def _answer_keep(key: str, version: str, answer: FastAnswer) -> None:
+    answer_id = uuid.uuid4().hex
+    cache.set_many(
+        {f"fast-answer-body:{answer_id}": answer, key: (version, answer_id)}, FAST_ANSWER_SECONDS
+    )
+    _answer_remember(answer_id, answer)
+
+
 def _may_answer_early(request) -> bool:
     """An anonymous reader with nothing of their own: no session, no messages."""
     if request.method not in ("GET", "HEAD"):
@@ -219,19 +265,22 @@ class FastPublicMiddleware:
         if key is None:
             return self.get_response(request)
         # One round trip: the data version, read before anything reads data (see the
-        # module's docstring), and the answer kept for this address with its version.
+        # module's docstring), and which answer is kept for this address, with its version.
         found = cache.get_many([DATA_VERSION_KEY, key])
         version = data_version(found.get(DATA_VERSION_KEY))
         kept = found.get(key)
+        answer = None
         if kept is not None and kept[0] == version:
-            response = self.answer(request, kept[1])
+            answer = _answer_get(kept[1])
+        if answer is not None:
+            response = self.answer(request, answer)
             if response is not None:
                 return response
             return self.get_response(request)
         response = self.get_response(request)
         answer = getattr(request, "fast_answer", None)
         if answer is not None and response.status_code in (200, 304):
-            cache.set(key, (version, answer), FAST_ANSWER_SECONDS)
+            _answer_keep(key, version, answer)
         return response
 
     def answer(self, request, answer: FastAnswer):

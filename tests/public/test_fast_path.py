@@ -58,7 +58,7 @@ def shared_cache(settings):
         }
     }
     assert fastpath.cache_is_shared()
-    yield cache
+    yield prefix
     client = redis.Redis.from_url(REDIS_URL)
     keys = list(client.scan_iter(f"{prefix}:*"))
     if keys:
@@ -158,6 +158,19 @@ def test_a_lost_version_makes_every_kept_answer_unreachable(shared_cache, publis
     Client().get("/soknader/")
     assert queries_of(Client(), "/soknader/")[1] == 0
     cache.delete(fastpath.DATA_VERSION_KEY)  # evicted, or Redis restarted
+    assert queries_of(Client(), "/soknader/")[1] > 0
+
+
+def test_a_process_remembers_the_answers_but_asks_the_cache_which_is_current(shared_cache, publish):
+    publish()
+    Client().get("/soknader/")
+    assert queries_of(Client(), "/soknader/")[1] == 0
+    server = redis.Redis.from_url(REDIS_URL)
+    bodies = list(server.scan_iter(f"{shared_cache}:*fast-answer-body:*"))
+    assert bodies
+    server.delete(*bodies)
+    assert queries_of(Client(), "/soknader/")[1] == 0  # from this process's memory
+    fastpath.data_version_bump()  # another process wrote
     assert queries_of(Client(), "/soknader/")[1] > 0
 
 
