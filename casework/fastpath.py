@@ -113,17 +113,31 @@ def _is_write(sql: str) -> bool:
     return not any(table in head for table in UNWATCHED_TABLES)
 
 
+class _CommitBump:
+    """The commit hook of a transaction that wrote: bumps the version once per commit, however
+    many savepoint levels registered one (they share ``fired``)."""
+
+    def __init__(self, fired: list):
+        self.fired = fired
+
+    def __call__(self) -> None:
+        if not self.fired:
+            self.fired.append(True)
+            data_version_bump()
+
+
 def _bump_on_commit(connection) -> None:
-    # Once per transaction and savepoint: a callback registered in a savepoint is dropped
-    # when it rolls back, so one registered at this very level is the one to rely on.
+    # One hook per transaction and savepoint level: a hook registered in a savepoint is
+    # dropped when it rolls back, so only one registered at this very level can be relied on.
     level = set(connection.savepoint_ids)
-    if any(
-        callback is data_version_bump and sids == level
-        for sids, callback, _robust in connection.run_on_commit
-    ):
-        return
+    fired = None
+    for sids, callback, _robust in connection.run_on_commit:
+        if isinstance(callback, _CommitBump) and not callback.fired:
+            if sids == level:
+                return
+            fired = callback.fired
     try:
-        connection.on_commit(data_version_bump, robust=True)
+        connection.on_commit(_CommitBump([] if fired is None else fired), robust=True)
     except TransactionManagementError:  # manual transaction management: no commit hook
         data_version_bump()
 

@@ -153,6 +153,22 @@ def test_any_committed_write_bumps_the_version_and_a_rolled_back_one_does_not(
     assert "Endret tittel" in page.content.decode()
 
 
+def test_a_transaction_bumps_once_however_many_levels_wrote(
+    monkeypatch, django_capture_on_commit_callbacks
+):
+    bumps = []
+    monkeypatch.setattr(fastpath, "data_version_bump", lambda: bumps.append(1))
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        Application.objects.filter(pk=0).update(title="a")
+        with transaction.atomic():
+            Application.objects.filter(pk=0).update(title="b")
+            with pytest.raises(RuntimeError), transaction.atomic():
+                Application.objects.filter(pk=0).update(title="c")
+                raise RuntimeError
+        Application.objects.filter(pk=0).update(title="d")
+    assert bumps == [1]
+
+
 def test_a_lost_version_makes_every_kept_answer_unreachable(shared_cache, publish):
     publish()
     Client().get("/soknader/")
