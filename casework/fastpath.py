@@ -107,7 +107,8 @@ def data_version_bump() -> None:
 
 
 def _is_write(sql: str) -> bool:
-    head = sql.lstrip()[:80]
+    """Anything but a read (conservatively: an unknown statement counts as a write)."""
+    head = sql.lstrip(" \t\n(")[:80]
     if head[:9].upper().startswith(_READS):
         return False
     return not any(table in head for table in UNWATCHED_TABLES)

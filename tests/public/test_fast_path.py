@@ -153,6 +153,25 @@ def test_any_committed_write_bumps_the_version_and_a_rolled_back_one_does_not(
     assert "Endret tittel" in page.content.decode()
 
 
+@pytest.mark.parametrize(
+    ("sql", "write"),
+    [
+        ('SELECT "trials_application"."id" FROM "trials_application"', False),
+        ("(SELECT 1) UNION (SELECT 2)", False),
+        ("  select 1 FOR UPDATE", False),
+        ("SAVEPOINT s1", False),
+        ('INSERT INTO "trials_application" ("title") VALUES (%s)', True),
+        ('UPDATE "casework_sequence" SET last_value = last_value + 1', True),
+        ('DELETE FROM "legal_provision" WHERE id = 1', True),
+        ("WITH moved AS (UPDATE x SET y = 1 RETURNING id) SELECT * FROM moved", True),
+        ('UPDATE "django_session" SET "expire_date" = %s', False),
+        ('INSERT INTO "django_tasks_db_dbtaskresult" ("id") VALUES (%s)', False),
+    ],
+)
+def test_what_counts_as_a_write(sql, write):
+    assert fastpath._is_write(sql) is write
+
+
 def test_a_transaction_bumps_once_however_many_levels_wrote(
     monkeypatch, django_capture_on_commit_callbacks
 ):
