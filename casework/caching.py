@@ -33,6 +33,10 @@ user, a reader with a session or pending messages, always gets the view's own an
 page is kept only when it is a plain 200 whose rendering set no cookie, touched no session
 and queued no message; and the CSRF token of the page's forms (the language switcher) is
 rendered as a placeholder that each reader's own token replaces when the page is served.
+
+With a shared cache (Redis) the kept answer is served even earlier, without the validator's
+query, URL resolution or the view (``casework.fastpath``, which reuses ``conditional_response``
+and ``_with_own_token`` so that both paths answer alike).
 """
 
 import datetime
@@ -88,6 +92,21 @@ def cache_headers(request, response):
     return response
 
 
+def conditional_response(request, etag: str, last_modified: int | None, render: Callable):
+    """304 (or 412) while ``etag``/``last_modified`` match what the request has, else
+    ``render()``'s answer; with the validators and the cache headers. What a public page
+    answers, from the view (``conditional_page``) or from the kept answer
+    (``casework.fastpath``) alike."""
+    response = get_conditional_response(request, etag=etag, last_modified=last_modified)
+    if response is None:
+        response = render()
+    if response.status_code in (200, 304):
+        response.headers.setdefault("ETag", etag)
+        if last_modified is not None:
+            response.headers.setdefault("Last-Modified", http_date(last_modified))
+    return cache_headers(request, response)
+
+
 def conditional_page(validator: Callable[..., Validator]):
     """Decorate a public view: see the module's docstring."""
 
@@ -99,20 +118,40 @@ def conditional_page(validator: Callable[..., Validator]):
             etag = page_etag(request, current.version)
             moment = current.last_modified
             last_modified = timegm(moment.utctimetuple()) if moment else None
-            response = get_conditional_response(request, etag=etag, last_modified=last_modified)
-            if response is None:
-                response = shared_page(
+            response = conditional_response(
+                request,
+                etag,
+                last_modified,
+                lambda: shared_page(
                     request, current.version, lambda: view(request, *args, **kwargs)
+                ),
+            )
+            kept = getattr(request, "shared_page_kept", None)
+            if kept is not None:
+                # The early path (casework.fastpath) may serve it from now on, validators and all.
+                status, headers, content = kept
+                request.fast_answer = FastAnswer(
+                    "page", status, headers, content, etag=etag, last_modified=last_modified
                 )
-            if response.status_code in (200, 304):
-                response.headers.setdefault("ETag", etag)
-                if last_modified is not None:
-                    response.headers.setdefault("Last-Modified", http_date(last_modified))
-            return cache_headers(request, response)
+            return response
 
         return require_safe(wrapped)
 
     return decorator
+
+
+@dataclass(frozen=True)
+class FastAnswer:
+    """An answer the early path (``casework.fastpath``) may serve to the next anonymous
+    reader: a public page's kept answer and its validators (kind "page"), or an answer of
+    the public API (another kind, whose gate answers each request's own part: the throttle)."""
+
+    kind: str
+    status: int
+    headers: list
+    content: bytes
+    etag: str = ""
+    last_modified: int | None = None
 
 
 # --- The rendered page, shared between anonymous readers -----------------------------------
@@ -205,6 +244,7 @@ def shared_page(request, version: str, render: Callable[[], Any]):
         if kept is None:
             return _with_own_token(request, response)
         cache.set(key, kept, VERSION_CACHE_SECONDS)
+    request.shared_page_kept = kept
     status, headers, content = kept
     return _with_own_token(request, HttpResponse(content, status=status, headers=headers))
 

@@ -6,7 +6,9 @@ choose its own address by writing an ``X-Forwarded-For`` header.
 """
 
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
+from django.utils.connection import ConnectionProxy
 
 
 def client_address(request) -> str:
@@ -20,6 +22,15 @@ def client_address(request) -> str:
 
 def count_hit(key: str, *, timeout: int, backend=cache) -> int:
     """One atomic increment of ``key``; the count so far, this hit included."""
+    if isinstance(backend, ConnectionProxy):
+        backend = caches[backend._alias]
+    if isinstance(backend, RedisCache):
+        # In one round trip (a MULTI): create the key if missing, then increment it.
+        name = backend.make_and_validate_key(key)
+        with backend._cache.get_client(name, write=True).pipeline(transaction=True) as pipe:
+            pipe.set(name, 0, ex=timeout, nx=True)
+            pipe.incr(name)
+            return pipe.execute()[1]
     backend.add(key, 0, timeout=timeout)
     try:
         return backend.incr(key)

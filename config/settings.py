@@ -58,6 +58,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "casework.middleware.RequestIdMiddleware",
     "casework.middleware.ContentSecurityPolicyMiddleware",
+    # Kept public answers for anonymous readers, before the rest (casework.fastpath); it
+    # replays what the middleware below it do, so keep it in front of exactly these.
+    "casework.fastpath.FastPublicMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "casework.middleware.LanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -305,13 +308,17 @@ TASKS_STALE_AFTER_SECONDS = env_int(
 
 # Throttle counts and page caches live here: in production a cache every worker and host
 # shares (Redis), or each worker keeps its own counts (a deploy check warns).
+_CACHE_BACKEND = env(
+    "CACHE_BACKEND",
+    "django.core.cache.backends.locmem.LocMemCache",
+    "Cache backend; django.core.cache.backends.redis.RedisCache in production.",
+)
+if _CACHE_BACKEND == "django.core.cache.backends.redis.RedisCache":
+    # The same backend, with its Redis client kept per process (casework/cache.py).
+    _CACHE_BACKEND = "casework.cache.RedisCache"
 CACHES = {
     "default": {
-        "BACKEND": env(
-            "CACHE_BACKEND",
-            "django.core.cache.backends.locmem.LocMemCache",
-            "Cache backend; django.core.cache.backends.redis.RedisCache in production.",
-        ),
+        "BACKEND": _CACHE_BACKEND,
         "LOCATION": env("CACHE_LOCATION", "", "Cache location, e.g. redis://127.0.0.1:6379/1."),
         "KEY_PREFIX": env(
             "CACHE_KEY_PREFIX", "", "Prefix of every cache key, for a cache shared with others."

@@ -11,6 +11,10 @@ from collections.abc import Callable
 # in one query for the whole act.
 provision_usage_providers: list[Callable] = []
 
+# provider() -> str: changes whenever what a provider of provision_usage counts may have
+# changed (trials: the version of its public data and today's date), cheaply.
+usage_version_providers: list[Callable] = []
+
 # Called without arguments after the reference data (organisations, acts, provisions) has
 # been loaded, in the same transaction: trials re-writes the search documents that quote
 # names, headings and titles.
@@ -27,3 +31,8 @@ def provision_usage(act) -> dict[int, tuple[int, int]] | None:
             before = usage.get(provision_id, (0, 0))
             usage[provision_id] = (before[0] + requests, before[1] + in_force)
     return usage
+
+
+def usage_version() -> str:
+    """The registered providers' versions of what they count ("" when none is registered)."""
+    return "|".join(provider() for provider in usage_version_providers)

@@ -203,3 +203,19 @@ class ScopeLimit(models.Model):
     def reason(self) -> str:
         """What users see: the general rule, then what is particular to this act or section."""
         return f"{self.explanation} {self.localised_note}".strip()
+
+
+class ReferenceDataVersion(models.Model):
+    """One row: its number goes up whenever the law register's data change (through
+    ``legal.services.reference_data_changed``), so the register's pages know when what they
+    show may have changed (their validator, ``legal.selectors.reference_data_version``)."""
+
+    number = models.PositiveBigIntegerField(_("number"), default=0)
+    changed_at = models.DateTimeField(_("changed at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("reference data version")
+        verbose_name_plural = _("reference data versions")
+
+    def __str__(self) -> str:
+        return str(self.number)

@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from casework.models import Organisation
 from legal.citations import CitationError, parse_citation
-from legal.models import LegalAct, Provision, ScopeLimit
+from legal.models import LegalAct, Provision, ReferenceDataVersion, ScopeLimit
 
 
 def act_list(*, query: str = "") -> QuerySet[LegalAct]:
@@ -130,3 +130,9 @@ def provision_search(*, act: LegalAct | None = None, query: str = "") -> QuerySe
     return provisions.filter(
         Q(heading__icontains=query) | Q(chapter_heading__icontains=query)
     ).order_by("act__short_title", "order")
+
+
+def reference_data_version() -> int:
+    """The law register's data version (``legal.services.reference_data_changed``): one
+    read of one row."""
+    return ReferenceDataVersion.objects.filter(pk=1).values_list("number", flat=True).first() or 0

@@ -6,13 +6,21 @@ from collections.abc import Callable
 from pathlib import Path
 
 from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
 
 from casework.importing import SyncResult, sync_rows
 from casework.models import Organisation
 from casework.services import organisations_import
 from legal import hooks
 from legal.choices import LimitKind
-from legal.models import LegalAct, Provision, ScopeLimit, section_number
+from legal.models import (
+    LegalAct,
+    Provision,
+    ReferenceDataVersion,
+    ScopeLimit,
+    section_number,
+)
 
 DATA_DIR = Path(__file__).resolve().parent / "data"
 PROVISION_FILES = ("provisions.csv", "provisions_extra.csv")
@@ -106,9 +114,26 @@ def reference_data_load(
         results.append(result)
         progress(f"  {result}")
     if any(r.created or r.updated for r in results):
+        reference_data_changed()
         for callback in hooks.reference_data_loaded:
             callback()
     return results
+
+
+def reference_data_changed(**kwargs) -> None:
+    """The law register's data changed (in the caller's transaction): its pages' version
+    goes up. Called by the load above, and on every save or delete of an act, provision or
+    limit (signal receiver; not for raw fixture loads, which bump once by hand if needed)."""
+    if kwargs.get("raw"):
+        return
+    now = timezone.now()
+    with transaction.atomic():
+        if not ReferenceDataVersion.objects.filter(pk=1).update(
+            number=F("number") + 1, changed_at=now
+        ):
+            ReferenceDataVersion.objects.get_or_create(
+                pk=1, defaults={"number": 1, "changed_at": now}
+            )
 
 
 def _acts_load(data_dir: Path) -> SyncResult:

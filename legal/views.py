@@ -3,6 +3,7 @@ from django.shortcuts import render
 from django.urls import NoReverseMatch, reverse
 from django.views.decorators.http import require_GET
 
+from casework.caching import Validator, conditional_page
 from legal import hooks, selectors
 from legal.models import LegalAct
 
@@ -18,7 +19,16 @@ def act_list(request):
     )
 
 
+def act_version(request, lovdata_id: str) -> Validator:
+    """The act page's validator: the version of the register's data and of what the usage
+    providers count (trials: its public data and today's date)."""
+    return Validator(f"{selectors.reference_data_version()}-{hooks.usage_version()}")
+
+
+# Kept per version for anonymous readers, 304 while unchanged (casework.caching); GET only,
+# as before.
 @require_GET
+@conditional_page(act_version)
 def act_detail(request, lovdata_id: str):
     try:
         act = selectors.act_get(lovdata_id)

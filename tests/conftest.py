@@ -85,3 +85,17 @@ def _fast_settings():
 @pytest.fixture(autouse=True)
 def _locmem_email(settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+
+
+@pytest.fixture
+def mid_minute():
+    """The public API's throttle counts per clock minute: a test of it starts just after a
+    minute begins, so its requests fall in one window whenever the test runs."""
+    import datetime
+
+    import time_machine
+    from django.utils import timezone
+
+    start = timezone.now().replace(second=2, microsecond=0) + datetime.timedelta(minutes=1)
+    with time_machine.travel(start, tick=True):
+        yield

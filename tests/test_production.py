@@ -141,7 +141,7 @@ def test_a_per_process_cache_is_a_deploy_warning(settings):
 
 
 @pytest.fixture
-def throttled(settings):
+def throttled(settings, mid_minute):
     """Two requests a minute per client; ``throttled(proxies=1)`` as TRUSTED_PROXY_COUNT=1."""
     cache.clear()
 

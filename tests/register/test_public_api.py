@@ -87,7 +87,7 @@ def test_every_list_states_its_licence_in_the_body_and_a_link_header(client, dat
     assert set(body) == {"count", "next", "previous", "license", "results"}
 
 
-def test_the_api_is_throttled_per_client_with_a_clear_429(client, dataset, settings):
+def test_the_api_is_throttled_per_client_with_a_clear_429(client, dataset, settings, mid_minute):
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"anon": "3/minute", "user": "600/minute"},

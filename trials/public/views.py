@@ -35,10 +35,15 @@ PAGE_SIZE = 20
 ORGANISATION_LIST_SIZE = 50
 
 
+def public_version_today() -> str:
+    """``public_version()`` (anything public changed) and today's date (what is in force
+    today changes at midnight)."""
+    return f"{public.public_version()}-{timezone.localdate().isoformat()}"
+
+
 def public_data_version(request, *args, **kwargs) -> Validator:
-    """The validator of every page of trials.public: ``public_version()`` (anything public
-    changed) and today's date (what is in force today changes at midnight)."""
-    return Validator(f"{public.public_version()}-{timezone.localdate().isoformat()}")
+    """The validator of every page of trials.public: ``public_version_today()``."""
+    return Validator(public_version_today())
 
 
 # GET/HEAD only, 304 while nothing public changed, cacheable for a minute (casework.caching).

@@ -21,11 +21,12 @@ from drf_spectacular.utils import (
 from rest_framework import mixins, serializers, viewsets
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle
 
-from casework.caching import RememberingPaginator, version_cached
+from casework.caching import FastAnswer, RememberingPaginator, version_cached
 from casework.choices import EntryType
 from casework.journal.forms import BASIS_CHOICES, JournalNumberField, JournalPeriodCheck
 from casework.models import JournalEntry, Organisation
@@ -85,8 +86,12 @@ class PublicRateThrottle(AnonRateThrottle):
         window = int(self.timer() // self.duration)
         self.window_end = (window + 1) * self.duration
         self.key = f"{key}:{window}"
-        # Kept for two windows, so it cannot expire between add() and incr() in its window.
-        self.count = count_hit(self.key, timeout=2 * self.duration, backend=self.cache)
+        counted = getattr(getattr(request, "_request", request), "public_throttle_counted", None)
+        if counted is not None and counted[0] == self.key:
+            self.count = counted[1]  # the early path (fast_gate) counted this request already
+        else:
+            # Kept for two windows, so it cannot expire between add() and incr() in its window.
+            self.count = count_hit(self.key, timeout=2 * self.duration, backend=self.cache)
         return self.count <= self.num_requests
 
     def wait(self):
@@ -168,11 +173,46 @@ class PublicAPIMixin:
 
     def finalize_response(self, request, response, *args, **kwargs):
         response = licensed(super().finalize_response(request, response, *args, **kwargs))
-        for throttle in getattr(self, "_public_throttles", []):
-            if getattr(throttle, "rate", None):
-                response["X-RateLimit-Limit"] = str(throttle.num_requests)
-                response["X-RateLimit-Remaining"] = str(throttle.remaining)
-        return response
+        if getattr(request._request, "fast_api_candidate", False):
+            _keep_for_early_path(request._request, response)
+        return rate_limit_headers(response, getattr(self, "_public_throttles", []))
+
+
+def rate_limit_headers(response, throttles):
+    """What is left of each throttle's limit, on every answer of the public API."""
+    for throttle in throttles:
+        if getattr(throttle, "rate", None):
+            response["X-RateLimit-Limit"] = str(throttle.num_requests)
+            response["X-RateLimit-Remaining"] = str(throttle.remaining)
+    return response
+
+
+FAST_KIND = "public-api"
+
+
+def _keep_for_early_path(request, response) -> None:
+    """A list's JSON answer, as the view made it, for the early path
+    (``casework.fastpath``, which keeps it per version of the data, address, language and
+    Accept header); each request's own part, the throttle, is ``fast_gate``'s."""
+    renderer = getattr(response, "accepted_renderer", None)
+    if response.status_code != 200 or renderer is None or renderer.format != "json":
+        return  # the browsable API's page carries a CSRF token: never kept
+    response.render()
+    if response.cookies:
+        return
+    headers = list(response.items())
+    request.fast_answer = FastAnswer(FAST_KIND, response.status_code, headers, response.content)
+
+
+def fast_gate(request, response):
+    """The early path's answer to one request of a kept list: counted by the throttle as the
+    view counts it, with the same headers, or None (throttled: the view answers the 429,
+    without counting the request again)."""
+    throttle = PublicRateThrottle()
+    if not throttle.allow_request(Request(request), None):
+        request.public_throttle_counted = (throttle.key, throttle.count)
+        return None
+    return rate_limit_headers(response, [throttle])
 
 
 class VersionCachedListMixin:
@@ -183,6 +223,7 @@ class VersionCachedListMixin:
     headers still answer each request; bad input is still a 400 (it is never kept)."""
 
     def list(self, request, *args, **kwargs):
+        request._request.fast_api_candidate = True  # its JSON may be served early
         key = "|".join(
             (
                 "api-list",
