@@ -68,12 +68,12 @@ def _task(task_id: int):
     )
 
 
-def _work_mail(users, template: str, context: dict) -> None:
+def _work_mail(users, template: str, context: dict, *, key: str | None = None) -> None:
+    """``key`` names the event: each person's mail is keyed by it, so it is queued once."""
     with translation.override("nb"):
         context = {"site_url": settings.SITE_URL.rstrip("/"), **context}
         subject = render_to_string(f"workflows/email/{template}_subject.txt", context, using="text")
         body = render_to_string(f"workflows/email/{template}.txt", context, using="text")
-    key = context.get("mail_key")
     for user in users:
         mail_person(user, subject.strip(), body, key=f"{key}/{user.pk}" if key else None)
 
@@ -144,7 +144,7 @@ def _announce(task) -> None:
     else:
         users = _case_officers_of(_case_process(task))
         template = "deadline_passed"
-    _work_mail(users, template, {**_task_context(task), "mail_key": f"work/task/{task.pk}"})
+    _work_mail(users, template, _task_context(task), key=f"work/task/{task.pk}")
 
 
 def task_given(task_id: int, user_id: int, given_by_id: int | None = None) -> None:
