@@ -682,6 +682,19 @@ def _process_context(user, process) -> dict:
     }
 
 
+def _journal_rows(journal, *, is_officer: bool) -> None:
+    """The case journal's rows as the shared include shows them: which documents may be
+    downloaded, and for officers each entry's screening form."""
+    for entry in journal:
+        for document in entry.documents.all():
+            document.downloadable = selectors.document_is_downloadable(document)
+        if is_officer:
+            entry.screening_form = ScreeningForm(
+                prefix=f"screen-{entry.pk}",
+                initial={"basis": entry.screening_basis, "words": ", ".join(entry.screened_words)},
+            )
+
+
 @login_required
 @require_GET
 def case_detail(request, application_pk: int):
@@ -696,17 +709,7 @@ def case_detail(request, application_pk: int):
     case = case_for(application)
     journal = selectors.journal_of(case)
     is_officer = selectors.is_case_officer(user)
-    for entry in journal:
-        for document in entry.documents.all():
-            document.downloadable = selectors.document_is_downloadable(document)
-        if is_officer:
-            entry.screening_form = ScreeningForm(
-                prefix=f"screen-{entry.pk}",
-                initial={
-                    "basis": entry.screening_basis,
-                    "words": ", ".join(entry.screened_words),
-                },
-            )
+    _journal_rows(journal, is_officer=is_officer)
     context = {
         "process": process,
         "application": application,
@@ -782,14 +785,7 @@ def extension_case_detail(request, extension_pk: int):
     case = case_for(application)
     journal = selectors.extension_journal(extension, case)
     is_officer = selectors.is_case_officer(user)
-    for entry in journal:
-        for document in entry.documents.all():
-            document.downloadable = selectors.document_is_downloadable(document)
-        if is_officer:
-            entry.screening_form = ScreeningForm(
-                prefix=f"screen-{entry.pk}",
-                initial={"basis": entry.screening_basis, "words": ", ".join(entry.screened_words)},
-            )
+    _journal_rows(journal, is_officer=is_officer)
     phase = trials_selectors.extension_phase(extension)
     label, _meaning, _next, color = labels.EXTENSION_PHASES[phase]
     history = []
