@@ -203,6 +203,51 @@ LANGUAGE_FORM_CODES = {
 }
 
 
+def _ministry_rows(ministries: Iterable[dict[str, str]]):
+    """The ministries' reference rows as ``sync_rows`` takes them, keyed by code."""
+    for row in ministries:
+        yield (
+            row["code"],
+            {
+                "kind": OrganisationKind.DEPARTEMENT,
+                "code": row["code"],
+                "name": row["name_nb"],
+                "name_nn": row["name_nn"],
+                "name_en": row["name_en"],
+            },
+        )
+
+
+def _local_government_rows(
+    local_governments: Iterable[dict[str, str]],
+    *,
+    kind: OrganisationKind,
+    county_ids: dict[str, int],
+    decided: dict[tuple[str, str], LanguageForm],
+):
+    """The reference rows of one ``kind`` of local government as ``sync_rows`` takes them,
+    keyed by number; the language form only where a decision is recorded in ``decided``."""
+    for row in local_governments:
+        if row["kind"] != kind:
+            continue
+        yield (
+            row["number"],
+            {
+                "kind": kind,
+                "number": row["number"],
+                "name": row["name"],
+                "parallel_names": [n.strip() for n in row["alt_names"].split(" - ") if n],
+                "county_id": county_ids.get(row["county_number"]),
+                "valid_from": REFERENCE_VALID_FROM,
+                **(
+                    {"language_form": decided[kind, row["number"]]}
+                    if (kind, row["number"]) in decided
+                    else {}
+                ),
+            },
+        )
+
+
 @service_atomic
 def organisations_import(
     *,
@@ -218,67 +263,32 @@ def organisations_import(
         (row["kind"], row["number"]): LANGUAGE_FORM_CODES[row["language_form"]]
         for row in language_forms
     }
-    results = [
-        sync_rows(
-            label="Departementer",
-            queryset=Organisation.objects.filter(kind=OrganisationKind.DEPARTEMENT),
-            key=lambda org: org.code,
-            rows=(
-                (
-                    row["code"],
-                    {
-                        "kind": OrganisationKind.DEPARTEMENT,
-                        "code": row["code"],
-                        "name": row["name_nb"],
-                        "name_nn": row["name_nn"],
-                        "name_en": row["name_en"],
-                    },
-                )
-                for row in ministries
-            ),
-        )
-    ]
-
-    def local_rows(kind, county_ids):
-        for row in local_governments:
-            if row["kind"] != kind:
-                continue
-            yield (
-                row["number"],
-                {
-                    "kind": kind,
-                    "number": row["number"],
-                    "name": row["name"],
-                    "parallel_names": [n.strip() for n in row["alt_names"].split(" - ") if n],
-                    "county_id": county_ids.get(row["county_number"]),
-                    "valid_from": REFERENCE_VALID_FROM,
-                    **(
-                        {"language_form": decided[kind, row["number"]]}
-                        if (kind, row["number"]) in decided
-                        else {}
-                    ),
-                },
-            )
-
+    ministries_synced = sync_rows(
+        label="Departementer",
+        queryset=Organisation.objects.filter(kind=OrganisationKind.DEPARTEMENT),
+        key=lambda org: org.code,
+        rows=_ministry_rows(ministries),
+    )
     counties = Organisation.objects.active().filter(kind=OrganisationKind.FYLKESKOMMUNE)
-    results.append(
-        sync_rows(
-            label="Fylkeskommuner",
-            queryset=counties,
-            key=lambda org: org.number,
-            rows=local_rows(OrganisationKind.FYLKESKOMMUNE, {}),
-        )
+    counties_synced = sync_rows(
+        label="Fylkeskommuner",
+        queryset=counties,
+        key=lambda org: org.number,
+        rows=_local_government_rows(
+            local_governments, kind=OrganisationKind.FYLKESKOMMUNE, county_ids={}, decided=decided
+        ),
     )
+    # Read after the counties are synced, so a new county's municipalities find it.
     county_ids = dict(counties.values_list("number", "pk"))
-    results.append(
-        sync_rows(
-            label="Kommuner",
-            queryset=Organisation.objects.active().filter(kind=OrganisationKind.KOMMUNE),
-            key=lambda org: org.number,
-            rows=local_rows(OrganisationKind.KOMMUNE, county_ids),
-        )
+    municipalities_synced = sync_rows(
+        label="Kommuner",
+        queryset=Organisation.objects.active().filter(kind=OrganisationKind.KOMMUNE),
+        key=lambda org: org.number,
+        rows=_local_government_rows(
+            local_governments, kind=OrganisationKind.KOMMUNE, county_ids=county_ids, decided=decided
+        ),
     )
-    return results
+    return [ministries_synced, counties_synced, municipalities_synced]
 
 
 @service_atomic
@@ -754,11 +764,10 @@ def access_request_decide(
     )
     if access_request.is_decided:
         raise AlreadyDecided()
-    entry = access_request.entry
     reason = (reason or "").strip()
     basis = basis or ""
     if grant:
-        released = _documents_to_release(entry, basis=basis, documents=documents)
+        released = _documents_to_release(access_request.entry, basis=basis, documents=documents)
         status = AccessRequestStatus.GRANTED
     else:
         _check_refusal(basis=basis, reason=reason)
@@ -772,18 +781,27 @@ def access_request_decide(
     access_request.save(
         update_fields=["status", "refusal_basis", "decision", "decided_by", "decided_at"]
     )
+    _access_decision_announce(actor=actor, access_request=access_request, released=released)
+    return access_request
+
+
+def _access_decision_announce(
+    *, actor, access_request: AccessRequest, released: list[JournalDocument]
+) -> None:
+    """Audit the decision just saved on ``access_request`` and queue its mail to the
+    requester, with the ``released`` documents."""
     document_ids = [document.pk for document in released]
     audit_record(
         actor=actor,
-        action=f"access_request.{status}",
+        action=f"access_request.{access_request.status}",
         target=access_request,
         from_state=AccessRequestStatus.RECEIVED,
-        to_state=status,
-        reason=reason,
+        to_state=access_request.status,
+        reason=access_request.decision,
         data={
             "reference": access_request.reference,
-            "entry": entry.journal_number,
-            "basis": basis,
+            "entry": access_request.entry.journal_number,
+            "basis": access_request.refusal_basis,
             "documents": document_ids,
         },
     )
@@ -793,7 +811,6 @@ def access_request_decide(
         params={"access_request_id": access_request.pk, "document_ids": document_ids},
         target=access_request,
     )
-    return access_request
 
 
 # --- logins through OIDC providers ---------------------------------------------------------

@@ -39,7 +39,7 @@ def _timestamp(moment) -> str | None:
 
 
 def export_records(applications: QuerySet[Application], base_url: str) -> list[dict]:
-    """``export_record`` of every application of ``applications`` (in its order), read in
+    """The export's record of every application of ``applications`` (in its order), read in
     three queries of plain values whatever their number: no model instance per row."""
     rows = list(
         applications.select_related(None)
@@ -62,48 +62,62 @@ def export_records(applications: QuerySet[Application], base_url: str) -> list[d
         )
     )
     chosen = applications.select_related(None).prefetch_related(None).order_by().values("pk")
-    co_applicants = defaultdict(list)
+    co_applicants = _co_applicant_names(chosen)
+    exemptions = _exemption_citation_keys(chosen)
+    url = base_url + reverse("public:application_detail", args=["REFERENCE"])
+    return [
+        {
+            "reference": row["reference"],
+            "title": row["title"],
+            "status": row["status"],
+            "stage": row["stage"],
+            "lead_organisation_number": row["lead_organisation__number"],
+            "lead_organisation": row["lead_organisation__name"],
+            "co_applicants": co_applicants.get(row["pk"], []),
+            "county": _county(row),
+            "submitted_at": _timestamp(row["submitted_at"]),
+            "decided_at": _timestamp(row["decided_at"]),
+            "call": row["call__title"] if row["call_id"] else "",
+            "exemptions": exemptions.get(row["pk"], []),
+            "url": url.replace("REFERENCE", row["reference"]),
+        }
+        for row in rows
+    ]
+
+
+def _co_applicant_names(chosen: QuerySet) -> dict[int, list[str]]:
+    """The co-applicants' names of each of the ``chosen`` applications (one query)."""
+    names = defaultdict(list)
     through = Application.co_applicants.through
     for application_id, name in (
         through.objects.filter(application__in=chosen)
         .order_by("organisation__kind", "organisation__number", "organisation__name", "pk")
         .values_list("application_id", "organisation__name")
     ):
-        co_applicants[application_id].append(name)
-    exemptions = defaultdict(list)
+        names[application_id].append(name)
+    return names
+
+
+def _exemption_citation_keys(chosen: QuerySet) -> dict[int, list[str]]:
+    """The citation keys of the provisions each of the ``chosen`` applications asks
+    exemption from, in the application's order (one query)."""
+    keys = defaultdict(list)
     for application_id, citation_key in (
         ExemptionRequest.objects.filter(application__in=chosen, provision__isnull=False)
         .order_by("application_id", "order", "pk")
         .values_list("application_id", "provision__citation_key")
     ):
-        exemptions[application_id].append(citation_key)
-    url = base_url + reverse("public:application_detail", args=["REFERENCE"])
-    records = []
-    for row in rows:
-        if row["lead_organisation__county_id"]:
-            county = row["lead_organisation__county__name"]
-        elif row["lead_organisation__kind"] == OrganisationKind.FYLKESKOMMUNE:
-            county = row["lead_organisation__name"]
-        else:
-            county = ""
-        records.append(
-            {
-                "reference": row["reference"],
-                "title": row["title"],
-                "status": row["status"],
-                "stage": row["stage"],
-                "lead_organisation_number": row["lead_organisation__number"],
-                "lead_organisation": row["lead_organisation__name"],
-                "co_applicants": co_applicants.get(row["pk"], []),
-                "county": county,
-                "submitted_at": _timestamp(row["submitted_at"]),
-                "decided_at": _timestamp(row["decided_at"]),
-                "call": row["call__title"] if row["call_id"] else "",
-                "exemptions": exemptions.get(row["pk"], []),
-                "url": url.replace("REFERENCE", row["reference"]),
-            }
-        )
-    return records
+        keys[application_id].append(citation_key)
+    return keys
+
+
+def _county(row: dict) -> str:
+    """The lead organisation's county: its own name when it is a county."""
+    if row["lead_organisation__county_id"]:
+        return row["lead_organisation__county__name"]
+    if row["lead_organisation__kind"] == OrganisationKind.FYLKESKOMMUNE:
+        return row["lead_organisation__name"]
+    return ""
 
 
 def export_applications(

@@ -524,22 +524,8 @@ def attachment_add(
     answer: InformationRequest | None = None,
 ) -> Attachment:
     """Store a checked upload under a server-generated name."""
-    if answer is None:
-        _require_editor(actor, application)
-    elif (
-        not user_is_applicant_for(actor, application, lead_only=True)
-        or answer.application_id != application.pk
-        or answer.is_answered
-    ):
-        raise PermissionDenied(_("Only the lead applicant can attach files to an open answer."))
-    if kind not in AttachmentKind.values:
-        raise ValidationError({"kind": _("Choose what kind of document this is.")})
-    if kind == AttachmentKind.COUNCIL_DECISION and (
-        organisation is None or organisation not in application.applicant_organisations
-    ):
-        raise ValidationError(
-            {"organisation": _("Say which applicant's council made the decision.")}
-        )
+    _require_attacher(actor, application, answer)
+    _check_attachment_kind(application, kind, organisation)
     try:
         checked = check_upload(uploaded_file)
     except ValidationError as exc:
@@ -557,9 +543,42 @@ def attachment_add(
         screening_basis=screening_basis,
         answer=answer,
     )
+    _attachment_store(actor, attachment, uploaded_file)
+    return attachment
+
+
+def _require_attacher(actor, application: Application, answer: InformationRequest | None) -> None:
+    """Files go into the draft (its editors) or into an open answer to an information
+    request of this application (the lead applicant)."""
+    if answer is None:
+        _require_editor(actor, application)
+    elif (
+        not user_is_applicant_for(actor, application, lead_only=True)
+        or answer.application_id != application.pk
+        or answer.is_answered
+    ):
+        raise PermissionDenied(_("Only the lead applicant can attach files to an open answer."))
+
+
+def _check_attachment_kind(application: Application, kind: str, organisation) -> None:
+    """A known kind; a council decision names the applicant whose council made it."""
+    if kind not in AttachmentKind.values:
+        raise ValidationError({"kind": _("Choose what kind of document this is.")})
+    if kind == AttachmentKind.COUNCIL_DECISION and (
+        organisation is None or organisation not in application.applicant_organisations
+    ):
+        raise ValidationError(
+            {"organisation": _("Say which applicant's council made the decision.")}
+        )
+
+
+def _attachment_store(actor, attachment: Attachment, uploaded_file) -> None:
+    """Store the file, save the attachment and audit it; the stored file is deleted again
+    if saving or auditing fails (``removed_on_error``)."""
+    application = attachment.application
     with removed_on_error():
         try:
-            store(attachment.file, checked.original_name, uploaded_file)
+            store(attachment.file, attachment.original_name, uploaded_file)
         except DocumentNotStored as exc:
             raise ValidationError({"file": exc.messages}) from exc
         attachment.save()
@@ -570,12 +589,11 @@ def attachment_add(
             organisation=application.lead_organisation,
             data={
                 "attachment": attachment.pk,
-                "kind": kind,
-                "name": checked.original_name,
-                "sha256": checked.sha256,
+                "kind": attachment.kind,
+                "name": attachment.original_name,
+                "sha256": attachment.sha256,
             },
         )
-    return attachment
 
 
 @service_atomic

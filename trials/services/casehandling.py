@@ -133,16 +133,24 @@ def application_register(*, actor, application: Application, language: str = "")
         fields=["registered_at"],
         at=timezone.now(),
     )
-    lead = application.lead_organisation
     case = casefile_open(
         actor=actor,
         subject=application,
-        organisation=lead,
+        organisation=application.lead_organisation,
         title=journal_title(
             gettext_lazy("Application for a trial under forsøksloven – %(title)s"),
             title=application.title,
         ),
     )
+    _registration_journal(actor, application, case, language)
+    _email(application, "registered", case_number=case.number)
+    return case
+
+
+def _registration_journal(actor, application: Application, case: CaseFile, language: str) -> None:
+    """Journal the application (I) with its attachments, screened (offentleglova § 13) if
+    any of them is not public, and the receipt (U) in ``language``, under two numbers."""
+    lead = application.lead_organisation
     attachments = list(application.attachments.all())
     documents = [{"title": application.title, "source": application, "is_main": True}]
     documents += [
@@ -180,8 +188,6 @@ def application_register(*, actor, application: Application, language: str = "")
             language=language,
             case=case,
         )
-    _email(application, "registered", case_number=case.number)
-    return case
 
 
 @service_atomic
@@ -701,7 +707,38 @@ def decision_propose(
     errors = {}
     if not (summary or "").strip():
         errors["summary"] = _("Summarise the decision and its reasons.")
-    clean = {}
+    clean, outcome_errors = _outcomes_checked(exemptions, outcomes)
+    errors.update(outcome_errors)
+    try:
+        language = letter_language(application.lead_organisation, language)
+    except ValidationError as exc:
+        errors.update(exc.message_dict)
+    if errors:
+        raise ValidationError(errors)
+    _move(
+        application,
+        application.propose_decision,
+        actor=actor,
+        action="application.decision_proposed",
+    )
+    proposal = DecisionProposal.objects.create(
+        application=application,
+        summary=summary.strip(),
+        outcomes=clean,
+        proposed_by=actor,
+        letter_language=language,
+    )
+    return proposal
+
+
+def _outcomes_checked(
+    exemptions: dict[int, ExemptionRequest], outcomes: dict[int, dict]
+) -> tuple[dict[str, dict], dict[str, str]]:
+    """The proposed outcome of each exemption, cleaned (keyed by the exemption's id as a
+    string), and every problem with them by field: a refusal or conditions need reasons,
+    conditions must be stated, and an exemption assessed as outside the limits of
+    forsøksloven § 4 can only be refused."""
+    clean, errors = {}, {}
     for exemption_id, exemption in exemptions.items():
         spec = outcomes.get(exemption_id) or {}
         outcome = spec.get("outcome", "")
@@ -730,26 +767,7 @@ def decision_propose(
             "reasons": reasons,
             "conditions": conditions,
         }
-    try:
-        language = letter_language(application.lead_organisation, language)
-    except ValidationError as exc:
-        errors.update(exc.message_dict)
-    if errors:
-        raise ValidationError(errors)
-    _move(
-        application,
-        application.propose_decision,
-        actor=actor,
-        action="application.decision_proposed",
-    )
-    proposal = DecisionProposal.objects.create(
-        application=application,
-        summary=summary.strip(),
-        outcomes=clean,
-        proposed_by=actor,
-        letter_language=language,
-    )
-    return proposal
+    return clean, errors
 
 
 def _lock_proposal(proposal: DecisionProposal) -> DecisionProposal:

@@ -215,12 +215,27 @@ def regulation_record(
         lovdata_url=lovdata_url.strip(),
         recorded_by=actor,
     )
-    regulation.file.save(checked.original_name, text, save=False)
+    _regulation_save(regulation, text)
+    _regulation_journal(actor, regulation)
+    hooks.run(hooks.on_trial_in_force, trial, actor)
+    _email(trial, "trial_in_force")
+    return regulation
+
+
+def _regulation_save(regulation: Regulation, text) -> None:
+    """Store the text and save the new regulation; one recorded by someone else since
+    ``_check_regulation`` (the same id) is a conflict."""
+    regulation.file.save(regulation.original_name, text, save=False)
     try:
         with transaction.atomic():
             regulation.save()
     except IntegrityError as exc:
         raise ConflictError(_("A regulation with this id is already recorded.")) from exc
+
+
+def _regulation_journal(actor, regulation: Regulation) -> None:
+    """Journal the saved regulation in the application's case and audit its recording."""
+    trial = regulation.trial
     application = trial.application
     regulation.entry = _regulation_entry(actor, regulation, application)
     regulation.save(update_fields=["entry"])
@@ -229,11 +244,8 @@ def regulation_record(
         action="regulation.recorded",
         target=trial,
         organisation=application.lead_organisation,
-        data={"for_id": for_id, "regulation": regulation.pk},
+        data={"for_id": regulation.for_id, "regulation": regulation.pk},
     )
-    hooks.run(hooks.on_trial_in_force, trial, actor)
-    _email(trial, "trial_in_force")
-    return regulation
 
 
 def _check_regulation(

@@ -899,66 +899,91 @@ def _extension_in_process(trial, officer, applicant) -> None:
 
 def _live(trial, lifecycle: str, officer, applicant, number: int) -> None:
     """Take an approved trial where ``lifecycle`` says, through the services."""
-    today = timezone.localdate()
     if lifecycle == "in_force":
-        _regulation(trial, officer, starts_on=_months_ago(today, 6), months=42, number=number)
-        obligation_add(
-            actor=officer,
-            trial=trial,
-            kind=ObligationKind.ANNUAL_REPORT,
-            due_on=today + datetime.timedelta(days=30),
-            description="Rapport om første driftsår.",
-        )
-        obligation_add(
-            actor=officer,
-            trial=trial,
-            kind=ObligationKind.EVALUATION,
-            due_on=add_months(trial.ends_on, -3),
-        )
-        _extension_in_process(trial, officer, applicant)
+        _live_in_force(trial, officer, applicant, number)
     elif lifecycle == "extended_reform":
-        _regulation(trial, officer, starts_on=_months_ago(today, 44), months=46, number=number)
-        _report(trial, officer, applicant, "Årsrapport 2", "Tilsynene er samordnet.")
-        extension = trial_extend(
-            actor=officer,
-            trial=trial,
-            reform_reference="Ny barnehagelov, Prop. 45 L (2027–2028)",
-            reform_date=add_months(trial.ends_on, 30),
-            reasons="Forsøket videreføres til den nye barnehageloven trer i kraft.",
-        )
-        approver = get_user_model().objects.get(username="leder")  # four eyes
-        task_complete(
-            actor=approver,
-            task=_extension_task(extension, "approve"),
-            payload={"decision": "approve"},
-        )
+        _live_extended_for_reform(trial, officer, applicant, number)
     elif lifecycle in ("ended", "made_permanent"):
-        _regulation(trial, officer, starts_on=_months_ago(today, 40), months=36, number=number)
-        _report(trial, officer, applicant, "Sluttrapport", "Forsøket ga gode resultater.")
-        evaluation_record(
-            actor=officer,
-            trial=trial,
-            evaluator="NIBR, OsloMet",
-            conclusion="Ordningen ga bedre tjenester uten å svekke rettssikkerheten.",
-            document=_demo_pdf("Evalueringsrapport"),
-        )
-        trial_end(actor=None, trial=trial)
-        if lifecycle == "made_permanent":
-            trial_make_permanent(
-                actor=officer,
-                trial=trial,
-                law_reference="LOV-2026-06-20-55 (endring i opplæringslova § 14-1)",
-                law_date=add_months(trial.ends_on, 1),
-                reasons="Stortinget har gjort ordningen permanent for alle kommuner.",
-            )
+        _live_ended(trial, officer, applicant, number, permanent=lifecycle == "made_permanent")
     elif lifecycle == "stopped":
-        _regulation(trial, officer, starts_on=_months_ago(today, 10), months=36, number=number)
-        trial_stop(
+        _live_stopped(trial, officer, number)
+
+
+def _live_in_force(trial, officer, applicant, number: int) -> None:
+    """In force for six months, with a report and the evaluation due, and an extension in
+    process."""
+    today = timezone.localdate()
+    _regulation(trial, officer, starts_on=_months_ago(today, 6), months=42, number=number)
+    obligation_add(
+        actor=officer,
+        trial=trial,
+        kind=ObligationKind.ANNUAL_REPORT,
+        due_on=today + datetime.timedelta(days=30),
+        description="Rapport om første driftsår.",
+    )
+    obligation_add(
+        actor=officer,
+        trial=trial,
+        kind=ObligationKind.EVALUATION,
+        due_on=add_months(trial.ends_on, -3),
+    )
+    _extension_in_process(trial, officer, applicant)
+
+
+def _live_extended_for_reform(trial, officer, applicant, number: int) -> None:
+    """Near its end and extended until a reform of the law comes into force (four eyes)."""
+    today = timezone.localdate()
+    _regulation(trial, officer, starts_on=_months_ago(today, 44), months=46, number=number)
+    _report(trial, officer, applicant, "Årsrapport 2", "Tilsynene er samordnet.")
+    extension = trial_extend(
+        actor=officer,
+        trial=trial,
+        reform_reference="Ny barnehagelov, Prop. 45 L (2027–2028)",
+        reform_date=add_months(trial.ends_on, 30),
+        reasons="Forsøket videreføres til den nye barnehageloven trer i kraft.",
+    )
+    approver = get_user_model().objects.get(username="leder")  # four eyes
+    task_complete(
+        actor=approver,
+        task=_extension_task(extension, "approve"),
+        payload={"decision": "approve"},
+    )
+
+
+def _live_ended(trial, officer, applicant, number: int, *, permanent: bool) -> None:
+    """Run its course with a final report and an evaluation, then ended; ``permanent``: and
+    made permanent by a change of the law."""
+    today = timezone.localdate()
+    _regulation(trial, officer, starts_on=_months_ago(today, 40), months=36, number=number)
+    _report(trial, officer, applicant, "Sluttrapport", "Forsøket ga gode resultater.")
+    evaluation_record(
+        actor=officer,
+        trial=trial,
+        evaluator="NIBR, OsloMet",
+        conclusion="Ordningen ga bedre tjenester uten å svekke rettssikkerheten.",
+        document=_demo_pdf("Evalueringsrapport"),
+    )
+    trial_end(actor=None, trial=trial)
+    if permanent:
+        trial_make_permanent(
             actor=officer,
             trial=trial,
-            reasons="Kommunene ba om å avslutte forsøket fordi samarbeidet ble lagt ned.",
-            at_request=True,
+            law_reference="LOV-2026-06-20-55 (endring i opplæringslova § 14-1)",
+            law_date=add_months(trial.ends_on, 1),
+            reasons="Stortinget har gjort ordningen permanent for alle kommuner.",
         )
+
+
+def _live_stopped(trial, officer, number: int) -> None:
+    """Stopped early at the municipalities' request."""
+    today = timezone.localdate()
+    _regulation(trial, officer, starts_on=_months_ago(today, 10), months=36, number=number)
+    trial_stop(
+        actor=officer,
+        trial=trial,
+        reasons="Kommunene ba om å avslutte forsøket fordi samarbeidet ble lagt ned.",
+        at_request=True,
+    )
 
 
 def seed_trials(progress=lambda message: None) -> list:
