@@ -145,7 +145,8 @@ class PublicSearchForm(forms.Form):
     FILTERS = ("county", "municipality", "status", "stage", "call", "ministry", "act", "year")
 
     def set_options(self, options: dict[str, list]) -> None:
-        """Fill the selects from ``trials.public.selectors.public_search_options()``."""
+        """Fill the selects from ``trials.public.selectors.public_search_options()`` (or, for
+        a form without the call, ``trials.public.trials.selectors.public_trial_options()``)."""
         self.fields["county"].widget.choices = [
             ("", _("All counties")),
             *[(county.number, county.display_name) for county in options["counties"]],
@@ -154,11 +155,12 @@ class PublicSearchForm(forms.Form):
             ("", _("All municipalities")),
             *[(m.number, m.display_name) for m in options["municipalities"]],
         ]
-        self.fields["call"].widget.choices = [
-            ("", _("All")),
-            ("none", _("Outside any call")),
-            *[(str(call.pk), call.title) for call in options["calls"]],
-        ]
+        if "call" in self.fields:
+            self.fields["call"].widget.choices = [
+                ("", _("All")),
+                ("none", _("Outside any call")),
+                *[(str(call.pk), call.title) for call in options["calls"]],
+            ]
         self.fields["ministry"].widget.choices = [
             ("", _("All ministries")),
             *[(m.code, m.display_name) for m in options["ministries"]],

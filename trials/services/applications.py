@@ -795,9 +795,10 @@ def application_answer(
     return request
 
 
-def _copy_exemption_requests(requests, *, to: Application) -> None:
-    """What the applicant wrote for each request, without its assessment or outcome."""
-    for request in requests:
+def _copy_exemption_requests(requests, *, to: Application, renumber: bool = False) -> None:
+    """What the applicant wrote for each request, without its assessment or outcome;
+    ``renumber``: ordered 0, 1, 2 ... as ``requests`` come instead of keeping each one's order."""
+    for number, request in enumerate(requests):
         ExemptionRequest.objects.create(
             application=to,
             provision=request.provision,
@@ -807,8 +808,16 @@ def _copy_exemption_requests(requests, *, to: Application) -> None:
             proposed_arrangement=request.proposed_arrangement,
             justification=request.justification,
             consequences=request.consequences,
-            order=request.order,
+            order=number if renumber else request.order,
         )
+
+
+def _copy_purposes(source: Application, *, to: Application) -> None:
+    """The purposes of ``source`` with their justifications (one query, one insert)."""
+    ApplicationPurpose.objects.bulk_create(
+        ApplicationPurpose(application=to, purpose=p.purpose, justification=p.justification)
+        for p in source.purposes.all()
+    )
 
 
 @service_atomic
@@ -853,10 +862,7 @@ def application_copy(
     )
     if as_final:
         copy.co_applicants.set(source.co_applicants.all())
-        ApplicationPurpose.objects.bulk_create(
-            ApplicationPurpose(application=copy, purpose=p.purpose, justification=p.justification)
-            for p in source.purposes.all()
-        )
+        _copy_purposes(source, to=copy)
     requests = source.exemption_requests.all()
     if as_final:  # only what was taken forward
         requests = requests.exclude(outcome=Outcome.REFUSED)

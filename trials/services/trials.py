@@ -33,9 +33,7 @@ from trials.exceptions import ConflictError
 from trials.journal import application_case, journal_title, letter_entry
 from trials.models import (
     Application,
-    ApplicationPurpose,
     Evaluation,
-    ExemptionRequest,
     Extension,
     FollowUpObligation,
     Regulation,
@@ -45,7 +43,11 @@ from trials.models import (
     TrialNotice,
 )
 from trials.selectors import is_kdd_leader, is_ministry_officer, user_is_applicant_for
-from trials.services.applications import application_create
+from trials.services.applications import (
+    _copy_exemption_requests,
+    _copy_purposes,
+    application_create,
+)
 from trials.uploads import check_upload
 
 
@@ -965,22 +967,8 @@ def application_from_trial(*, actor, trial: Trial, lead_organisation) -> Applica
     )
     draft.based_on_trial = trial
     draft.save(update_fields=["based_on_trial", "updated_at"])
-    ApplicationPurpose.objects.bulk_create(
-        ApplicationPurpose(application=draft, purpose=p.purpose, justification=p.justification)
-        for p in source.purposes.all()
-    )
-    for order, exemption in enumerate(trial.exemptions.order_by("order", "pk")):
-        ExemptionRequest.objects.create(
-            application=draft,
-            provision=exemption.provision,
-            citation_text=exemption.citation_text,
-            subsection=exemption.subsection,
-            current_rule=exemption.current_rule,
-            proposed_arrangement=exemption.proposed_arrangement,
-            justification=exemption.justification,
-            consequences=exemption.consequences,
-            order=order,
-        )
+    _copy_purposes(source, to=draft)
+    _copy_exemption_requests(trial.exemptions.order_by("order", "pk"), to=draft, renumber=True)
     audit_record(
         actor=actor,
         action="application.built_on_trial",

@@ -2,7 +2,6 @@
 the same (county, municipality, ministry, act), all in GET parameters."""
 
 from django import forms
-from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -30,29 +29,6 @@ class TrialSearchForm(PublicSearchForm):
             "The ministry that owns an act the trial deviates from."
         )
         self.order_fields(["q", "status", "county", "municipality", "ministry", "act", "year"])
-
-    def set_options(self, options: dict[str, list]) -> None:
-        """Fill the selects from ``selectors.public_trial_options()``."""
-        self.fields["county"].widget.choices = [
-            ("", _("All counties")),
-            *[(county.number, county.display_name) for county in options["counties"]],
-        ]
-        self.fields["municipality"].widget.choices = [
-            ("", _("All municipalities")),
-            *[(m.number, m.display_name) for m in options["municipalities"]],
-        ]
-        self.fields["ministry"].widget.choices = [
-            ("", _("All ministries")),
-            *[(m.code, m.display_name) for m in options["ministries"]],
-        ]
-        self.fields["act"].widget.choices = [
-            ("", _("All acts")),
-            *[(act.lovdata_id, capfirst(act.short_title)) for act in options["acts"]],
-        ]
-        self.fields["year"].widget.choices = [
-            ("", _("All years")),
-            *[(year, str(year)) for year in options["years"]],
-        ]
 
     def search(self) -> TrialSearch:
         self.is_valid()
