@@ -394,7 +394,16 @@ class CaseFile(models.Model):
         return f"{self.year}/{self.sequence:06d}"
 
 
-class JournalEntry(models.Model):
+class Screened:
+    """A record or document with a ``screening_basis`` (offentleglova): public when it has
+    none. The one home of that rule for attachments, reports, evaluations and journal entries."""
+
+    @property
+    def is_public(self) -> bool:
+        return not self.screening_basis
+
+
+class JournalEntry(Screened, models.Model):
     """A registry entry (journalpost): every document in or out of a case, letters included.
 
     Numbered per year (``journal_year``/``journal_sequence``, gapless) and within the case.
@@ -506,7 +515,7 @@ class JournalEntry(models.Model):
     @property
     def is_public(self) -> bool:
         """Anyone may read the document now: not screened, and not postponed."""
-        return not self.screening_basis and not self.is_postponed
+        return super().is_public and not self.is_postponed
 
 
 class JournalDocument(models.Model):

@@ -175,3 +175,35 @@ def test_screening_an_entry_from_the_extensions_page_returns_to_it(
         },
     )
     assert response["Location"] == f"/saksbehandling/saker/{application.pk}/#entry-{entry.pk}"
+
+
+def test_the_applications_case_keeps_to_its_own_consultations(
+    trial_in_force, applicant, case_officer, consultee
+):
+    """The extension's consultation and its answers are on the extension's case, not among
+    the application's own on its case page or in the cases API."""
+    application = trial_in_force.application
+    own = set(application.consultations.values_list("pk", flat=True))
+    extension = apply(trial_in_force, applicant)
+    builders.extension_complete(extension, "register", case_officer, {})
+    builders.extension_complete(
+        extension, "assess", case_officer, {"note": "Vurdert.", "months": 12}
+    )
+    consultation = extension.consultations.get()
+    positions = {
+        e.pk: {"position": "opposes", "statement": "Ikkje meir."}
+        for e in consultation.exemptions.all()
+    }
+    builders.extension_complete(
+        extension, "consult", consultee, {"positions": positions, "statement": "KD er imot."}
+    )
+
+    html = client_for(case_officer).get(f"/saksbehandling/saker/{application.pk}/").content
+    assert "KD er imot." not in html.decode()
+    assert "KD er imot." in page(case_officer, extension)
+
+    data = client_for(case_officer).get(f"/api/v1/cases/{application.pk}/").json()
+    assert {c["id"] for c in data["consultations"]} == own
+    answers = [a for e in data["exemptions"] for a in e["consultation_answers"]]
+    assert "KD er imot." not in {a["statement"] for a in answers}
+    assert "opposes" not in {a["position"] for a in answers}

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 
 from casework.choices import OrganisationKind
-from casework.models import Organisation
+from casework.models import Organisation, Screened
 from legal.models import Provision
 from trials.choices import (
     WITHDRAWABLE_STATUSES,
@@ -437,7 +437,7 @@ def attachment_path(instance, filename: str) -> str:
     return f"attachments/{timezone.now():%Y/%m}/{uuid.uuid4().hex}{suffix}"
 
 
-class Attachment(models.Model):
+class Attachment(Screened, models.Model):
     application = models.ForeignKey(
         Application,
         verbose_name=_("application"),
@@ -490,10 +490,6 @@ class Attachment(models.Model):
 
     def __str__(self) -> str:
         return self.original_name
-
-    @property
-    def is_public(self) -> bool:
-        return not self.screening_basis
 
 
 class InformationRequest(models.Model):

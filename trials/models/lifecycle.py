@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_fsm import ConcurrentTransitionMixin, FSMField, FSMModelMixin, transition
 
-from casework.models import JournalEntry
+from casework.models import JournalEntry, Screened
 from trials.choices import (
     ExtensionStatus,
     ObligationKind,
@@ -359,7 +359,7 @@ class FollowUpObligation(models.Model):
         return self.fulfilled_at is not None
 
 
-class Report(models.Model):
+class Report(Screened, models.Model):
     """A report from the municipality on its trial: public unless screened."""
 
     trial = models.ForeignKey(
@@ -415,10 +415,6 @@ class Report(models.Model):
     def __str__(self) -> str:
         return self.title
 
-    @property
-    def is_public(self) -> bool:
-        return not self.screening_basis
-
 
 class ReportAttachment(models.Model):
     report = models.ForeignKey(
@@ -439,7 +435,7 @@ class ReportAttachment(models.Model):
         return self.original_name
 
 
-class Evaluation(models.Model):
+class Evaluation(Screened, models.Model):
     """An evaluation of the trial recorded by KDD: who evaluated, the report, the conclusion."""
 
     trial = models.ForeignKey(
@@ -480,10 +476,6 @@ class Evaluation(models.Model):
 
     def __str__(self) -> str:
         return self.evaluator
-
-    @property
-    def is_public(self) -> bool:
-        return not self.screening_basis
 
 
 class TrialNotice(models.Model):

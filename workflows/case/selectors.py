@@ -875,9 +875,8 @@ def _extension_task_context(context: TaskContext, task) -> TaskContext:
     granted = set(extension.trial.exemptions.values_list("pk", flat=True))
     context.step_exemptions = [e for e in context.exemptions if e.pk in granted]
     if context.step in ("propose", "approve"):
-        consultations = consultations_of(context.application)
         context.answers = answers_by_exemption(
-            [c for c in consultations if c.extension_id == extension.pk]
+            consultations_of(context.application, extension=extension)
         )
         if context.step == "approve":
             context.proposal = pending_proposal(context.application.pk)
@@ -1035,10 +1034,9 @@ def hide_internal_notes(exemptions) -> None:
 
 
 def consultations_of(application: Application, extension=None) -> list[Consultation]:
-    """The application's consultations (with ``extension``: those on that extension)."""
-    consultations = application.consultations.all()
-    if extension is not None:
-        consultations = consultations.filter(extension=extension)
+    """The consultations of the application's own case, or with ``extension`` those of that
+    application for extension's case: each case page and step shows only its own."""
+    consultations = application.consultations.filter(extension=extension)
     return list(
         consultations.select_related("ministry", "answered_by", "answer_entry__case")
         .prefetch_related(

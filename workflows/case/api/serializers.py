@@ -8,6 +8,7 @@ rule about the content stays in ``trials.services``.
 """
 
 from django.contrib.auth import get_user_model
+from django.db.models import Prefetch
 from django.urls import reverse
 from drf_spectacular.extensions import OpenApiSerializerExtension
 from drf_spectacular.utils import extend_schema_field
@@ -38,7 +39,7 @@ from trials.models import (
     InterimReply,
     Trial,
 )
-from workflows.case.selectors import document_is_downloadable
+from workflows.case.selectors import consultations_of, document_is_downloadable
 
 # --- small pieces ---------------------------------------------------------------------------
 
@@ -538,18 +539,19 @@ class CaseDetailSerializer(CaseListSerializer):
 
     @extend_schema_field(ExemptionForCaseSerializer(many=True))
     def get_exemptions(self, process):
+        own_answers = ConsultationAnswer.objects.filter(
+            consultation__extension__isnull=True
+        ).select_related("consultation__ministry")
         exemptions = process.application.exemption_requests.select_related(
             "provision__act"
-        ).prefetch_related("consultation_answers__consultation__ministry")
+        ).prefetch_related(Prefetch("consultation_answers", queryset=own_answers))
         return ExemptionForCaseSerializer(
             exemptions, many=True, context={"show_notes": self._show_notes()}
         ).data
 
     @extend_schema_field(ConsultationSerializer(many=True))
     def get_consultations(self, process):
-        consultations = process.application.consultations.select_related(
-            "ministry"
-        ).prefetch_related("exemptions")
+        consultations = consultations_of(process.application)
         return ConsultationSerializer(consultations, many=True).data
 
     @extend_schema_field(JournalEntrySerializer(many=True))
