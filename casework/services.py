@@ -16,6 +16,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, models, transaction
+from django.db.models import F, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.db.models.signals import post_save
 from django.utils import timezone
 from django.utils.translation import get_language, gettext
@@ -459,6 +461,8 @@ def journal_entry_create(
     (a stored object such as an application's attachment), and optionally ``is_main``.
     """
     case, number_in_case = _case_locked(case)
+    if number_in_case is None:
+        number_in_case = _next_in_case(case)
     now = timezone.now()
     year, number = _journal_number(now)
     entry = JournalEntry.objects.create(
@@ -479,8 +483,10 @@ def journal_entry_create(
         status=status,
         created_by=actor if actor is not None and actor.is_authenticated else None,
     )
+    if not isinstance(entry.number_in_case, int):  # a database without INSERT ... RETURNING
+        entry.refresh_from_db(fields=["number_in_case"])
     _journal_documents_add(entry, documents)
-    _case_hold(case, number_in_case)
+    _case_hold(case, entry.number_in_case)
     audit_record(
         actor=actor,
         action="journal.entry_created",
@@ -496,9 +502,10 @@ def _case_hold(case: CaseFile, last_number: int) -> None:
     hold(("case_for", case.content_type_id, case.object_id), case)
 
 
-def _case_locked(case: CaseFile) -> tuple[CaseFile, int]:
-    """``case`` locked, and the next number within it. A unit of work that has journaled in
-    the case already holds both (the lock lasts until the commit)."""
+def _case_locked(case: CaseFile) -> tuple[CaseFile, int | None]:
+    """``case`` locked, and the next number within it when known: a unit of work that has
+    journaled in the case already holds both (the lock lasts until the commit); else None,
+    and the INSERT takes the number (``_next_in_case``)."""
     numbered = held(("case_numbered", case.pk))
     if numbered is not None:
         return numbered[0], numbered[1] + 1
@@ -507,8 +514,21 @@ def _case_locked(case: CaseFile) -> tuple[CaseFile, int]:
         .select_related("organisation")
         .get(pk=case.pk)
     )
-    last = case.entries.order_by("-number_in_case").values_list("number_in_case", flat=True)
-    return case, (last.first() or 0) + 1
+    return case, None
+
+
+def _next_in_case(case: CaseFile) -> Coalesce:
+    """The next number within ``case`` as the INSERT's own subquery (one more than the last,
+    1 for the first), read back with the row (``NumberInCaseField``): no query of its own.
+    Gapless and unique because the case file's row is locked (``_case_locked``): whoever
+    journals in the case waits for this transaction, and the INSERT, a statement after the
+    lock was taken, sees every entry committed before."""
+    last = (
+        JournalEntry.objects.filter(case_id=case.pk)
+        .order_by("-number_in_case")
+        .values_list(F("number_in_case") + 1)[:1]
+    )
+    return Coalesce(Subquery(last), Value(1), output_field=models.PositiveIntegerField())
 
 
 @service_atomic
