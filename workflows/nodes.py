@@ -45,8 +45,8 @@ from casework.transactions import defer, deferred_peek, deferred_take
 def link_previous(task, previous) -> None:
     """``task.previous.add(previous)``; in a case step's unit of work
     (``casework.transactions``) written with the step's other links in one INSERT at its end
-    (``links_write``): nothing in the step reads the links of the tasks it creates, except a
-    join's, which ``JoinActivation`` writes at once."""
+    (``links_write``): nothing in the step reads the links of the tasks it creates (a join
+    reads those of the tasks that came to it in earlier steps, ``JoinActivation``)."""
     if not defer("task_previous", (task, previous)):
         task.previous.add(previous)
 
@@ -363,14 +363,16 @@ class End(flow.End):
 
 
 class JoinActivation(join.JoinActivation):
-    """The join task found once, given the process it belongs to, and its incoming tokens
-    read once per arrival."""
+    """The join task found once, with the tasks that came to it before (their tokens and
+    statuses: its prefixes need no second read), and given the process it belongs to; the
+    link from the arriving task written with the step's others (``link_previous``)."""
 
     takes_unsaved_previous = True  # writes the rows put off first (``tasks_write``)
 
     @classmethod
     def create(cls, flow_task, prev_activation, token, data=None, seed=None):
-        tasks_write()  # the join reads the rows of the branches
+        tasks_write()  # the join reads the rows of the branches, and their links to it
+        links_write({"task_previous": deferred_take("task_previous")})
         # the join task with the token and status of each task that came to it before, in
         # one query (a row per incoming task; the join's prefixes need no second read)
         rows = list(
@@ -408,7 +410,8 @@ class JoinActivation(join.JoinActivation):
             task.data = data if data is not None else {}
             task.seed = seed
             task.save()
-        task.previous.add(prev_activation.task)
+        # nothing in the step reads the join's links (its prefixes come from ``incoming``)
+        link_previous(task, prev_activation.task)
         previous = prev_activation.task
         incoming[previous.pk] = (previous.token, previous.status)
         activation = cls(task)
