@@ -403,6 +403,14 @@ class Screened:
         return not self.screening_basis
 
 
+class NumberInCaseField(models.PositiveIntegerField):
+    """A journal entry's number within its case, read back from the INSERT (``RETURNING``):
+    ``casework.services.journal_entry_create`` lets the INSERT itself take the next one
+    (the case file's row locked) instead of reading the last one first."""
+
+    db_returning = True
+
+
 class JournalEntry(Screened, models.Model):
     """A registry entry (journalpost): every document in or out of a case, letters included.
 
@@ -414,7 +422,7 @@ class JournalEntry(Screened, models.Model):
     )
     journal_year = models.PositiveIntegerField(_("journal year"))
     journal_sequence = models.PositiveIntegerField(_("journal sequence number"))
-    number_in_case = models.PositiveIntegerField(_("document number in the case"))
+    number_in_case = NumberInCaseField(_("document number in the case"))
     entry_type = models.CharField(_("type"), max_length=1, choices=EntryType.choices)
     document_date = models.DateField(_("document date"))
     registered_at = models.DateTimeField(_("registered at"), default=timezone.now)

@@ -5,8 +5,8 @@ import datetime
 import hashlib
 import re
 import secrets
-from collections.abc import Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -16,6 +16,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.files import File
 from django.core.validators import validate_email
 from django.db import IntegrityError, connection, models, transaction
+from django.db.models import F, Subquery, Value
+from django.db.models.functions import Coalesce
 from django.db.models.signals import post_save
 from django.utils import timezone
 from django.utils.translation import get_language, gettext
@@ -347,26 +349,69 @@ def sequence_next(*, name: str, year: int, count: int = 1) -> int:
     return row[0]
 
 
+@dataclass
+class _JournalBatch:
+    """The entries of a ``journal_numbers_reserved`` block, written at its end, and what
+    waits for their rows (``journal_entry_written``)."""
+
+    entries: list = field(default_factory=list)
+    then: list = field(default_factory=list)
+
+
 @contextlib.contextmanager
 def journal_numbers_reserved(count: int):
     """Inside the block, the next ``count`` entries of a unit of work take journal numbers
     taken with one UPDATE instead of one each (``journal_entry_create`` uses them in
-    turn). The block must make exactly that many entries, so that the numbers stay
-    gapless: fewer is an error (rolled back); an error inside drops what is left. Outside
-    a unit of work, or for one entry, nothing is reserved."""
+    turn), and are written together when the block ends: one INSERT for the entries, one
+    for their documents (before that an entry has no id: what needs it waits for
+    ``journal_entry_written``). The block must make exactly that many entries, so that
+    the numbers stay gapless: fewer is an error (rolled back); an error inside drops what
+    is left. Outside a unit of work, or for one entry, nothing is reserved and each entry
+    is written at once."""
     if count < 2 or not in_unit_of_work():
         yield
         return
     year = timezone.localtime(timezone.now()).year
     last = sequence_next(name="journal", year=year, count=count)
     numbers = list(range(last - count + 1, last + 1))
+    batch = _JournalBatch()
     hold(("journal_numbers",), (year, numbers))
+    hold(("journal_batch",), batch)
     try:
         yield
     finally:
         hold(("journal_numbers",), None)
+        hold(("journal_batch",), None)
     if numbers:
         raise RuntimeError(f"journal numbers reserved and not used: {numbers}")
+    _journal_batch_write(batch)
+
+
+def _journal_batch_write(batch: _JournalBatch) -> None:
+    """The entries of a block (``journal_numbers_reserved``), each as ``journal_entry_create``
+    would have written it, in one INSERT, then their documents in one; each entry's number
+    in its case read back (the INSERT took the next ones, ``_next_in_case``)."""
+    if not batch.entries:
+        return
+    JournalEntry.objects.bulk_create(batch.entries)
+    for entry in batch.entries:
+        if not isinstance(entry.number_in_case, int):  # a database without RETURNING
+            entry.refresh_from_db(fields=["number_in_case"])
+        _case_hold(entry.case, entry.number_in_case)
+    JournalDocument.objects.bulk_create(
+        [document for entry in batch.entries for document in entry.created_documents]
+    )
+    for callback in batch.then:
+        callback()
+
+
+def journal_entry_written(entry: JournalEntry, callback: Callable[[], None]) -> None:
+    """Call ``callback`` once ``entry`` and its documents have their rows: now, or, for an
+    entry of a ``journal_numbers_reserved`` block, when the block writes them."""
+    if entry.pk is not None:
+        callback()
+    else:
+        held(("journal_batch",)).then.append(callback)
 
 
 def _journal_number(now) -> tuple[int, int]:
@@ -423,7 +468,7 @@ def casefile_open(
     return case
 
 
-def _journal_documents_add(entry: JournalEntry, documents: Iterable[dict]) -> None:
+def _journal_documents_add(entry: JournalEntry, documents: Iterable[dict], save=True) -> None:
     entry.created_documents = []
     for index, spec in enumerate(documents):
         document = JournalDocument(
@@ -439,7 +484,8 @@ def _journal_documents_add(entry: JournalEntry, documents: Iterable[dict]) -> No
             document.source_id = str(source.pk)
         if spec.get("file") is not None:
             store(document.file, spec.get("filename", "dokument.pdf"), spec["file"])
-        document.save()
+        if save:
+            document.save()
         entry.created_documents.append(document)
 
 
@@ -468,14 +514,16 @@ def journal_entry_create(
     ``documents`` are dicts with ``title`` and either ``file`` (a Django File) or ``source``
     (a stored object such as an application's attachment), and optionally ``is_main``.
     """
-    case, number_in_case = _case_locked(case)
+    case, last, batched = _case_locked(case)
     now = timezone.now()
     year, number = _journal_number(now)
-    entry = JournalEntry.objects.create(
+    entry = JournalEntry(
         case=case,
         journal_year=year,
         journal_sequence=number,
-        number_in_case=number_in_case,
+        number_in_case=(
+            last + batched + 1 if last is not None else _next_in_case(case, after=batched)
+        ),
         entry_type=EntryType(entry_type),
         document_date=document_date or timezone.localdate(),
         registered_at=now,
@@ -489,8 +537,17 @@ def journal_entry_create(
         status=status,
         created_by=actor if actor is not None and actor.is_authenticated else None,
     )
-    _journal_documents_add(entry, documents)
-    _case_hold(case, number_in_case)
+    batch = held(("journal_batch",))
+    if batch is not None:  # written with the block's others at its end
+        _journal_documents_add(entry, documents, save=False)
+        batch.entries.append(entry)
+        _case_hold(case, last, batched + 1)
+    else:
+        entry.save(force_insert=True)
+        if not isinstance(entry.number_in_case, int):  # a database without RETURNING
+            entry.refresh_from_db(fields=["number_in_case"])
+        _journal_documents_add(entry, documents)
+        _case_hold(case, entry.number_in_case)
     audit_record(
         actor=actor,
         action="journal.entry_created",
@@ -501,24 +558,40 @@ def journal_entry_create(
     return entry
 
 
-def _case_hold(case: CaseFile, last_number: int) -> None:
-    hold(("case_numbered", case.pk), (case, last_number))
+def _case_hold(case: CaseFile, last_number: int | None, batched: int = 0) -> None:
+    hold(("case_numbered", case.pk), (case, last_number, batched))
     hold(("case_for", case.content_type_id, case.object_id), case)
 
 
-def _case_locked(case: CaseFile) -> tuple[CaseFile, int]:
-    """``case`` locked, and the next number within it. A unit of work that has journaled in
-    the case already holds both (the lock lasts until the commit)."""
+def _case_locked(case: CaseFile) -> tuple[CaseFile, int | None, int]:
+    """``case`` locked, the last number within it when known (else None: the INSERT takes
+    the next, ``_next_in_case``) and how many entries after that one wait to be written
+    (``journal_numbers_reserved``). A unit of work that has journaled in the case already
+    holds them (the lock lasts until the commit)."""
     numbered = held(("case_numbered", case.pk))
     if numbered is not None:
-        return numbered[0], numbered[1] + 1
+        return numbered
     case = held(("case_locked", case.pk)) or (
         CaseFile.objects.select_for_update(of=("self",))
         .select_related("organisation")
         .get(pk=case.pk)
     )
-    last = case.entries.order_by("-number_in_case").values_list("number_in_case", flat=True)
-    return case, (last.first() or 0) + 1
+    return case, None, 0
+
+
+def _next_in_case(case: CaseFile, after: int = 0) -> Coalesce:
+    """The next number within ``case`` (``after`` more for the entries before it in the same
+    INSERT) as the INSERT's own subquery: one more than the last, 1 for the first, read back
+    with the row (``NumberInCaseField``), no query of its own. Gapless and unique because the
+    case file's row is locked (``_case_locked``): whoever journals in the case waits for this
+    transaction, and the INSERT, a statement after the lock was taken, sees every entry
+    committed before (and, like every statement, not the rows it inserts itself)."""
+    last = (
+        JournalEntry.objects.filter(case_id=case.pk)
+        .order_by("-number_in_case")
+        .values_list(F("number_in_case") + 1 + after)[:1]
+    )
+    return Coalesce(Subquery(last), Value(1 + after), output_field=models.PositiveIntegerField())
 
 
 @service_atomic

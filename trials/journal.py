@@ -12,7 +12,7 @@ from casework.background import enqueue
 from casework.choices import EntryType, LanguageForm
 from casework.models import CaseFile, JournalDocument, JournalEntry, Organisation
 from casework.selectors import case_for
-from casework.services import journal_entry_create
+from casework.services import journal_entry_create, journal_entry_written
 from trials.exceptions import ConflictError
 from trials.letters import context_refs
 
@@ -138,5 +138,8 @@ def letter_entry(
             **context,
         }
     )
-    enqueue(letter_render, entry.created_documents[0].pk, template, refs, language)
+    journal_entry_written(  # an entry of a block of them has its rows at the block's end
+        entry,
+        lambda: enqueue(letter_render, entry.created_documents[0].pk, template, refs, language),
+    )
     return entry

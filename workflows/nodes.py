@@ -13,6 +13,7 @@ from contextlib import contextmanager
 
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
+from django.db.models import Exists, F, OuterRef
 from django.db.models.signals import post_save
 from django.http import Http404
 from django.utils.timezone import now
@@ -36,6 +37,7 @@ from viewflow.workflow.nodes import (
 )
 from viewflow.workflow.signals import flow_finished, flow_started, task_finished, task_started
 from viewflow.workflow.status import PROCESS, STATUS
+from viewflow.workflow.token import Token
 
 from casework.transactions import defer, deferred_peek, deferred_take
 
@@ -43,8 +45,8 @@ from casework.transactions import defer, deferred_peek, deferred_take
 def link_previous(task, previous) -> None:
     """``task.previous.add(previous)``; in a case step's unit of work
     (``casework.transactions``) written with the step's other links in one INSERT at its end
-    (``links_write``): nothing in the step reads the links of the tasks it creates, except a
-    join's, which ``JoinActivation`` writes at once."""
+    (``links_write``): nothing in the step reads the links of the tasks it creates (a join
+    reads those of the tasks that came to it in earlier steps, ``JoinActivation``)."""
     if not defer("task_previous", (task, previous)):
         task.previous.add(previous)
 
@@ -321,23 +323,39 @@ class EndActivation(InsertedWhenDoneMixin, end.EndActivation):
             self.task.started = now()
             task_started.send(sender=self.flow_class, process=self.process, task=self.task)
             # an unfinished task whose row is put off to the step's end counts
-            active = any(
-                t.finished is None and t.process_id == self.process.pk
-                for t in deferred_peek("task_insert")
-            ) or (
-                self.flow_class.task_class._default_manager.filter(
-                    process=self.process, finished__isnull=True
+            active = (
+                any(
+                    t.finished is None and t.process_id == self.process.pk
+                    for t in deferred_peek("task_insert")
                 )
-                .exclude(pk=self.task.pk)
-                .exists()
+                or not self._process_finished()
             )
-            if not active:
-                self.process.status = PROCESS.DONE
-                self.process.finished = now()
-                self.process.save(update_fields=["status", "finished"])
             task_finished.send(sender=self.flow_class, process=self.process, task=self.task)
             if not active:
                 flow_finished.send(sender=self.flow_class, process=self.process, task=self.task)
+
+    def _process_finished(self) -> bool:
+        """Mark the process DONE unless another of its tasks is unfinished: one UPDATE whose
+        condition is that check (instead of the check, then the UPDATE), under the process
+        lock the step holds. True when it did."""
+        finished = now()
+        unfinished = (
+            self.flow_class.task_class._default_manager.filter(
+                process=OuterRef("pk"), finished__isnull=True
+            )
+            .exclude(pk=self.task.pk)
+            .order_by()
+        )
+        process_model = type(self.process)._meta.get_field("status").model
+        done = (
+            process_model._default_manager.filter(pk=self.process.pk)
+            .exclude(Exists(unfinished))
+            .update(status=PROCESS.DONE, finished=finished)
+        )
+        if done:
+            self.process.status = PROCESS.DONE
+            self.process.finished = finished
+        return bool(done)
 
 
 class End(flow.End):
@@ -345,25 +363,39 @@ class End(flow.End):
 
 
 class JoinActivation(join.JoinActivation):
-    """The join task found once, given the process it belongs to, and its incoming tokens
-    read once per arrival."""
+    """The join task found once, with the tasks that came to it before (their tokens and
+    statuses: its prefixes need no second read), and given the process it belongs to; the
+    link from the arriving task written with the step's others (``link_previous``)."""
 
     takes_unsaved_previous = True  # writes the rows put off first (``tasks_write``)
 
     @classmethod
     def create(cls, flow_task, prev_activation, token, data=None, seed=None):
-        tasks_write()  # the join reads the rows of the branches
-        tasks = list(
+        tasks_write()  # the join reads the rows of the branches, and their links to it
+        links_write({"task_previous": deferred_take("task_previous")})
+        # the join task with the token and status of each task that came to it before, in
+        # one query (a row per incoming task; the join's prefixes need no second read)
+        rows = list(
             flow_task.flow_class.task_class._default_manager.filter(
                 flow_task=flow_task,
                 process=prev_activation.process,
                 status__in=[STATUS.NEW, STATUS.STARTED],
-            )[:2]
+            ).annotate(
+                incoming_pk=F("previous__pk"),
+                incoming_token=F("previous__token"),
+                incoming_status=F("previous__status"),
+            )
         )
+        tasks = {row.pk: row for row in rows}
         if len(tasks) > 1:
             raise FlowRuntimeError("More than one join instance for process found")
+        incoming = {
+            row.incoming_pk: (row.incoming_token, row.incoming_status)
+            for row in rows
+            if row.incoming_pk is not None
+        }
         if tasks:
-            task = tasks[0]
+            task = rows[0]
             task.process = prev_activation.process
         else:
             if token.is_split_token():
@@ -378,12 +410,27 @@ class JoinActivation(join.JoinActivation):
             task.data = data if data is not None else {}
             task.seed = seed
             task.save()
-        task.previous.add(prev_activation.task)
-        return cls(task)
+        # nothing in the step reads the join's links (its prefixes come from ``incoming``)
+        link_previous(task, prev_activation.task)
+        previous = prev_activation.task
+        incoming[previous.pk] = (previous.token, previous.status)
+        activation = cls(task)
+        activation._incoming = incoming
+        return activation
 
     def _join_token_prefixes(self):
+        """viewflow's: the common split prefixes of the incoming tasks not cancelled, from
+        what ``create`` read with the join task (else read)."""
         if not hasattr(self, "_prefixes"):
-            self._prefixes = super()._join_token_prefixes()
+            incoming = getattr(self, "_incoming", None)
+            if incoming is None:
+                self._prefixes = super()._join_token_prefixes()
+            else:
+                self._prefixes = {
+                    Token(str(token)).get_common_split_prefix(self.task.token, pk)
+                    for pk, (token, status) in incoming.items()
+                    if status not in (STATUS.CANCELED, STATUS.REVIVED)
+                }
         return self._prefixes
 
     def is_done(self):

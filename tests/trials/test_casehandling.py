@@ -6,6 +6,7 @@ import pytest
 from django.core import mail
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from casework.choices import CaseStatus, EntryType, Role
 from casework.models import AuditEvent, JournalEntry
@@ -118,6 +119,29 @@ def test_only_case_officers_register(submitted, applicant, approver):
     for user in (applicant, approver):
         with pytest.raises(PermissionDenied):
             services.application_register(actor=user, application=application)
+
+
+def test_consultations_cannot_finish_while_one_is_open(submitted, case_officer, consultee):
+    """The check is the condition of the UPDATE that moves the application: refused with the
+    same reason, and nothing moved or audited."""
+    application = submitted(stage=Stage.FINAL, also=[HOL_3_2])
+    _to_review(application, case_officer)
+    _assess_all(application, case_officer)
+    consultations = services.consultations_start(actor=case_officer, application=application)
+    kd = next(c for c in consultations if c.ministry.code == "KD")
+    services.consultation_answer(
+        actor=consultee,
+        consultation=kd,
+        positions={kd.exemptions.get().pk: (Position.SUPPORTS, "")},
+    )
+
+    with pytest.raises(services.ConflictError) as refused:
+        services.consultations_finish(actor=case_officer, application=application)
+
+    assert str(refused.value) == gettext("Some consultations are still open.")
+
+    assert Application.objects.get(pk=application.pk).status == ApplicationStatus.IN_CONSULTATION
+    assert not AuditEvent.objects.filter(action="application.consultation_finished").exists()
 
 
 def test_complete_case_with_consultation_of_two_ministries_ends_in_partial_approval(

@@ -114,11 +114,29 @@ def _require_editor(actor, application: Application) -> None:
         raise PermissionDenied(_("Only the lead applicant can change the draft."))
 
 
-def _save_transition(application: Application, fields: list[str]) -> None:
-    try:
-        application.save(update_fields=[*fields, "status", "updated_at"])
-    except ConcurrentTransition as exc:
-        raise ConflictError() from exc
+def _save_transition(
+    application: Application, fields: list[str], *, from_state: str = "", unless=None
+) -> None:
+    """Save a transition fired on ``application`` (ConflictError when its status changed
+    since it was read). ``unless`` (with the status ``from_state`` it was fired from): an
+    expression on the row (an ``Exists``) that, true, refuses it as well, the condition of
+    the same UPDATE instead of a read before it."""
+    if unless is None:
+        try:
+            application.save(update_fields=[*fields, "status", "updated_at"])
+        except ConcurrentTransition as exc:
+            raise ConflictError() from exc
+        return
+    application.updated_at = timezone.now()  # what save() sets (auto_now)
+    names = [*fields, "status", "updated_at"]
+    moved = (
+        Application.objects.filter(pk=application.pk, status=from_state)
+        .exclude(unless)
+        .update(**{name: getattr(application, name) for name in names})
+    )
+    if not moved:
+        raise ConflictError()
+    application._update_initial_state()  # what django-fsm's save() records
 
 
 def _search_refresh(application: Application) -> None:

@@ -10,7 +10,7 @@ import datetime
 from collections import defaultdict
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, Q
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext as _
@@ -91,8 +91,19 @@ def _lock_pk(pk) -> Application:
     return Application.objects.select_related("lead_organisation").select_for_update().get(pk=pk)
 
 
-def _move(application: Application, method, *, actor, action: str, fields=(), reason="", **kw):
-    """Fire one transition, save it (409 on a concurrent change) and audit it."""
+def _move(
+    application: Application,
+    method,
+    *,
+    actor,
+    action: str,
+    fields=(),
+    reason="",
+    unless=None,
+    **kw,
+):
+    """Fire one transition, save it (409 on a concurrent change) and audit it. ``unless``: an
+    expression (an ``Exists``) that, true, refuses the move (409), checked by the UPDATE."""
     if not can_proceed(method):
         raise ConflictError(
             _("The application is %(status)s; this step is not possible now.")
@@ -100,7 +111,7 @@ def _move(application: Application, method, *, actor, action: str, fields=(), re
         )
     from_state = application.status
     method(**kw)
-    _save_transition(application, list(fields))
+    _save_transition(application, list(fields), from_state=from_state, unless=unless)
     audit_record(
         actor=actor,
         action=action,
@@ -675,16 +686,22 @@ def consultation_close(*, actor, consultation: Consultation, reason: str) -> Con
 
 @service_atomic
 def consultations_finish(*, actor, application: Application) -> Application:
-    """All consultations answered or closed: back to review for the proposal."""
+    """All consultations answered or closed: back to review for the proposal (that none is
+    open is a condition of the UPDATE that moves it, not read before)."""
     application = _lock(application)
-    if application.consultations.filter(status=ConsultationStatus.OPEN).exists():
-        raise ConflictError(_("Some consultations are still open."))
-    _move(
-        application,
-        application.end_consultation,
-        actor=actor,
-        action="application.consultation_finished",
-    )
+    still_open = application.consultations.filter(status=ConsultationStatus.OPEN)
+    try:
+        _move(
+            application,
+            application.end_consultation,
+            actor=actor,
+            action="application.consultation_finished",
+            unless=Exists(still_open),
+        )
+    except ConflictError:
+        if still_open.exists():
+            raise ConflictError(_("Some consultations are still open.")) from None
+        raise
     return application
 
 

@@ -729,6 +729,34 @@ def eligible_assignees(task) -> QuerySet:
     return users.order_by("first_name", "last_name", "username")
 
 
+def _consultation_with_exemptions(consultation_id, *, locked: bool) -> Consultation | None:
+    """The consultation with its exemptions (as ``consultation.exemptions.all()``, in their
+    order) in one query: its links to them, each with both rows; ``locked``: the
+    consultation's row locked (``FOR UPDATE OF`` it alone). None when it has no exemption."""
+    links = (
+        Consultation.exemptions.through.objects.filter(consultation_id=consultation_id)
+        .select_related(
+            "consultation__ministry",
+            "consultation__sent_by",
+            "consultation__letter",
+            "exemptionrequest__provision__act__ministry",
+        )
+        .order_by(*(f"exemptionrequest__{name}" for name in ExemptionRequest._meta.ordering))
+    )
+    if locked:
+        links = links.select_for_update(of=("consultation",))
+    links = list(links)
+    if not links:
+        return None
+    consultation = links[0].consultation
+    # what prefetch_related("exemptions") leaves on it (django.db.models.query.prefetch_one_level)
+    exemptions = consultation.exemptions.get_queryset()
+    exemptions._result_cache = [link.exemptionrequest for link in links]
+    exemptions._prefetch_done = True
+    consultation._prefetched_objects_cache = {Consultation.exemptions.field.name: exemptions}
+    return consultation
+
+
 def task_consultation(task) -> Consultation | None:
     """The consultation a consult task answers, or a consultation_overdue task is about (the
     consult task its deadline timer was attached to carries it)."""
@@ -739,19 +767,22 @@ def task_consultation(task) -> Consultation | None:
         consultation_id = (host.data or {}).get("consultation") if host is not None else None
     if not consultation_id:
         return None
-    consultations = Consultation.objects.select_related("ministry", "sent_by", "letter")
-    if in_unit_of_work():  # a case step answering or closing it: locked once, and held
-        consultations = consultations.select_for_update(of=("self",))
-    consultation = (
-        consultations.prefetch_related(
-            Prefetch(
-                "exemptions",
-                queryset=ExemptionRequest.objects.select_related("provision__act__ministry"),
+    locked = in_unit_of_work()  # a case step answering or closing it: locked once, and held
+    consultation = _consultation_with_exemptions(consultation_id, locked=locked)
+    if consultation is None:  # no exemption in it (or gone): the consultation alone
+        consultations = Consultation.objects.select_related("ministry", "sent_by", "letter")
+        if locked:
+            consultations = consultations.select_for_update(of=("self",))
+        consultation = (
+            consultations.prefetch_related(
+                Prefetch(
+                    "exemptions",
+                    queryset=ExemptionRequest.objects.select_related("provision__act__ministry"),
+                )
             )
+            .filter(pk=consultation_id)
+            .first()
         )
-        .filter(pk=consultation_id)
-        .first()
-    )
     if consultation is not None and in_unit_of_work():
         application = held((Application, consultation.application_id))
         if application is not None:
