@@ -515,18 +515,13 @@ def journal_entry_create(
     (a stored object such as an application's attachment), and optionally ``is_main``.
     """
     case, last, batched = _case_locked(case)
-    now = timezone.now()
-    year, number = _journal_number(now)
-    entry = JournalEntry(
-        case=case,
-        journal_year=year,
-        journal_sequence=number,
+    entry = _entry_numbered(
+        case,
         number_in_case=(
             last + batched + 1 if last is not None else _next_in_case(case, after=batched)
         ),
         entry_type=EntryType(entry_type),
         document_date=document_date or timezone.localdate(),
-        registered_at=now,
         title=title,
         screened_words=list(screened_words),
         public_title=mask_words(title, screened_words),
@@ -556,6 +551,15 @@ def journal_entry_create(
         data={"entry": entry.journal_number, "type": entry.entry_type, "title": entry.public_title},
     )
     return entry
+
+
+def _entry_numbered(case: CaseFile, **fields) -> JournalEntry:
+    """A new (unsaved) entry in ``case`` with the year's next journal number, registered now."""
+    now = timezone.now()
+    year, number = _journal_number(now)
+    return JournalEntry(
+        case=case, journal_year=year, journal_sequence=number, registered_at=now, **fields
+    )
 
 
 def _case_hold(case: CaseFile, last_number: int | None, batched: int = 0) -> None:
