@@ -23,5 +23,13 @@ if [ -z "${TEST_WORKERS:-}" ]; then
     TEST_WORKERS=$(nproc 2>/dev/null || echo 1)
     [ "$TEST_WORKERS" -gt 2 ] && TEST_WORKERS=2
 fi
+# Compiled bytecode (and pytest's rewritten test modules) is kept between runs: compiling every
+# module again costs each worker seconds of its start. Where PYTHONDONTWRITEBYTECODE keeps
+# __pycache__ out of the tree, it goes to a cache folder outside the tree instead.
+if [ -n "${PYTHONDONTWRITEBYTECODE:-}" ]; then
+    unset PYTHONDONTWRITEBYTECODE
+    PYTHONPYCACHEPREFIX=${PYTHONPYCACHEPREFIX:-${XDG_CACHE_HOME:-$HOME/.cache}/frikommune-pycache}
+    export PYTHONPYCACHEPREFIX
+fi
 echo "Database: ${DATABASE_URL:-SQLite (default)}; workers: $TEST_WORKERS"
 exec .venv/bin/python -m pytest -n "$TEST_WORKERS" "$@"
