@@ -47,6 +47,7 @@ from viewflow.workflow.status import STATUS
 
 from casework.choices import EntryType, Role
 from casework.models import AuditEvent, CaseFile, JournalDocument, JournalEntry, Membership
+from casework.prepared import PreparedQuery
 from casework.selectors import (
     audit_events_for,
     case_for,
@@ -204,17 +205,23 @@ def task_locked(task_pk):
     rows of ``FOR UPDATE OF`` in the order named: the process first, like every other
     holder of the lock, so no deadlock); a task changed while this waited is read as
     changed."""
-    task = (
+    task = _TASK_LOCKED.get(int(task_pk))
+    task.process = task.process.caseprocess
+    return task
+
+
+_TASK_LOCKED = PreparedQuery(  # the same SQL at every step: compiled once (casework.prepared)
+    lambda task_pk: (
         ApplicationFlow.task_class.objects.select_related(
             "process__caseprocess__application__lead_organisation",
             "process__caseprocess__officer",
         )
         .select_for_update(of=("process__caseprocess", "process__caseprocess__application", "self"))
         .filter(process__caseprocess__application__isnull=False)  # inner joins: lockable
-        .get(pk=task_pk)
+        .filter(pk=task_pk)
+        .order_by()
     )
-    task.process = task.process.caseprocess
-    return task
+)
 
 
 def case_process(task) -> CaseProcess:
