@@ -82,9 +82,12 @@ class PreparedQuery:
         stand_ins = tuple(_stand_in(i, v) for i, v in enumerate(values))
         if None in stand_ins:
             return False
-        template = self._build(*stand_ins)
-        compiler = template.query.get_compiler(using=template.db)
-        sql, params = compiler.as_sql()
+        try:
+            template = self._build(*stand_ins)
+            compiler = template.query.get_compiler(using=template.db)
+            sql, params = compiler.as_sql()
+        except (TypeError, ValueError):  # a string where the field wants a number, ...
+            return False
         slots = {i: stand_ins.index(p) for i, p in enumerate(params) if p in stand_ins}
         if sorted(set(slots.values())) != list(range(len(values))):
             return False  # a value is not a parameter of the SQL: built each time
@@ -104,7 +107,12 @@ class PreparedQuery:
         if not entry:
             return list(self._build(*values))
         template = entry.template
-        if template.query.select_for_update and entry.compiler.connection.get_autocommit():
+        connection = entry.compiler.connection
+        if (
+            template.query.select_for_update
+            and connection.features.has_select_for_update
+            and connection.get_autocommit()
+        ):  # as the compiler says
             raise TransactionManagementError(
                 "select_for_update cannot be used outside of a transaction."
             )

@@ -55,6 +55,7 @@ from casework.models import (
     Sequence,
     postal_address_compose,
 )
+from casework.prepared import PreparedQuery
 from casework.roles import ROLE_GROUP_NAMES, ROLE_PERMISSIONS, roles_allowed_in
 from casework.selectors import journal_document_releasable, roles_manageable_by, user_has_role
 from casework.storage import removed_on_error, store
@@ -507,8 +508,16 @@ def _case_locked(case: CaseFile) -> tuple[CaseFile, int]:
         .select_related("organisation")
         .get(pk=case.pk)
     )
-    last = case.entries.order_by("-number_in_case").values_list("number_in_case", flat=True)
-    return case, (last.first() or 0) + 1
+    return case, (_LAST_NUMBER_IN_CASE.first(case.pk) or 0) + 1
+
+
+_LAST_NUMBER_IN_CASE = PreparedQuery(  # at every journal entry: compiled once
+    lambda case_id: (
+        JournalEntry.objects.filter(case_id=case_id)
+        .order_by("-number_in_case")
+        .values_list("number_in_case", flat=True)[:1]
+    )
+)
 
 
 @service_atomic

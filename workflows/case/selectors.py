@@ -259,11 +259,21 @@ def pending_proposal(application_id: int) -> DecisionProposal | None:
     key = ("pending_proposal", application_id)
     proposal = held(key)
     if proposal is None or proposal.status != ProposalStatus.PENDING:
-        proposal = proposals.select_related("proposed_by").select_for_update(of=("self",)).first()
+        proposal = _PENDING_PROPOSAL_LOCKED.first(application_id)
         if proposal is not None:
             hold(key, proposal)
             hold((DecisionProposal, proposal.pk), proposal)
     return proposal
+
+
+_PENDING_PROPOSAL_LOCKED = PreparedQuery(  # at the approval: compiled once
+    lambda application_id: (
+        pending_proposals()
+        .filter(application_id=application_id)
+        .select_related("proposed_by")
+        .select_for_update(of=("self",))[:1]
+    )  # first(): by the model's ordering
+)
 
 
 def review_refusal(user, proposal: DecisionProposal | None) -> str | None:
@@ -746,25 +756,35 @@ def task_consultation(task) -> Consultation | None:
         consultation_id = (host.data or {}).get("consultation") if host is not None else None
     if not consultation_id:
         return None
-    consultations = Consultation.objects.select_related("ministry", "sent_by", "letter")
     if in_unit_of_work():  # a case step answering or closing it: locked once, and held
-        consultations = consultations.select_for_update(of=("self",))
-    consultation = (
-        consultations.prefetch_related(
-            Prefetch(
-                "exemptions",
-                queryset=ExemptionRequest.objects.select_related("provision__act__ministry"),
-            )
-        )
-        .filter(pk=consultation_id)
-        .first()
-    )
+        consultation = _TASK_CONSULTATION_LOCKED.first(consultation_id)
+    else:
+        consultation = _TASK_CONSULTATION.first(consultation_id)
     if consultation is not None and in_unit_of_work():
         application = held((Application, consultation.application_id))
         if application is not None:
             consultation.application = application
             hold((Consultation, consultation.pk), consultation)
     return consultation
+
+
+def _task_consultation_query(*, lock: bool) -> PreparedQuery:
+    def build(consultation_id):
+        consultations = Consultation.objects.select_related("ministry", "sent_by", "letter")
+        if lock:
+            consultations = consultations.select_for_update(of=("self",))
+        return consultations.prefetch_related(
+            Prefetch(
+                "exemptions",
+                queryset=ExemptionRequest.objects.select_related("provision__act__ministry"),
+            )
+        ).filter(pk=consultation_id)[:1]  # first(): by the model's ordering
+
+    return PreparedQuery(build)
+
+
+_TASK_CONSULTATION = _task_consultation_query(lock=False)
+_TASK_CONSULTATION_LOCKED = _task_consultation_query(lock=True)
 
 
 def returned_proposal(application: Application, extension=None) -> DecisionProposal | None:
