@@ -4,7 +4,7 @@ once per connection, and the queryset's own rules where they matter."""
 from unittest import mock
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Prefetch
 from django.db.models.sql.compiler import SQLCompiler
 from django.db.transaction import TransactionManagementError
@@ -118,6 +118,8 @@ def test_get_says_what_queryset_get_says(people):
 
 @pytest.mark.django_db(transaction=True)
 def test_a_lock_needs_a_transaction_as_with_the_queryset(people):
+    if not connection.features.has_select_for_update:
+        pytest.skip("needs row locks (SELECT ... FOR UPDATE); SQLite ignores them")
     query = PreparedQuery(
         lambda user_id: Membership.objects.filter(user_id=user_id).select_for_update()
     )
