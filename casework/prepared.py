@@ -1,12 +1,16 @@
 """Hot reads of a fixed shape, compiled once: ``PreparedQuery``.
 
 Turning a queryset into SQL costs Django's compiler more CPU than PostgreSQL needs to run a
-small indexed query: the lock a case step takes (the task with its process, application,
-lead organisation and officer, ``FOR UPDATE OF`` three of them) takes about 3 ms to compile
-and 1 ms to run (bench/README.md, "Python time"). A read whose shape never changes, only
-the values it looks for, is compiled once per database connection and then run with the new
-values: the same SQL, the same rows, the same model objects (the queryset's own iterable
-class turns the rows into objects, its ``prefetch_related`` lookups are followed).
+small indexed query: of the 4 ms the lock a case step takes (the task with its process,
+application, lead organisation and officer, ``FOR UPDATE OF`` three of them) cost in Python
+on the benchmark machine, 3 ms were compiling it (bench/README.md, "Python time"). A read
+whose shape never changes, only the values it looks for, is compiled once per database
+connection and then run with the new values: the same SQL, the same rows, the same model
+objects (the queryset's own iterable class turns the rows into objects, its
+``prefetch_related`` lookups are followed, and compile as usual).
+
+The SQL is kept for the life of the process: a query whose SQL depends on settings that
+change at run time (none of ours does) must not be prepared.
 
 ``build(*values)`` returns the queryset for ``values`` (ints and strings, e.g. primary
 keys). It is called once with stand-in values to compile it; each stand-in must come out as
