@@ -33,6 +33,7 @@ from casework.models import (
     Membership,
     Organisation,
 )
+from casework.prepared import PreparedQuery
 from casework.transactions import held, hold, in_unit_of_work
 
 
@@ -75,13 +76,16 @@ def _remembered_memberships(user) -> list[tuple[str, int, str]] | None:
         return None
     memberships = getattr(user, _MEMBERSHIPS)
     if memberships is None:
-        memberships = list(
-            Membership.objects.filter(user=user).values_list(
-                "role", "organisation_id", "organisation__code"
-            )
-        )
+        memberships = _MEMBERSHIPS_OF.all(user.pk)
         setattr(user, _MEMBERSHIPS, memberships)
     return memberships
+
+
+_MEMBERSHIPS_OF = PreparedQuery(  # at every case step: compiled once (casework.prepared)
+    lambda user_id: Membership.objects.filter(user_id=user_id).values_list(
+        "role", "organisation_id", "organisation__code"
+    )
+)
 
 
 def roles_for_user(user, *, organisation: Organisation | None = None) -> set[str]:
@@ -175,14 +179,27 @@ def case_for(subject) -> CaseFile | None:
     case = held(key)
     if case is not None:
         return case
-    cases = CaseFile.objects.filter(content_type=content_type, object_id=str(subject.pk))
     if not in_unit_of_work():
-        return cases.select_related("organisation").first()
-    case = cases.select_for_update(of=("self",)).select_related("organisation").first()
+        return _CASE_FOR.first(content_type.pk, str(subject.pk))
+    case = _CASE_FOR_LOCKED.first(content_type.pk, str(subject.pk))
     if case is not None:
         hold(key, case)
         hold(("case_locked", case.pk), case)
     return case
+
+
+def _case_for_query(*, lock: bool) -> PreparedQuery:
+    def build(content_type_id, object_id):
+        cases = CaseFile.objects.filter(content_type_id=content_type_id, object_id=object_id)
+        if lock:
+            cases = cases.select_for_update(of=("self",))
+        return cases.select_related("organisation")[:1]  # first(): by the model's ordering
+
+    return PreparedQuery(build)
+
+
+_CASE_FOR = _case_for_query(lock=False)
+_CASE_FOR_LOCKED = _case_for_query(lock=True)
 
 
 def case_journal(case: CaseFile) -> QuerySet[JournalEntry]:

@@ -12,6 +12,7 @@ from django.utils.translation import gettext_lazy
 
 from casework.choices import EntryType, Role
 from casework.models import AuditEvent, CaseFile, JournalDocument, Membership
+from casework.prepared import PreparedQuery
 from casework.selectors import (
     DocumentFile,
     case_for,
@@ -108,12 +109,19 @@ def application_get_for_user(user, pk) -> Application:
 
 def user_is_applicant_for(user, application: Application, *, lead_only: bool = False) -> bool:
     """Has ``user`` the applicant role in the lead (or, unless lead_only, any) organisation?"""
-    org_ids = set(_applicant_org_ids(user).values_list("pk", flat=True))
+    org_ids = set(_APPLICANT_ORGANISATION_IDS.all(user.pk)) if user.is_authenticated else set()
     if application.lead_organisation_id in org_ids:
         return True
     if lead_only:
         return False
     return any(org.pk in org_ids for org in application.co_applicants.all())
+
+
+_APPLICANT_ORGANISATION_IDS = PreparedQuery(  # at every applicant's write: compiled once
+    lambda user_id: Membership.objects.filter(user_id=user_id, role=Role.APPLICANT).values_list(
+        "organisation_id", flat=True
+    )
+)
 
 
 def user_can_edit(user, application: Application) -> bool:
@@ -195,6 +203,29 @@ def user_may_read_letter(user, document: JournalDocument) -> bool:
     if application is None:
         return False
     return letters_for_user(user, application).filter(pk=document.pk).exists()
+
+
+def exemption_requests_read(application: Application, *, ministry: bool = False) -> list:
+    """``application.exemption_requests`` with their provision and act (and the act's
+    ministry), in their order, each knowing its application as the related manager's do.
+    Read at the assessment and the decision of every case: compiled once
+    (``casework.prepared``)."""
+    exemptions = (_EXEMPTIONS_WITH_MINISTRY if ministry else _EXEMPTIONS).all(application.pk)
+    for exemption in exemptions:
+        exemption.application = application
+    return exemptions
+
+
+def _exemptions_query(related: str) -> PreparedQuery:
+    return PreparedQuery(
+        lambda application_id: ExemptionRequest.objects.filter(
+            application_id=application_id
+        ).select_related(related)
+    )
+
+
+_EXEMPTIONS = _exemptions_query("provision__act")
+_EXEMPTIONS_WITH_MINISTRY = _exemptions_query("provision__act__ministry")
 
 
 def exemption_warnings(application: Application) -> list[tuple[ExemptionRequest, list]]:

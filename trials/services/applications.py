@@ -20,6 +20,7 @@ from django_fsm import ConcurrentTransition, can_proceed
 
 from casework.choices import EntryType, Role
 from casework.models import Organisation
+from casework.prepared import PreparedQuery
 from casework.selectors import user_has_role
 from casework.services import (
     audit_changes,
@@ -633,12 +634,8 @@ def attachment_delete(*, actor, attachment: Attachment) -> None:
     attachment.delete()
 
 
-@service_atomic
-def application_submit(*, actor, application: Application) -> Application:
-    """Submit a draft; refused with every reason listed when it is not ready."""
-    if not user_is_applicant_for(actor, application, lead_only=True):
-        raise PermissionDenied(_("Only the lead applicant can submit the application."))
-    application = (
+_SUBMITTED = PreparedQuery(  # compiled once (casework.prepared)
+    lambda pk: (
         Application.objects.select_for_update(of=("self",))
         .select_related("lead_organisation")
         .prefetch_related(  # what submission_problems and the search document read
@@ -648,8 +645,18 @@ def application_submit(*, actor, application: Application) -> Application:
                 queryset=ExemptionRequest.objects.select_related("provision__act"),
             ),
         )
-        .get(pk=application.pk)
-    )
+        .filter(pk=pk)
+        .order_by()
+    )  # as get()
+)
+
+
+@service_atomic
+def application_submit(*, actor, application: Application) -> Application:
+    """Submit a draft; refused with every reason listed when it is not ready."""
+    if not user_is_applicant_for(actor, application, lead_only=True):
+        raise PermissionDenied(_("Only the lead applicant can submit the application."))
+    application = _SUBMITTED.get(application.pk)
     if not can_proceed(application.submit):
         raise ConflictError(_("The application has already been submitted."))
     problems = submission_problems(application)

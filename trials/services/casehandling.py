@@ -54,7 +54,7 @@ from trials.models import (
     Trial,
 )
 from trials.rules import MAX_PERIOD_MONTHS
-from trials.selectors import DECIDING_MINISTRY, is_ministry_officer
+from trials.selectors import DECIDING_MINISTRY, exemption_requests_read, is_ministry_officer
 from trials.services.applications import _save_transition, applicant_email_queue
 from trials.services.search import search_document_refresh
 from trials.uploads import check_upload
@@ -719,7 +719,9 @@ def decision_propose(
     _require_officer(actor)
     application = _lock(application)
     exemptions = {
-        e.pk: e for e in application.exemption_requests.exclude(status=ExemptionStatus.WITHDRAWN)
+        e.pk: e
+        for e in exemption_requests_read(application)
+        if e.status != ExemptionStatus.WITHDRAWN
     }
     errors = {}
     if not (summary or "").strip():
@@ -834,7 +836,7 @@ def proposal_approve(*, actor, proposal: DecisionProposal, comment: str = "") ->
     application = _lock_pk(proposal.application_id)
     now = timezone.now()
     granted = []
-    exemptions = list(application.exemption_requests.select_related("provision__act"))
+    exemptions = exemption_requests_read(application)
     decided = [e for e in exemptions if e.status != ExemptionStatus.WITHDRAWN]
     for exemption in decided:
         spec = proposal.outcomes[str(exemption.pk)]
@@ -893,7 +895,7 @@ def decision_letter_context(
     when the caller has them (a caller that passes the exemptions passes the trial it
     created, or None for none)."""
     if exemptions is None:
-        exemptions = list(application.exemption_requests.select_related("provision__act"))
+        exemptions = exemption_requests_read(application)
         trial = getattr(application, "trial", None)
     ministries = {
         c.ministry_id: c.ministry for c in application.consultations.select_related("ministry")

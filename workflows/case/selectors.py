@@ -47,6 +47,7 @@ from viewflow.workflow.status import STATUS
 
 from casework.choices import EntryType, Role
 from casework.models import AuditEvent, CaseFile, JournalDocument, JournalEntry, Membership
+from casework.prepared import PreparedQuery
 from casework.selectors import (
     audit_events_for,
     case_for,
@@ -204,17 +205,23 @@ def task_locked(task_pk):
     rows of ``FOR UPDATE OF`` in the order named: the process first, like every other
     holder of the lock, so no deadlock); a task changed while this waited is read as
     changed."""
-    task = (
+    task = _TASK_LOCKED.get(int(task_pk))
+    task.process = task.process.caseprocess
+    return task
+
+
+_TASK_LOCKED = PreparedQuery(  # the same SQL at every step: compiled once (casework.prepared)
+    lambda task_pk: (
         ApplicationFlow.task_class.objects.select_related(
             "process__caseprocess__application__lead_organisation",
             "process__caseprocess__officer",
         )
         .select_for_update(of=("process__caseprocess", "process__caseprocess__application", "self"))
         .filter(process__caseprocess__application__isnull=False)  # inner joins: lockable
-        .get(pk=task_pk)
+        .filter(pk=task_pk)
+        .order_by()
     )
-    task.process = task.process.caseprocess
-    return task
+)
 
 
 def case_process(task) -> CaseProcess:
@@ -252,11 +259,21 @@ def pending_proposal(application_id: int) -> DecisionProposal | None:
     key = ("pending_proposal", application_id)
     proposal = held(key)
     if proposal is None or proposal.status != ProposalStatus.PENDING:
-        proposal = proposals.select_related("proposed_by").select_for_update(of=("self",)).first()
+        proposal = _PENDING_PROPOSAL_LOCKED.first(application_id)
         if proposal is not None:
             hold(key, proposal)
             hold((DecisionProposal, proposal.pk), proposal)
     return proposal
+
+
+_PENDING_PROPOSAL_LOCKED = PreparedQuery(  # at the approval: compiled once
+    lambda application_id: (
+        pending_proposals()
+        .filter(application_id=application_id)
+        .select_related("proposed_by")
+        .select_for_update(of=("self",))[:1]
+    )  # first(): by the model's ordering
+)
 
 
 def review_refusal(user, proposal: DecisionProposal | None) -> str | None:
@@ -733,19 +750,8 @@ def _consultation_with_exemptions(consultation_id, *, locked: bool) -> Consultat
     """The consultation with its exemptions (as ``consultation.exemptions.all()``, in their
     order) in one query: its links to them, each with both rows; ``locked``: the
     consultation's row locked (``FOR UPDATE OF`` it alone). None when it has no exemption."""
-    links = (
-        Consultation.exemptions.through.objects.filter(consultation_id=consultation_id)
-        .select_related(
-            "consultation__ministry",
-            "consultation__sent_by",
-            "consultation__letter",
-            "exemptionrequest__provision__act__ministry",
-        )
-        .order_by(*(f"exemptionrequest__{name}" for name in ExemptionRequest._meta.ordering))
-    )
-    if locked:
-        links = links.select_for_update(of=("consultation",))
-    links = list(links)
+    query = _CONSULTATION_LINKS_LOCKED if locked else _CONSULTATION_LINKS
+    links = query.all(consultation_id)
     if not links:
         return None
     consultation = links[0].consultation
@@ -770,25 +776,54 @@ def task_consultation(task) -> Consultation | None:
     locked = in_unit_of_work()  # a case step answering or closing it: locked once, and held
     consultation = _consultation_with_exemptions(consultation_id, locked=locked)
     if consultation is None:  # no exemption in it (or gone): the consultation alone
-        consultations = Consultation.objects.select_related("ministry", "sent_by", "letter")
-        if locked:
-            consultations = consultations.select_for_update(of=("self",))
-        consultation = (
-            consultations.prefetch_related(
-                Prefetch(
-                    "exemptions",
-                    queryset=ExemptionRequest.objects.select_related("provision__act__ministry"),
-                )
-            )
-            .filter(pk=consultation_id)
-            .first()
-        )
+        query = _TASK_CONSULTATION_LOCKED if locked else _TASK_CONSULTATION
+        consultation = query.first(consultation_id)
     if consultation is not None and in_unit_of_work():
         application = held((Application, consultation.application_id))
         if application is not None:
             consultation.application = application
             hold((Consultation, consultation.pk), consultation)
     return consultation
+
+
+def _consultation_links_query(*, lock: bool) -> PreparedQuery:
+    def build(consultation_id):
+        links = (
+            Consultation.exemptions.through.objects.filter(consultation_id=consultation_id)
+            .select_related(
+                "consultation__ministry",
+                "consultation__sent_by",
+                "consultation__letter",
+                "exemptionrequest__provision__act__ministry",
+            )
+            .order_by(*(f"exemptionrequest__{name}" for name in ExemptionRequest._meta.ordering))
+        )
+        return links.select_for_update(of=("consultation",)) if lock else links
+
+    return PreparedQuery(build)
+
+
+_CONSULTATION_LINKS = _consultation_links_query(lock=False)
+_CONSULTATION_LINKS_LOCKED = _consultation_links_query(lock=True)
+
+
+def _task_consultation_query(*, lock: bool) -> PreparedQuery:
+    def build(consultation_id):
+        consultations = Consultation.objects.select_related("ministry", "sent_by", "letter")
+        if lock:
+            consultations = consultations.select_for_update(of=("self",))
+        return consultations.prefetch_related(
+            Prefetch(
+                "exemptions",
+                queryset=ExemptionRequest.objects.select_related("provision__act__ministry"),
+            )
+        ).filter(pk=consultation_id)[:1]  # first(): by the model's ordering
+
+    return PreparedQuery(build)
+
+
+_TASK_CONSULTATION = _task_consultation_query(lock=False)
+_TASK_CONSULTATION_LOCKED = _task_consultation_query(lock=True)
 
 
 def returned_proposal(application: Application, extension=None) -> DecisionProposal | None:

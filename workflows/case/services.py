@@ -23,6 +23,7 @@ from casework.transactions import hold, savepoint, service_atomic, unit_of_work
 from trials import services as trials
 from trials.choices import ExemptionStatus, Outcome, Stage
 from trials.models import Application, Call, Consultation
+from trials.selectors import exemption_requests_read
 from workflows.case import extension, notifications, selectors
 from workflows.case.flows import ApplicationFlow, consultation_item
 from workflows.case.models import CaseProcess
@@ -257,9 +258,7 @@ def _answer_overdue(actor, task, application, payload, files):
 
 def _assess(actor, task, application, payload, files):
     assessments = payload.get("assessments") or {}
-    exemptions = {
-        e.pk: e for e in application.exemption_requests.select_related("provision__act__ministry")
-    }
+    exemptions = {e.pk: e for e in exemption_requests_read(application, ministry=True)}
     unknown = set(assessments) - set(exemptions)
     if unknown:
         raise ValidationError({"assessments": _("Unknown exemption requests.")})

@@ -1,0 +1,142 @@
+"""Hot reads compiled once (casework.prepared): the same objects as the queryset, the SQL made
+once per connection, and the queryset's own rules where they matter."""
+
+from unittest import mock
+
+import pytest
+from django.db import connection, transaction
+from django.db.models import Prefetch
+from django.db.models.sql.compiler import SQLCompiler
+from django.db.transaction import TransactionManagementError
+
+from casework.choices import Role
+from casework.models import Membership, Organisation
+from casework.prepared import PreparedQuery
+from tests.factories import OrganisationFactory, member, ministry, municipality
+
+pytestmark = pytest.mark.django_db
+
+
+def memberships_query():
+    return PreparedQuery(
+        lambda user_id: (
+            Membership.objects.filter(user_id=user_id)
+            .select_related("organisation", "user")
+            .order_by("role")
+        )
+    )
+
+
+@pytest.fixture
+def people():
+    kdd, bodo = ministry("KDD"), municipality("1804")
+    kari = member(kdd, Role.CASE_OFFICER, username="kari")
+    Membership.objects.create(user=kari, organisation=bodo, role=Role.APPLICANT)
+    ola = member(bodo, Role.APPLICANT, username="ola")
+    return kari, ola
+
+
+def compiled_sql():
+    """Counts the queries Django's compiler turns into SQL."""
+    return mock.patch.object(SQLCompiler, "as_sql", autospec=True, side_effect=SQLCompiler.as_sql)
+
+
+def test_the_objects_are_those_of_the_queryset_with_their_related_rows(people):
+    kari, ola = people
+    query = memberships_query()
+    for user in (kari, ola, kari):
+        expected = list(
+            Membership.objects.filter(user_id=user.pk)
+            .select_related("organisation", "user")
+            .order_by("role")
+        )
+        got = query.all(user.pk)
+        assert [(m.pk, m.role, m.organisation_id) for m in got] == [
+            (m.pk, m.role, m.organisation_id) for m in expected
+        ]
+        for membership in got:
+            assert Membership.organisation.is_cached(membership)
+            assert membership.organisation == Organisation.objects.get(
+                pk=membership.organisation_id
+            )
+            assert membership.user.username == user.username
+            assert membership._state.adding is False
+
+
+def test_the_sql_is_compiled_once_and_run_with_each_value(people, django_assert_num_queries):
+    kari, ola = people
+    query = memberships_query()
+    query.all(kari.pk)
+    with compiled_sql() as as_sql, django_assert_num_queries(2):
+        assert {m.user_id for m in query.all(ola.pk)} == {ola.pk}
+        assert {m.user_id for m in query.all(kari.pk)} == {kari.pk}
+    assert as_sql.call_count == 0
+
+
+def test_values_lists_and_slices_as_first(people):
+    kari, _ola = people
+    query = PreparedQuery(
+        lambda user_id: (
+            Membership.objects.filter(user_id=user_id)
+            .order_by("-role")
+            .values_list("role", flat=True)[:1]
+        )
+    )
+    assert query.first(kari.pk) == Role.CASE_OFFICER
+    assert query.first(kari.pk + 1000) is None
+
+    def rows(user_id):
+        return (
+            Membership.objects.filter(user_id=user_id)
+            .order_by("role")
+            .values_list("role", "organisation__code")
+        )
+
+    assert PreparedQuery(rows).all(kari.pk) == list(rows(kari.pk))
+    assert len(list(rows(kari.pk))) == 2
+
+
+def test_prefetch_lookups_are_followed(people):
+    kari, ola = people
+    query = PreparedQuery(
+        lambda pk: Organisation.objects.prefetch_related(
+            Prefetch("memberships", queryset=Membership.objects.order_by("user__username"))
+        ).filter(pk=pk)
+    )
+    bodo = query.get(municipality("1804").pk)
+    assert [m.user_id for m in bodo.memberships.all()] == [kari.pk, ola.pk]
+
+
+def test_get_says_what_queryset_get_says(people):
+    query = PreparedQuery(lambda pk: Organisation.objects.filter(pk=pk).order_by())
+    with pytest.raises(Organisation.DoesNotExist):
+        query.get(-1)
+    many = PreparedQuery(lambda user_id: Membership.objects.filter(user_id=user_id))
+    with pytest.raises(Membership.MultipleObjectsReturned):
+        many.get(people[0].pk)
+
+
+@pytest.mark.django_db(transaction=True)  # its database starts empty: no reference data
+def test_a_lock_needs_a_transaction_as_with_the_queryset():
+    if not connection.features.has_select_for_update:
+        pytest.skip("needs row locks (SELECT ... FOR UPDATE); SQLite ignores them")
+    organisation = OrganisationFactory()
+    query = PreparedQuery(lambda pk: Organisation.objects.filter(pk=pk).select_for_update())
+    with transaction.atomic():
+        assert query.all(organisation.pk) == [organisation]
+    with pytest.raises(TransactionManagementError):
+        query.all(organisation.pk)
+    with pytest.raises(TransactionManagementError):
+        list(Organisation.objects.filter(pk=organisation.pk).select_for_update())
+
+
+def test_a_value_that_is_no_parameter_of_the_sql_is_built_each_time(people):
+    _kari, ola = people
+    # None becomes IS NULL, and a string where the field wants a number cannot be compiled
+    # with a stand-in: both are simply built as querysets.
+    query = PreparedQuery(lambda user_id: Membership.objects.filter(user_id=user_id))
+    assert query.all(None) == []
+    assert {m.user_id for m in query.all(str(ola.pk))} == {ola.pk}
+    sliced = PreparedQuery(lambda n: Membership.objects.order_by("pk")[:n])
+    assert len(sliced.all(1)) == 1
+    assert len(sliced.all(3)) == 3
