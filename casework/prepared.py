@@ -13,10 +13,11 @@ The SQL is kept for the life of the process: a query whose SQL depends on settin
 change at run time (none of ours does) must not be prepared.
 
 ``build(*values)`` returns the queryset for ``values`` (ints and strings, e.g. primary
-keys). It is called once with stand-in values to compile it; each stand-in must come out as
-a parameter of the SQL (a filter's value; not a slice, not a ``None``). When it does not,
-or a value is of another kind, the query is built and run as usual: never a wrong answer,
-only a slower one.
+keys). It is called twice with stand-in values to compile it; each stand-in must come out as
+a parameter of the SQL (a filter's value; not a slice, not a ``None``), and both calls must
+give the same SQL (a ``build`` that reads the time, say, does not). When they do not, or a
+value is of another kind, the query is built and run as usual: never a wrong answer, only a
+slower one.
 """
 
 import copy
@@ -90,7 +91,14 @@ class PreparedQuery:
             template = self._build(*stand_ins)
             compiler = template.query.get_compiler(using=template.db)
             sql, params = compiler.as_sql()
+            # built again with the same stand-ins, it must give the same SQL: a ``build``
+            # that reads anything besides its arguments (the time, a setting) would otherwise
+            # run with the value it had when first compiled
+            again = self._build(*stand_ins)
+            same = again.query.get_compiler(using=again.db).as_sql() == (sql, params)
         except (TypeError, ValueError):  # a string where the field wants a number, ...
+            return False
+        if not same:
             return False
         slots = {i: stand_ins.index(p) for i, p in enumerate(params) if p in stand_ins}
         if sorted(set(slots.values())) != list(range(len(values))):

@@ -1,6 +1,7 @@
 """Hot reads compiled once (casework.prepared): the same objects as the queryset, the SQL made
 once per connection, and the queryset's own rules where they matter."""
 
+import itertools
 from unittest import mock
 
 import pytest
@@ -140,3 +141,18 @@ def test_a_value_that_is_no_parameter_of_the_sql_is_built_each_time(people):
     sliced = PreparedQuery(lambda n: Membership.objects.order_by("pk")[:n])
     assert len(sliced.all(1)) == 1
     assert len(sliced.all(3)) == 3
+
+
+def test_a_build_that_reads_more_than_its_arguments_is_built_each_time(people):
+    """Something besides the values (here a counter; in life the time) would otherwise be
+    kept at what it was when the SQL was first compiled."""
+    kari, ola = people
+    calls = itertools.count(1)
+    query = PreparedQuery(
+        lambda user_id: Membership.objects.filter(user_id=user_id).exclude(pk=-next(calls))
+    )
+    query.all(kari.pk)
+    with compiled_sql() as as_sql:
+        assert {m.user_id for m in query.all(ola.pk)} == {ola.pk}
+        assert {m.user_id for m in query.all(kari.pk)} == {kari.pk}
+    assert as_sql.call_count == 2  # each run built and compiled as a plain queryset
