@@ -5,12 +5,10 @@ the applicant's answer), each with a link to the task. A person who chose the da
 gets them gathered once a day (``casework.notifications.mail_person``)."""
 
 import datetime
-from functools import partial
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import EmailMessage
-from django.db import transaction
 from django.db.models.signals import post_save
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -120,18 +118,6 @@ def _case_officers_of(process):
     return list(users.distinct())
 
 
-def new_task(task) -> None:
-    """A task waits: the consulted ministry's consultees, the approvers (never the proposer),
-    or the case's officer when a deadline passed. ``task`` is the one the engine created,
-    after the commit: the row, its process and application are the ones the step held
-    (nothing read again); it is announced only while it is still open."""
-    from workflows.case.selectors import is_open
-
-    if not is_open(task):
-        return
-    _announce(task)
-
-
 def _announce(task) -> None:
     from workflows.case.flows import ApplicationFlow
     from workflows.case.selectors import eligible_assignees
@@ -192,9 +178,10 @@ def applicant_answered(application_id: int) -> None:
 
 
 def task_created(sender, instance, created: bool, **kwargs) -> None:
-    """When the process creates a task that gives someone work, mail them: at the end of
-    the case step that created it (``announce_deferred``), else once the transaction
-    commits (nothing is announced that was rolled back)."""
+    """When the process creates a task that gives someone work, mail them from the worker
+    (``workflows.case.tasks.task_announce``), queued in the transaction that created it:
+    at the end of the case step that did (``announce_deferred``, with the step's other task
+    rows), else at once. Nothing is announced that was rolled back, nothing lost."""
     from viewflow.workflow.models import Task
 
     if not created or not isinstance(instance, Task) or instance.flow_task is None:
@@ -206,7 +193,9 @@ def task_created(sender, instance, created: bool, **kwargs) -> None:
     if instance.flow_task.flow_class is not ApplicationFlow:
         return
     if not defer("announce", instance):  # a case step announces it at its end
-        transaction.on_commit(partial(new_task, instance))
+        from workflows.case.tasks import task_announce
+
+        enqueue(task_announce, instance.pk)
 
 
 def announce_deferred() -> None:
@@ -221,11 +210,14 @@ def announce_deferred() -> None:
 
 
 def task_announce_run(task_id: int) -> None:
-    """The worker's half of ``announce_deferred``: announce the task if it is still open.
-    Each person's mail is keyed by the task, so a run repeated sends one mail each."""
+    """The worker's half: announce the task if it still waits (the consulted ministry's
+    consultees, the approvers, never the proposer, or the case's officer when a deadline
+    passed). Each person's mail is keyed by the task, so a run repeated sends one mail each."""
+    from workflows.case.selectors import is_open
+
     task = _task(task_id)
-    if task is not None:
-        new_task(task)
+    if task is not None and is_open(task):
+        _announce(task)
 
 
 def connect() -> None:
