@@ -42,6 +42,17 @@ from viewflow.workflow.token import Token
 from casework.transactions import defer, deferred_peek, deferred_take
 
 
+def task_built(flow_task, prev_activation, token, data, seed, **fields):
+    """A new (unsaved) task of ``flow_task`` in the previous task's process, as viewflow's
+    activations build it."""
+    task = flow_task.flow_class.task_class(
+        process=prev_activation.process, flow_task=flow_task, token=token, **fields
+    )
+    task.data = data if data is not None else {}
+    task.seed = seed
+    return task
+
+
 def link_previous(task, previous) -> None:
     """``task.previous.add(previous)``; in a case step's unit of work
     (``casework.transactions``) written with the step's other links in one INSERT at its end
@@ -126,11 +137,7 @@ class InsertedWhenDoneMixin(NewTaskHashMixin):
     def create(cls, flow_task, prev_activation, token, data=None, seed=None):
         if not context.propagate_exception:
             return super().create(flow_task, prev_activation, token, data=data, seed=seed)
-        task = flow_task.flow_class.task_class(
-            process=prev_activation.process, flow_task=flow_task, token=token
-        )
-        task.data = data if data is not None else {}
-        task.seed = seed
+        task = task_built(flow_task, prev_activation, token, data, seed)
         activation = cls(task)
         activation.prev_task = prev_activation.task
         activation.link_when_done = True
@@ -400,15 +407,9 @@ class JoinActivation(join.JoinActivation):
         else:
             if token.is_split_token():
                 token = token.get_base_split_token()
-            task = flow_task.flow_class.task_class(
-                process=prev_activation.process,
-                flow_task=flow_task,
-                token=token,
-                status=STATUS.STARTED,
-                started=now(),
+            task = task_built(
+                flow_task, prev_activation, token, data, seed, status=STATUS.STARTED, started=now()
             )
-            task.data = data if data is not None else {}
-            task.seed = seed
             task.save()
         # nothing in the step reads the join's links (its prefixes come from ``incoming``)
         link_previous(task, prev_activation.task)
@@ -466,11 +467,7 @@ class TimerActivation(NewTaskHashMixin, timer.TimerActivation):
 
     @classmethod
     def create(cls, flow_task, prev_activation, token, data=None, seed=None):
-        task = flow_task.flow_class.task_class(
-            process=prev_activation.process, flow_task=flow_task, token=token
-        )
-        task.data = data if data is not None else {}
-        task.seed = seed
+        task = task_built(flow_task, prev_activation, token, data, seed)
         activation = cls(task)
         activation.prev_task = prev_activation.task
         delay = flow_task._delay
@@ -536,11 +533,7 @@ class ViewActivation(NewTaskHashMixin, view.ViewActivation):
 
     @classmethod
     def create(cls, flow_task, prev_activation, token, data=None, seed=None):
-        task = flow_task.flow_class.task_class(
-            process=prev_activation.process, flow_task=flow_task, token=token
-        )
-        task.data = data if data is not None else {}
-        task.seed = seed
+        task = task_built(flow_task, prev_activation, token, data, seed)
         activation = cls(task)
         owner_permission = flow_task.calc_owner_permission(activation)
         if owner_permission:
@@ -567,11 +560,7 @@ class HandleActivation(NewTaskHashMixin, handle.HandleActivation):
 
     @classmethod
     def create(cls, flow_task, prev_activation, token, data=None, seed=None):
-        task = flow_task.flow_class.task_class(
-            process=prev_activation.process, flow_task=flow_task, token=token
-        )
-        task.data = data if data is not None else {}
-        task.seed = seed
+        task = task_built(flow_task, prev_activation, token, data, seed)
         task_insert(task)
         link_previous(task, prev_activation.task)
         return cls(task)
