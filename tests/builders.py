@@ -113,12 +113,20 @@ class Staff:
 def staff(*, officer=None, approver=None, **consultees) -> Staff:
     """KDD's people (the same users as the ``case_officer`` and ``approver`` fixtures unless
     given); ``consultees`` by ministry code, e.g. ``staff(KD=consultee)``."""
-    kdd = ministry("KDD")
     return Staff(
-        officer=officer or person(kdd, Role.CASE_OFFICER, "saksbehandler.kdd", first_name="Sara"),
-        approver=approver or person(kdd, Role.APPROVER, "leder.kdd", first_name="Ola"),
+        officer=officer or kdd_person(Role.CASE_OFFICER),
+        approver=approver or kdd_person(Role.APPROVER),
         consultees=dict(consultees),
     )
+
+
+def kdd_person(role: Role):
+    """KDD's case officer (Sara) or leader who approves (Ola)."""
+    username, first_name = {
+        Role.CASE_OFFICER: ("saksbehandler.kdd", "Sara"),
+        Role.APPROVER: ("leder.kdd", "Ola"),
+    }[role]
+    return person(ministry("KDD"), role, username, first_name=first_name)
 
 
 # --- the applicant's side ------------------------------------------------------------------

@@ -17,7 +17,7 @@ from django.core.management import call_command
 from django.db import connection
 from django.test.utils import override_settings
 
-pytest_plugins = ["tests.fixtures"]
+pytest_plugins = ["tests.once", "tests.fixtures"]
 
 REAL_PASSWORD_HASHERS = list(settings.PASSWORD_HASHERS)
 

@@ -19,6 +19,7 @@ from tests import builders
 from tests.background import run_due_tasks
 from tests.factories import ministry, municipality, person
 from tests.files import pdf_bytes, upload
+from tests.once import fresh, media_like_module
 from trials import services
 from trials.choices import Stage
 from trials.models import Application
@@ -37,9 +38,11 @@ def run_tasks(db):
 
 
 @pytest.fixture
-def media_root(settings, tmp_path):
-    """Stored files go to a temporary folder."""
+def media_root(settings, tmp_path, request):
+    """Stored files go to a temporary folder (holding the files of the module's shared data,
+    tests/once.py, when the test uses it)."""
     settings.MEDIA_ROOT = tmp_path / "media"
+    media_like_module(request, settings.MEDIA_ROOT)
     return settings.MEDIA_ROOT
 
 
@@ -76,10 +79,20 @@ def kdd(db):
     return ministry("KDD")
 
 
+def lillehammer_applicant():
+    """An applicant of Lillehammer (the lead organisation in most tests)."""
+    return person(municipality("3405"), Role.APPLICANT, "kari.lillehammer")
+
+
+def consultee_of(code: str):
+    """The line ministry's consultee of the ``consultee`` and ``hod_consultee`` fixtures."""
+    username, first_name = {"KD": ("fagdep.kd", "Per"), "HOD": ("fagdep.hod", "Lars")}[code]
+    return person(ministry(code), Role.CONSULTEE, username, first_name=first_name)
+
+
 @pytest.fixture
 def applicant(lillehammer):
-    """An applicant of Lillehammer (the lead organisation in most tests)."""
-    return person(lillehammer, Role.APPLICANT, "kari.lillehammer")
+    return lillehammer_applicant()
 
 
 @pytest.fixture
@@ -89,27 +102,31 @@ def bodo_applicant(bodo):
 
 @pytest.fixture
 def case_officer(kdd):
-    return person(kdd, Role.CASE_OFFICER, "saksbehandler.kdd", first_name="Sara")
+    return builders.kdd_person(Role.CASE_OFFICER)
 
 
 @pytest.fixture
 def approver(kdd):
-    return person(kdd, Role.APPROVER, "leder.kdd", first_name="Ola")
+    return builders.kdd_person(Role.APPROVER)
 
 
 @pytest.fixture
 def consultee(db):
-    return person(ministry("KD"), Role.CONSULTEE, "fagdep.kd", first_name="Per")
+    return consultee_of("KD")
 
 
 @pytest.fixture
 def hod_consultee(db):
-    return person(ministry("HOD"), Role.CONSULTEE, "fagdep.hod", first_name="Lars")
+    return consultee_of("HOD")
+
+
+def kdd_staff():
+    """Who works on the cases the builders drive: the users of the fixtures above."""
+    return builders.staff(KD=consultee_of("KD"), HOD=consultee_of("HOD"))
 
 
 @pytest.fixture
 def staff(case_officer, approver, consultee, hod_consultee):
-    """Who works on the cases the builders drive: these fixtures' users."""
     return builders.staff(officer=case_officer, approver=approver, KD=consultee, HOD=hod_consultee)
 
 
@@ -332,10 +349,19 @@ def expect_audit():
 # --- trials after the decision ---------------------------------------------------------------
 
 
+@pytest.fixture(scope="module")
+def _approved_trial(built_once):
+    with built_once():
+        return builders.trial(
+            actor=lillehammer_applicant(), organisation=municipality("3405"), staff=kdd_staff()
+        )
+
+
 @pytest.fixture
-def approved_trial(applicant, lillehammer, staff, media_root):
-    """Lillehammer's approved final application: its trial, approved and not yet in force."""
-    return builders.trial(actor=applicant, organisation=lillehammer, staff=staff)
+def approved_trial(_approved_trial, db, staff, applicant, media_root):
+    """Lillehammer's approved final application: its trial, approved and not yet in force
+    (built once for the module, tests/once.py)."""
+    return fresh(_approved_trial)
 
 
 @pytest.fixture
