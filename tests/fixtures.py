@@ -10,6 +10,7 @@ from contextlib import contextmanager
 
 import pytest
 import time_machine
+from django.test import TestCase
 from django.utils import timezone
 
 from casework.choices import Role
@@ -95,9 +96,13 @@ def applicant(lillehammer):
     return lillehammer_applicant()
 
 
+def bodo_person():
+    return person(municipality("1804"), Role.APPLICANT, "ola.bodo", first_name="Ola")
+
+
 @pytest.fixture
 def bodo_applicant(bodo):
-    return person(bodo, Role.APPLICANT, "ola.bodo", first_name="Ola")
+    return bodo_person()
 
 
 @pytest.fixture
@@ -196,42 +201,59 @@ def bring_under_review(staff):
     return apply
 
 
+def published(
+    *,
+    staff,
+    actor=None,
+    organisation=None,
+    stop_at=None,
+    refuse=None,
+    also=(),
+    submitted_on=None,
+    **fields,
+) -> Application:
+    """The ``publish`` fixture's application (there for module-scoped fixtures too)."""
+    actor = actor or lillehammer_applicant()
+    moment = None
+    if submitted_on is not None:
+        moment = timezone.make_aware(datetime.datetime.combine(submitted_on, datetime.time(10)))
+    with time_machine.travel(moment, tick=False) if moment else _nothing():
+        application = builders.ready(
+            actor=actor,
+            organisation=organisation or municipality("3405"),
+            exemptions=[
+                builders.DEFAULT_EXEMPTION,
+                *(
+                    builders.exemption(
+                        key,
+                        proposed_arrangement="Ei felles teneste.",
+                        justification="Betre tenester.",
+                    )
+                    for key in also
+                ),
+            ],
+            **fields,
+        )
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            application = builders.submit(application, actor=actor)
+        if stop_at:
+            with TestCase.captureOnCommitCallbacks(execute=True):
+                application = builders.advance(
+                    application, to=stop_at, staff=staff, refuse=refuse or ""
+                )
+    return Application.objects.get(pk=application.pk)
+
+
 @pytest.fixture
-def publish(make_ready, applicant, staff, django_capture_on_commit_callbacks):
+def publish(applicant, lillehammer, staff, media_root):
     """``publish(stop_at=None, refuse=None, also=(), submitted_on=None, **make_ready_args)``:
     a submitted application, taken through the case process until the task ``stop_at`` is
     open (``tests.builders.STEPS``: "check_completeness" = registered, "propose" =
     consultations answered, "decided", ...). ``also`` adds exemption requests by citation key;
     ``submitted_on`` (a date) submits it on that day. Emails are sent as after a commit."""
 
-    def build(*, stop_at=None, refuse=None, also=(), submitted_on=None, **kwargs):
-        actor = kwargs.get("actor") or applicant
-        moment = None
-        if submitted_on is not None:
-            moment = timezone.make_aware(datetime.datetime.combine(submitted_on, datetime.time(10)))
-        with time_machine.travel(moment, tick=False) if moment else _nothing():
-            application = make_ready(
-                exemptions=[
-                    builders.DEFAULT_EXEMPTION,
-                    *(
-                        builders.exemption(
-                            key,
-                            proposed_arrangement="Ei felles teneste.",
-                            justification="Betre tenester.",
-                        )
-                        for key in also
-                    ),
-                ],
-                **kwargs,
-            )
-            with django_capture_on_commit_callbacks(execute=True):
-                application = builders.submit(application, actor=actor)
-            if stop_at:
-                with django_capture_on_commit_callbacks(execute=True):
-                    application = builders.advance(
-                        application, to=stop_at, staff=staff, refuse=refuse or ""
-                    )
-        return Application.objects.get(pk=application.pk)
+    def build(*, actor=None, **kwargs):
+        return published(staff=staff, actor=actor or applicant, **kwargs)
 
     return build
 
@@ -241,38 +263,41 @@ def _nothing():
     yield
 
 
-@pytest.fixture
-def call(case_officer, kdd):
-    return services.call_create(
-        actor=case_officer,
-        title="Invitasjon 2027",
-        description="Kom med forslag.",
-        opens_on=timezone.localdate() - datetime.timedelta(days=10),
-        closes_on=timezone.localdate() + datetime.timedelta(days=50),
-        stage=Stage.PRELIMINARY,
-        owner=kdd,
-    )
+@pytest.fixture(scope="module")
+def _call(built_once):
+    with built_once():
+        return services.call_create(
+            actor=builders.kdd_person(Role.CASE_OFFICER),
+            title="Invitasjon 2027",
+            description="Kom med forslag.",
+            opens_on=timezone.localdate() - datetime.timedelta(days=10),
+            closes_on=timezone.localdate() + datetime.timedelta(days=50),
+            stage=Stage.PRELIMINARY,
+            owner=ministry("KDD"),
+        )
 
 
 @pytest.fixture
-def dataset(publish, make_draft, bodo, bodo_applicant, oyer, call):
-    """Five applications, one of them a draft:
+def call(_call, db, case_officer, kdd):
+    """KDD's open call for applications (built once for the module)."""
+    return fresh(_call)
 
-    - ``school``: Lillehammer, submitted last year, its text says "skolen";
-    - ``health``: Bodø, final stage, approved with a trial; also asks for an exemption
-      from helse- og omsorgstjenesteloven (HOD), so two ministries were consulted;
-    - ``joint``: Lillehammer with Øyer as co-applicant, withdrawn;
-    - ``refused``: Bodø, in the call, not taken forward;
-    - ``draft``: Bodø, never submitted.
-    """
+
+def five_applications(call) -> dict:
+    """The ``dataset`` fixture's applications."""
     last_year = timezone.localdate().replace(month=3, day=1) - datetime.timedelta(days=365)
-    school = publish(
+    staff, applicant = kdd_staff(), lillehammer_applicant()
+    bodo, bodo_applicant = municipality("1804"), bodo_person()
+    school = published(
+        staff=staff,
+        actor=applicant,
         title="Tilpassa skoledag",
         summary="Elevar får ein tilpassa dag.",
         description="Vi vil endre skolen sin praksis.",
         submitted_on=last_year,
     )
-    health = publish(
+    health = published(
+        staff=staff,
         actor=bodo_applicant,
         organisation=bodo,
         stage=Stage.FINAL,
@@ -282,8 +307,10 @@ def dataset(publish, make_draft, bodo, bodo_applicant, oyer, call):
         also=[builders.HOL_3_3],
         stop_at="decided",
     )
-    joint = publish(
-        co_applicants=[oyer],
+    joint = published(
+        staff=staff,
+        actor=applicant,
+        co_applicants=[municipality("3440")],
         title="Felles barnevern i regionen",
         summary="To kommunar samarbeider.",
         description="Eit felles kontor.",
@@ -292,7 +319,8 @@ def dataset(publish, make_draft, bodo, bodo_applicant, oyer, call):
     services.application_withdraw(
         actor=joint.created_by, application=joint, reason="Intern grunn som ikkje er offentleg."
     )
-    refused = publish(
+    refused = published(
+        staff=staff,
         actor=bodo_applicant,
         organisation=bodo,
         title="Digital kunngjering",
@@ -302,7 +330,7 @@ def dataset(publish, make_draft, bodo, bodo_applicant, oyer, call):
         stop_at="decided",
         refuse="Kan gjerast etter gjeldande rett.",
     )
-    draft = make_draft(
+    draft = builders.draft(
         actor=bodo_applicant,
         organisation=bodo,
         title="Hemmeleg utkast om skolen",
@@ -315,6 +343,26 @@ def dataset(publish, make_draft, bodo, bodo_applicant, oyer, call):
         "refused": refused,
         "draft": draft,
     }
+
+
+@pytest.fixture(scope="module")
+def _dataset(built_once, _call):
+    with built_once():
+        return five_applications(_call)
+
+
+@pytest.fixture
+def dataset(_dataset, call, publish, make_draft, bodo, bodo_applicant, oyer):
+    """Five applications, one of them a draft (built once for the module):
+
+    - ``school``: Lillehammer, submitted last year, its text says "skolen";
+    - ``health``: Bodø, final stage, approved with a trial; also asks for an exemption
+      from helse- og omsorgstjenesteloven (HOD), so two ministries were consulted;
+    - ``joint``: Lillehammer with Øyer as co-applicant, withdrawn;
+    - ``refused``: Bodø, in the call, not taken forward;
+    - ``draft``: Bodø, never submitted.
+    """
+    return fresh(_dataset)
 
 
 @pytest.fixture
