@@ -1,7 +1,9 @@
 #!/bin/sh
 # Install what the tests need into .venv and run the whole suite; arguments go to pytest.
 # The suite runs in TEST_WORKERS pytest-xdist workers (default: the number of cores, at most 2;
-# TEST_WORKERS=0 runs in this one process), each with its own test database.
+# TEST_WORKERS=0 runs in this one process), each with its own test database; a worker that
+# runs out of tests takes some of the other's (--dist worksteal), so the long browser tests at
+# the end do not leave one core idle.
 # The browser tests drive Debian's Chromium: installed with apt when missing and running as
 # root, otherwise those tests (only those) are skipped with a message.
 set -eu
@@ -32,4 +34,4 @@ if [ -n "${PYTHONDONTWRITEBYTECODE:-}" ]; then
     export PYTHONPYCACHEPREFIX
 fi
 echo "Database: ${DATABASE_URL:-SQLite (default)}; workers: $TEST_WORKERS"
-exec .venv/bin/python -m pytest -n "$TEST_WORKERS" "$@"
+exec .venv/bin/python -m pytest -n "$TEST_WORKERS" --dist worksteal "$@"

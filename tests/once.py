@@ -10,6 +10,10 @@ read the same trial or the same set of applications builds it once:
 - ``building()`` (the ``built_once`` fixture) is where a module-scoped fixture writes: the
   database is reachable, files go to the module's own media folder and mail to the locmem
   outbox, as in a test.
+- Within a module, the tests that use shared data run after those that do not
+  (``pytest_collection_modifyitems``): the module's transaction opens at the first test that
+  asks for it and lasts to the module's end, and a test that builds its own data must not
+  find the shared data beside it.
 - A test gets its own deep copy of what was built (``fresh``), so changing an object in one
   test cannot leak into the next, and ``media_root`` starts from a copy of the module's files.
 
@@ -18,12 +22,23 @@ connections): they empty the database and cannot see the module's uncommitted ro
 """
 
 import copy
+import itertools
 import shutil
 from contextlib import contextmanager
 
 import pytest
 from django.db import transaction
 from django.test.utils import override_settings
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """In each run of a module's tests (after pytest-django's ordering, which is kept), those
+    without shared data first."""
+    ordered = []
+    for _, run in itertools.groupby(items, key=lambda item: item.path):
+        ordered.extend(sorted(run, key=lambda item: "built_once" in item.fixturenames))
+    items[:] = ordered
 
 
 @pytest.fixture(scope="module")

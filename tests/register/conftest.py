@@ -13,6 +13,8 @@ from django.core.cache import cache
 
 from tests import builders
 from tests.builders import OPPL_13_1
+from tests.factories import municipality
+from tests.fixtures import lillehammer_applicant
 from trials import services
 from trials.choices import ApplicationStatus, ExemptionStatus, Purpose, Stage
 from trials.models import Trial
@@ -32,47 +34,79 @@ def _english(client, settings):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
 
 
+def submitted(
+    keys=(OPPL_13_1,),
+    *,
+    actor=None,
+    organisation=None,
+    title="Tilpassa skoledag",
+    unresolved=(),
+    submitted_at=None,
+    stage=Stage.PRELIMINARY,
+    **fields,
+):
+    """The ``submit`` fixture's application (there for module-scoped fixtures too)."""
+    actor = actor or lillehammer_applicant()
+    application = builders.ready(
+        actor=actor,
+        organisation=organisation or municipality("3405"),
+        title=title,
+        stage=stage,
+        description="Skolane prøver ei ny ordning.",
+        summary=fields.pop("summary", "Ei ny ordning for elevane."),
+        exemptions=[
+            *(builders.exemption(key) for key in keys),
+            *(
+                {
+                    "citation_text": text,
+                    "proposed_arrangement": "Ei anna ordning.",
+                    "justification": "Betre tenester.",
+                }
+                for text in unresolved
+            ),
+        ],
+        purposes={Purpose.BETTER_SERVICES: "Betre oppfølging."},
+        **fields,
+    )
+    return builders.submit(application, actor=actor, at=submitted_at)
+
+
 @pytest.fixture
 def submit(applicant, lillehammer, media_root):
     """``submit([citation keys], actor=, organisation=, co_applicants=, stage=, title=,
     unresolved=[citations as written], submitted_at=)``: a submitted application."""
 
-    def build(
-        keys=(OPPL_13_1,),
-        *,
-        actor=None,
-        organisation=None,
-        title="Tilpassa skoledag",
-        unresolved=(),
-        submitted_at=None,
-        stage=Stage.PRELIMINARY,
-        **fields,
-    ):
-        actor = actor or applicant
-        application = builders.ready(
-            actor=actor,
-            organisation=organisation or lillehammer,
-            title=title,
-            stage=stage,
-            description="Skolane prøver ei ny ordning.",
-            summary=fields.pop("summary", "Ei ny ordning for elevane."),
-            exemptions=[
-                *(builders.exemption(key) for key in keys),
-                *(
-                    {
-                        "citation_text": text,
-                        "proposed_arrangement": "Ei anna ordning.",
-                        "justification": "Betre tenester.",
-                    }
-                    for text in unresolved
-                ),
-            ],
-            purposes={Purpose.BETTER_SERVICES: "Betre oppfølging."},
-            **fields,
-        )
-        return builders.submit(application, actor=actor, at=submitted_at)
+    def build(keys=(OPPL_13_1,), *, actor=None, **fields):
+        return submitted(keys, actor=actor or applicant, **fields)
 
     return build
+
+
+def decided(application, outcomes=None, *, staff, registered=None, decided=None, trial=None):
+    """The ``decide`` fixture's decision (there for module-scoped fixtures too)."""
+    application = builders.advance(
+        application,
+        to="decided",
+        staff=staff,
+        outcomes=outcomes,
+        summary="Vedtak med grunngiving.",
+        registered=registered,
+        decided=decided,
+    )
+    if trial and application.status == ApplicationStatus.APPROVED:
+        created = Trial.objects.filter(application=application).first()
+        if created is None:  # a preliminary application gets no trial of its own
+            created = services.trial_create(
+                actor=staff.officer,
+                application=application,
+                exemptions=list(
+                    application.exemption_requests.exclude(status=ExemptionStatus.REFUSED)
+                ),
+            )
+        builders.regulation(
+            created, officer=staff.officer, starts_on=trial[0], in_force_to=trial[1]
+        )
+    return application
 
 
 @pytest.fixture
@@ -82,30 +116,8 @@ def decide(staff):
     (default now) through the case process, every exemption granted unless ``outcomes`` says
     otherwise; with ``trial`` the granted exemptions form a trial of that period."""
 
-    def apply(application, outcomes=None, *, registered=None, decided=None, trial=None):
-        application = builders.advance(
-            application,
-            to="decided",
-            staff=staff,
-            outcomes=outcomes,
-            summary="Vedtak med grunngiving.",
-            registered=registered,
-            decided=decided,
-        )
-        if trial and application.status == ApplicationStatus.APPROVED:
-            created = Trial.objects.filter(application=application).first()
-            if created is None:  # a preliminary application gets no trial of its own
-                created = services.trial_create(
-                    actor=staff.officer,
-                    application=application,
-                    exemptions=list(
-                        application.exemption_requests.exclude(status=ExemptionStatus.REFUSED)
-                    ),
-                )
-            builders.regulation(
-                created, officer=staff.officer, starts_on=trial[0], in_force_to=trial[1]
-            )
-        return application
+    def apply(application, outcomes=None, **moments):
+        return decided(application, outcomes, staff=staff, **moments)
 
     return apply
 

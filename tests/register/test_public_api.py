@@ -21,9 +21,11 @@ from tests.builders import (
     OPPL_14_1,
     PBL_21_7,
 )
-from tests.register.conftest import download_json
-from trials import services
-from trials.choices import Outcome, Stage
+from tests.factories import municipality
+from tests.fixtures import bodo_person, kdd_staff, lillehammer_applicant
+from tests.once import fresh
+from tests.register.conftest import decided, download_json, submitted
+from trials.choices import Outcome
 
 pytestmark = pytest.mark.django_db
 
@@ -41,31 +43,46 @@ def refs(body) -> set[str]:
     return {row["reference"] for row in body["results"]}
 
 
+@pytest.fixture(scope="module")
+def _dataset(built_once, _call):
+    with built_once():
+        staff, bodo, bodo_applicant = kdd_staff(), municipality("1804"), bodo_person()
+        today = timezone.localdate()
+        school = decided(
+            submitted(
+                [OPPL_13_1, OPPL_14_1],
+                co_applicants=[municipality("3440")],
+                title="Skoledag",
+                call=_call,
+            ),
+            {OPPL_14_1: (Outcome.REFUSED, "Nei.", "")},
+            staff=staff,
+            trial=(today - datetime.timedelta(days=1), today + datetime.timedelta(days=400)),
+        )
+        health = submitted([HOL_3_2], actor=bodo_applicant, organisation=bodo, title="Helseteneste")
+        health = builders.advance(health, to="consult", staff=staff)  # in consultation with HOD
+        last_year = datetime.datetime(
+            today.year - 1, 6, 1, 12, tzinfo=timezone.get_default_timezone()
+        )
+        plan = submitted(
+            [PBL_21_7],
+            actor=bodo_applicant,
+            organisation=bodo,
+            title="Plansak",
+            submitted_at=last_year,
+        )
+        draft = builders.draft(
+            actor=lillehammer_applicant(),
+            organisation=municipality("3405"),
+            title="Utkast om barnehage",
+        )
+        return {"school": school, "health": health, "plan": plan, "draft": draft, "call": _call}
+
+
 @pytest.fixture
-def dataset(submit, decide, bodo, bodo_applicant, oyer, make_draft, case_officer, kdd, staff):
-    call = services.call_create(
-        actor=case_officer,
-        title="Invitasjon 2027",
-        description="Kom med forslag.",
-        opens_on=timezone.localdate() - datetime.timedelta(days=10),
-        closes_on=timezone.localdate() + datetime.timedelta(days=50),
-        stage=Stage.PRELIMINARY,
-        owner=kdd,
-    )
-    today = timezone.localdate()
-    school = decide(
-        submit([OPPL_13_1, OPPL_14_1], co_applicants=[oyer], title="Skoledag", call=call),
-        {OPPL_14_1: (Outcome.REFUSED, "Nei.", "")},
-        trial=(today - datetime.timedelta(days=1), today + datetime.timedelta(days=400)),
-    )
-    health = submit([HOL_3_2], actor=bodo_applicant, organisation=bodo, title="Helseteneste")
-    health = builders.advance(health, to="consult", staff=staff)  # in consultation with HOD
-    last_year = datetime.datetime(today.year - 1, 6, 1, 12, tzinfo=timezone.get_default_timezone())
-    plan = submit(
-        [PBL_21_7], actor=bodo_applicant, organisation=bodo, title="Plansak", submitted_at=last_year
-    )
-    draft = make_draft(title="Utkast om barnehage")
-    return {"school": school, "health": health, "plan": plan, "draft": draft, "call": call}
+def dataset(_dataset, submit, decide, bodo, bodo_applicant, oyer, make_draft, staff, media_root):
+    """Three submitted applications and a draft (built once for the module)."""
+    return fresh(_dataset)
 
 
 # --- open, licensed, throttled -------------------------------------------------------------

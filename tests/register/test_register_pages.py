@@ -26,7 +26,10 @@ from tests.builders import (
     OPPL_14_2,
     PBL_21_7,
 )
-from tests.register.conftest import download_json
+from tests.factories import municipality
+from tests.fixtures import bodo_person, kdd_staff
+from tests.once import fresh
+from tests.register.conftest import decided, download_json, submitted
 from trials.choices import ApplicationStatus, Outcome
 from trials.models import Application, ExemptionRequest
 from trials.public.api.views import PublicExemptionSerializer
@@ -325,22 +328,32 @@ def test_the_trial_period_is_shown_with_its_state(client, submit, decide):
 # --- filters -------------------------------------------------------------------------------
 
 
+@pytest.fixture(scope="module")
+def _spread(built_once):
+    with built_once():
+        staff, bodo, bodo_applicant = kdd_staff(), municipality("1804"), bodo_person()
+        today = timezone.localdate()
+        school = decided(
+            submitted([OPPL_13_1, OPPL_14_1], co_applicants=[municipality("3440")]),
+            {OPPL_14_1: (Outcome.REFUSED, "Nei.", "")},
+            staff=staff,
+            trial=(today - datetime.timedelta(days=5), today + datetime.timedelta(days=500)),
+        )
+        health = submitted([HOL_3_2], actor=bodo_applicant, organisation=bodo, title="Helse")
+        plan = decided(
+            submitted([PBL_21_7], actor=bodo_applicant, organisation=bodo, title="Plan"),
+            {PBL_21_7: (Outcome.GRANTED_WITH_CONDITIONS, "Ja.", "Vilkår.")},
+            staff=staff,
+        )
+        nursery = submitted([BHGL_10], title="Barnehage")
+        return {"school": school, "health": health, "plan": plan, "nursery": nursery}
+
+
 @pytest.fixture
-def spread(submit, decide, bodo, bodo_applicant, oyer):
-    """Four applications across two counties, three ministries and every kind of outcome."""
-    today = timezone.localdate()
-    school = decide(
-        submit([OPPL_13_1, OPPL_14_1], co_applicants=[oyer]),
-        {OPPL_14_1: (Outcome.REFUSED, "Nei.", "")},
-        trial=(today - datetime.timedelta(days=5), today + datetime.timedelta(days=500)),
-    )
-    health = submit([HOL_3_2], actor=bodo_applicant, organisation=bodo, title="Helse")
-    plan = decide(
-        submit([PBL_21_7], actor=bodo_applicant, organisation=bodo, title="Plan"),
-        {PBL_21_7: (Outcome.GRANTED_WITH_CONDITIONS, "Ja.", "Vilkår.")},
-    )
-    nursery = submit([BHGL_10], title="Barnehage")
-    return {"school": school, "health": health, "plan": plan, "nursery": nursery}
+def spread(_spread, submit, decide, bodo, bodo_applicant, oyer):
+    """Four applications across two counties, three ministries and every kind of outcome
+    (built once for the module)."""
+    return fresh(_spread)
 
 
 @pytest.mark.parametrize(

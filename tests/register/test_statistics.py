@@ -10,7 +10,10 @@ import pytest
 from django.utils import timezone
 
 from tests.builders import BHGL_10, HOL_3_2, OPPL_13_1, OPPL_14_1, PBL_21_7
-from tests.register.conftest import download_json
+from tests.factories import municipality
+from tests.fixtures import bodo_person, kdd_staff
+from tests.once import fresh
+from tests.register.conftest import decided, download_json, submitted
 from trials.choices import Outcome
 from trials.models import Application
 from trials.public.statistics import median, percentile, processing_days, processing_time
@@ -48,39 +51,48 @@ def test_processing_time_counts_calendar_days_in_norwegian_time():
 # --- the page --------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def decided_set(submit, decide, bodo, bodo_applicant, oyer):
-    """Six decided applications taking 10, 20, 30, 40, 50 and 200 days, plus two pending."""
+@pytest.fixture(scope="module")
+def _decided_set(built_once):
     start = datetime.datetime(2025, 1, 6, 10, tzinfo=timezone.get_default_timezone())
-    decided = []
-    for index, days in enumerate([10, 20, 30, 40, 50, 200]):
-        bodo_led = index % 2
-        application = submit(
-            [OPPL_13_1, HOL_3_2] if index == 0 else [OPPL_14_1],
-            actor=bodo_applicant if bodo_led else None,
-            organisation=bodo if bodo_led else None,
-            title=f"Forsøk {index}",
-        )
-        outcomes = {OPPL_14_1: (Outcome.REFUSED, "Nei.", "")} if index == 5 else None
-        if index == 0:
-            outcomes = {HOL_3_2: (Outcome.REFUSED, "Nei.", "")}
-        decided.append(
-            decide(
-                application,
-                outcomes,
-                registered=start,
-                decided=start + datetime.timedelta(days=days),
-                trial=(timezone.localdate(), timezone.localdate() + datetime.timedelta(days=30))
-                if index == 1
-                else None,
+    with built_once():
+        staff, bodo, bodo_applicant = kdd_staff(), municipality("1804"), bodo_person()
+        done = []
+        for index, days in enumerate([10, 20, 30, 40, 50, 200]):
+            bodo_led = index % 2
+            application = submitted(
+                [OPPL_13_1, HOL_3_2] if index == 0 else [OPPL_14_1],
+                actor=bodo_applicant if bodo_led else None,
+                organisation=bodo if bodo_led else None,
+                title=f"Forsøk {index}",
             )
+            outcomes = {OPPL_14_1: (Outcome.REFUSED, "Nei.", "")} if index == 5 else None
+            if index == 0:
+                outcomes = {HOL_3_2: (Outcome.REFUSED, "Nei.", "")}
+            done.append(
+                decided(
+                    application,
+                    outcomes,
+                    staff=staff,
+                    registered=start,
+                    decided=start + datetime.timedelta(days=days),
+                    trial=(timezone.localdate(), timezone.localdate() + datetime.timedelta(days=30))
+                    if index == 1
+                    else None,
+                )
+            )
+        submitted([BHGL_10], title="Venter", co_applicants=[municipality("3440")])
+        last_year = datetime.datetime(
+            timezone.localdate().year - 1, 5, 1, 12, tzinfo=timezone.get_default_timezone()
         )
-    submit([BHGL_10], title="Venter", co_applicants=[oyer])
-    last_year = datetime.datetime(
-        timezone.localdate().year - 1, 5, 1, 12, tzinfo=timezone.get_default_timezone()
-    )
-    submit([PBL_21_7], title="I fjor", submitted_at=last_year)
-    return decided
+        submitted([PBL_21_7], title="I fjor", submitted_at=last_year)
+        return done
+
+
+@pytest.fixture
+def decided_set(_decided_set, submit, decide, bodo, bodo_applicant, oyer):
+    """Six decided applications taking 10, 20, 30, 40, 50 and 200 days, plus two pending
+    (built once for the module)."""
+    return fresh(_decided_set)
 
 
 def chart_rows(response, name) -> dict:
