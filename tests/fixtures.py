@@ -263,18 +263,23 @@ def _nothing():
     yield
 
 
+def open_call():
+    """KDD's call for applications, open for 50 more days."""
+    return services.call_create(
+        actor=builders.kdd_person(Role.CASE_OFFICER),
+        title="Invitasjon 2027",
+        description="Kom med forslag.",
+        opens_on=timezone.localdate() - datetime.timedelta(days=10),
+        closes_on=timezone.localdate() + datetime.timedelta(days=50),
+        stage=Stage.PRELIMINARY,
+        owner=ministry("KDD"),
+    )
+
+
 @pytest.fixture(scope="module")
 def _call(built_once):
     with built_once():
-        return services.call_create(
-            actor=builders.kdd_person(Role.CASE_OFFICER),
-            title="Invitasjon 2027",
-            description="Kom med forslag.",
-            opens_on=timezone.localdate() - datetime.timedelta(days=10),
-            closes_on=timezone.localdate() + datetime.timedelta(days=50),
-            stage=Stage.PRELIMINARY,
-            owner=ministry("KDD"),
-        )
+        return open_call()
 
 
 @pytest.fixture

@@ -7,8 +7,16 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible
+from tests.fixtures import five_applications, open_call
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def dataset(site, media_root):
+    """The public tests' five applications (tests/fixtures.py), built for each test here: the
+    live server sees only committed rows, not a module's shared ones."""
+    return five_applications(open_call())
 
 
 @pytest.fixture
