@@ -8,8 +8,11 @@ from django.http import Http404
 
 from casework.choices import Role
 from casework.services import membership_grant
-from tests.factories import UserFactory, person
+from tests import builders
+from tests.factories import UserFactory, municipality, person
 from tests.files import pdf_bytes, upload
+from tests.fixtures import bodo_person, lillehammer_applicant
+from tests.once import fresh
 from trials import services
 from trials.choices import ApplicationStatus, AttachmentKind
 from trials.models import Application
@@ -29,41 +32,52 @@ def approver(kdd):
     return person(kdd, Role.APPROVER, "leder.kdd", first_name="Lise")
 
 
-@pytest.fixture
-def world(make_ready, make_draft, applicant, bodo, bodo_applicant, media_root):
-    """Lillehammer (A) and Bodø (B) each with a draft and a submitted application, and a
-    joint draft led by Lillehammer with Bodø as co-applicant; each with one attachment."""
-    a_draft = make_ready(title="A utkast")
-    a_submitted = make_ready(title="A innsendt")
-    b_draft = make_draft(actor=bodo_applicant, organisation=bodo, title="B utkast")
-    b_submitted = make_ready(actor=bodo_applicant, organisation=bodo, title="B innsendt")
-    joint = make_ready(title="Felles", co_applicants=[bodo])
-    applications = {
-        "a_draft": (a_draft, applicant),
-        "a_submitted": (a_submitted, applicant),
-        "b_draft": (b_draft, bodo_applicant),
-        "b_submitted": (b_submitted, bodo_applicant),
-        "joint": (joint, applicant),
-    }
-    attachments = {
-        name: services.attachment_add(
-            actor=actor,
-            application=application,
-            uploaded_file=upload(f"{name}.pdf", pdf_bytes(name)),
-            kind=AttachmentKind.OTHER,
+@pytest.fixture(scope="module")
+def _world(built_once):
+    with built_once():
+        lillehammer, applicant = municipality("3405"), lillehammer_applicant()
+        bodo, bodo_applicant = municipality("1804"), bodo_person()
+        a_draft = builders.ready(actor=applicant, organisation=lillehammer, title="A utkast")
+        a_submitted = builders.ready(actor=applicant, organisation=lillehammer, title="A innsendt")
+        b_draft = builders.draft(actor=bodo_applicant, organisation=bodo, title="B utkast")
+        b_submitted = builders.ready(actor=bodo_applicant, organisation=bodo, title="B innsendt")
+        joint = builders.ready(
+            actor=applicant, organisation=lillehammer, title="Felles", co_applicants=[bodo]
         )
-        for name, (application, actor) in applications.items()
-    }
-    services.application_submit(actor=applicant, application=a_submitted)
-    services.application_submit(actor=bodo_applicant, application=b_submitted)
-    return SimpleNamespace(
-        a_draft=Application.objects.get(pk=a_draft.pk),
-        a_submitted=Application.objects.get(pk=a_submitted.pk),
-        b_draft=Application.objects.get(pk=b_draft.pk),
-        b_submitted=Application.objects.get(pk=b_submitted.pk),
-        joint=Application.objects.get(pk=joint.pk),
-        attachments=attachments,
-    )
+        applications = {
+            "a_draft": (a_draft, applicant),
+            "a_submitted": (a_submitted, applicant),
+            "b_draft": (b_draft, bodo_applicant),
+            "b_submitted": (b_submitted, bodo_applicant),
+            "joint": (joint, applicant),
+        }
+        attachments = {
+            name: services.attachment_add(
+                actor=actor,
+                application=application,
+                uploaded_file=upload(f"{name}.pdf", pdf_bytes(name)),
+                kind=AttachmentKind.OTHER,
+            )
+            for name, (application, actor) in applications.items()
+        }
+        services.application_submit(actor=applicant, application=a_submitted)
+        services.application_submit(actor=bodo_applicant, application=b_submitted)
+        return SimpleNamespace(
+            a_draft=Application.objects.get(pk=a_draft.pk),
+            a_submitted=Application.objects.get(pk=a_submitted.pk),
+            b_draft=Application.objects.get(pk=b_draft.pk),
+            b_submitted=Application.objects.get(pk=b_submitted.pk),
+            joint=Application.objects.get(pk=joint.pk),
+            attachments=attachments,
+        )
+
+
+@pytest.fixture
+def world(_world, applicant, bodo, bodo_applicant, media_root):
+    """Lillehammer (A) and Bodø (B) each with a draft and a submitted application, and a
+    joint draft led by Lillehammer with Bodø as co-applicant; each with one attachment
+    (built once for the module, tests/once.py)."""
+    return fresh(_world)
 
 
 def visible(user, world) -> set[str]:
