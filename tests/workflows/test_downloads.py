@@ -6,14 +6,18 @@ import pytest
 from django.contrib.auth.models import AnonymousUser
 from django.core.files.base import ContentFile
 from django.http import Http404
+from django.test import TestCase
 from django.urls import reverse
 from rest_framework.test import APIClient
 
-from casework.choices import EntryType, ScreeningBasis
+from casework.choices import EntryType, Role, ScreeningBasis
 from casework.selectors import case_for, document_for_user
 from casework.services import journal_entry_create
 from tests import builders
+from tests.factories import municipality
 from tests.files import pdf_bytes
+from tests.fixtures import kdd_staff, lillehammer_applicant
+from tests.once import fresh
 from trials.choices import Stage
 from trials.selectors import attachment_for_user
 
@@ -36,32 +40,48 @@ def people(applicant, case_officer, consultee, hod_consultee, bodo_applicant):
     }
 
 
-@pytest.fixture
-def in_consultation(make_ready, applicant, staff, django_capture_on_commit_callbacks):
-    """A final application with attachments, in consultation with KD."""
-    application = make_ready(stage=Stage.FINAL)
-    with django_capture_on_commit_callbacks(execute=True):
-        builders.submit(application, actor=applicant)
-    builders.advance(
-        application, to="consult", staff=staff, summary="Forsøket blir godkjent.", statement=""
-    )
-    return application
+@pytest.fixture(scope="module")
+def _case(built_once):
+    with built_once():
+        applicant = lillehammer_applicant()
+        application = builders.ready(
+            actor=applicant, organisation=municipality("3405"), stage=Stage.FINAL
+        )
+        with TestCase.captureOnCommitCallbacks(execute=True):
+            builders.submit(application, actor=applicant)
+        builders.advance(
+            application,
+            to="consult",
+            staff=kdd_staff(),
+            summary="Forsøket blir godkjent.",
+            statement="",
+        )
+        case = case_for(application)
+        receipt = case.entries.filter(entry_type=EntryType.OUTGOING).first().documents.get()
+        note = journal_entry_create(
+            actor=builders.kdd_person(Role.CASE_OFFICER),
+            case=case,
+            entry_type=EntryType.INTERNAL,
+            title="Internt notat om søknaden",
+            screening_basis=ScreeningBasis.OFFL_14,
+            documents=[
+                {"title": "Notat", "file": ContentFile(pdf_bytes()), "filename": "notat.pdf"}
+            ],
+        ).documents.get()
+        return {"application": application, "receipt": receipt, "note": note}
 
 
 @pytest.fixture
-def documents(in_consultation, case_officer):
+def in_consultation(_case, applicant, staff, media_root):
+    """A final application with attachments, in consultation with KD (built once for the
+    module, tests/once.py)."""
+    return fresh(_case["application"])
+
+
+@pytest.fixture
+def documents(_case, in_consultation, case_officer):
     """The case's public receipt and an internal note screened under offentleglova § 14."""
-    case = case_for(in_consultation)
-    receipt = case.entries.filter(entry_type=EntryType.OUTGOING).first().documents.get()
-    note = journal_entry_create(
-        actor=case_officer,
-        case=case,
-        entry_type=EntryType.INTERNAL,
-        title="Internt notat om søknaden",
-        screening_basis=ScreeningBasis.OFFL_14,
-        documents=[{"title": "Notat", "file": ContentFile(pdf_bytes()), "filename": "notat.pdf"}],
-    ).documents.get()
-    return {"receipt": receipt, "note": note}
+    return fresh({"receipt": _case["receipt"], "note": _case["note"]})
 
 
 def _allowed(function, user, pk) -> bool:
