@@ -6,7 +6,8 @@
   user; tests/test_passwords.py checks the real hashing) and static files looked up
   per request instead of WhiteNoise indexing every static file for each new test client.
 - The shared fixtures (people, organisations, applications in every state) live in
-  tests/fixtures.py, registered here; builders in tests/builders.py.
+  tests/fixtures.py, registered here; builders in tests/builders.py. Data a module's tests
+  only read is built once for the module (tests/once.py, also registered here).
 """
 
 import io
