@@ -35,6 +35,14 @@ from django.test.utils import override_settings
 def pytest_collection_modifyitems(items):
     """In each run of a module's tests (after pytest-django's ordering, which is kept), those
     without shared data first."""
+    for item in items:
+        if "built_once" in item.fixturenames and {"transactional_db", "live_server"} & set(
+            item.fixturenames
+        ):
+            raise pytest.UsageError(
+                f"{item.nodeid}: a transactional test cannot use data built once per module "
+                "(tests/once.py); build it in the test."
+            )
     ordered = []
     for _, run in itertools.groupby(items, key=lambda item: item.path):
         ordered.extend(sorted(run, key=lambda item: "built_once" in item.fixturenames))
