@@ -18,14 +18,26 @@ a parameter of the SQL (a filter's value; not a slice, not a ``None``), and both
 give the same SQL (a ``build`` that reads the time, say, does not). When they do not, or a
 value is of another kind, the query is built and run as usual: never a wrong answer, only a
 slower one.
+
+``bulk_update(model, objs, fields)`` is ``QuerySet.bulk_update`` for a write of a fixed shape
+(the same model, fields and number of objects): Django's own UPDATE (a ``CASE`` per field,
+cast where the database needs it) compiled once per connection with a parameter for each
+value, then run with the values each object has, each prepared by its field as ``Value``
+would (``get_db_prep_value``). An object whose value is an expression, a field with its own
+placeholder, a model with parents, or a request Django would refuse goes through
+``bulk_update`` itself.
 """
 
 import copy
 import threading
 from collections.abc import Callable
 
-from django.db import connections
-from django.db.models import QuerySet, prefetch_related_objects
+from django.core.exceptions import EmptyResultSet, FullResultSet
+from django.db import connections, router, transaction
+from django.db.models import Case, Expression, Model, QuerySet, When, prefetch_related_objects
+from django.db.models.fields import AutoFieldMixin
+from django.db.models.functions import Cast
+from django.db.models.sql import UpdateQuery
 from django.db.transaction import TransactionManagementError
 
 # Stand-ins for the values while compiling: nothing a real query looks for.
@@ -154,3 +166,147 @@ class PreparedQuery:
         raise model.MultipleObjectsReturned(
             f"get() returned more than one {model._meta.object_name}."
         )
+
+
+# --- writes ---------------------------------------------------------------------------------
+
+
+class _Param:
+    """A parameter of compiled SQL standing for the value of one field of one object."""
+
+    def __init__(self, obj: int, field: int, for_save: bool):
+        self.obj = obj
+        self.field = field
+        self.for_save = for_save
+
+
+class _Slot(Expression):
+    """Compiles to one parameter, a ``_Param``, where ``Value(obj's value)`` would be."""
+
+    def __init__(self, obj: int, field: int, output_field):
+        super().__init__(output_field=output_field)
+        self.obj_index = obj
+        self.field_index = field
+        self.for_save = False
+
+    def resolve_expression(
+        self, query=None, allow_joins=True, reuse=None, summarize=False, for_save=False
+    ):
+        resolved = super().resolve_expression(query, allow_joins, reuse, summarize, for_save)
+        resolved.for_save = for_save  # as Value's
+        return resolved
+
+    def as_sql(self, compiler, connection):
+        return "%s", [_Param(self.obj_index, self.field_index, self.for_save)]
+
+
+class _CompiledUpdate:
+    def __init__(self, connection, fields: list, sql: str, params: list, pk_slots, value_slots):
+        self.connection = connection
+        self.fields = fields
+        self.sql = sql
+        self.params = params
+        self.pk_slots = pk_slots  # position in params -> object
+        self.value_slots = value_slots  # position in params -> _Param
+
+
+_updates = threading.local()
+
+
+def _update_sql(model, fields: list, count: int, alias: str) -> tuple[str, list]:
+    """Django's ``bulk_update`` query for ``count`` objects, stand-ins for pks and values."""
+    connection = connections[alias]
+    pks = [_INT_BASE - i for i in range(count)]
+    values = {}
+    for k, field in enumerate(fields):
+        case = Case(
+            *(When(pk=pk, then=_Slot(i, k, field)) for i, pk in enumerate(pks)),
+            output_field=field,
+        )
+        if connection.features.requires_casted_case_in_updates:
+            case = Cast(case, output_field=field)
+        values[field.attname] = case
+    query = model._default_manager.using(alias).filter(pk__in=pks).query.chain(UpdateQuery)
+    query.add_update_values(values)
+    query.clear_select_clause()
+    if query.related_updates:
+        raise ValueError("a model with parents")
+    sql, params = query.get_compiler(alias).as_sql()
+    return sql, list(params)
+
+
+def _update_compile(model, names: tuple, count: int, alias: str) -> _CompiledUpdate | bool:
+    opts = model._meta
+    try:
+        fields = [opts.get_field(name) for name in names]
+    except LookupError:
+        return False
+    if (
+        not names
+        or opts.parents
+        or not isinstance(opts.pk, AutoFieldMixin)
+        or any(not f.concrete or f.many_to_many or f.primary_key for f in fields)
+        or any(hasattr(f, "get_placeholder") for f in fields)
+        or connections[alias].ops.bulk_batch_size([opts.pk, opts.pk, *fields], [None] * count)
+        < count
+    ):
+        return False
+    try:
+        sql, params = _update_sql(model, fields, count, alias)
+        same = (sql, len(params)) == _repr_sql(_update_sql(model, fields, count, alias))
+    except (TypeError, ValueError, EmptyResultSet, FullResultSet):  # e.g. a pk of 32 bits
+        return False
+    pk_stand_ins = {_INT_BASE - i: i for i in range(count)}
+    pk_slots, value_slots = {}, {}
+    for position, param in enumerate(params):
+        if isinstance(param, _Param):
+            value_slots[position] = param
+        elif isinstance(param, int) and param in pk_stand_ins:
+            pk_slots[position] = pk_stand_ins[param]
+    covered = {(p.obj, p.field) for p in value_slots.values()}
+    if (
+        not same
+        or len(value_slots) != count * len(fields)
+        or len(covered) != count * len(fields)
+        or set(pk_slots.values()) != set(range(count))
+    ):
+        return False
+    return _CompiledUpdate(connections[alias], fields, sql, params, pk_slots, value_slots)
+
+
+def _repr_sql(compiled: tuple[str, list]) -> tuple[str, int]:
+    return compiled[0], len(compiled[1])
+
+
+def bulk_update(model: type[Model], objs, fields: list[str]) -> int:
+    """``model._default_manager.bulk_update(objs, fields)``, compiled once per connection, model,
+    fields and number of objects (see the module's doc). The rows matched."""
+    objs = tuple(objs)
+    alias = router.db_for_write(model)
+    cache = getattr(_updates, "compiled", None)
+    if cache is None:
+        cache = _updates.compiled = {}
+    key = (model, tuple(fields), len(objs), alias)
+    entry = cache.get(key)
+    if entry is None or (entry and entry.connection is not connections[alias]):
+        entry = cache[key] = _update_compile(model, key[1], len(objs), alias)
+    if not entry or not all(
+        type(obj.pk) is int
+        and not any(hasattr(getattr(obj, f.attname), "resolve_expression") for f in entry.fields)
+        for obj in objs
+    ):
+        return model._default_manager.using(alias).bulk_update(objs, fields)
+    for obj in objs:
+        obj._prepare_related_fields_for_save(operation_name="bulk_update", fields=entry.fields)
+    connection = entry.connection
+    params = list(entry.params)
+    for position, index in entry.pk_slots.items():
+        params[position] = objs[index].pk
+    for position, slot in entry.value_slots.items():
+        field = entry.fields[slot.field]
+        value = getattr(objs[slot.obj], field.attname)
+        prepare = field.get_db_prep_save if slot.for_save else field.get_db_prep_value
+        params[position] = prepare(value, connection=connection)
+    with transaction.mark_for_rollback_on_error(using=alias), connection.cursor() as cursor:
+        cursor.execute(entry.sql, params)
+        return cursor.rowcount

@@ -1,18 +1,22 @@
 """Hot reads compiled once (casework.prepared): the same objects as the queryset, the SQL made
 once per connection, and the queryset's own rules where they matter."""
 
+import datetime
 import itertools
 from unittest import mock
 
 import pytest
+from django.core.exceptions import FieldDoesNotExist
 from django.db import connection, transaction
-from django.db.models import Prefetch
-from django.db.models.sql.compiler import SQLCompiler
+from django.db.models import F, Prefetch, Value
+from django.db.models.functions import Concat
+from django.db.models.sql.compiler import SQLCompiler, SQLUpdateCompiler
 from django.db.transaction import TransactionManagementError
+from django.utils import timezone
 
 from casework.choices import Role
 from casework.models import Membership, Organisation
-from casework.prepared import PreparedQuery
+from casework.prepared import PreparedQuery, bulk_update
 from tests.factories import OrganisationFactory, member, ministry, municipality
 
 pytestmark = pytest.mark.django_db
@@ -156,3 +160,79 @@ def test_a_build_that_reads_more_than_its_arguments_is_built_each_time(people):
         assert {m.user_id for m in query.all(ola.pk)} == {ola.pk}
         assert {m.user_id for m in query.all(kari.pk)} == {kari.pk}
     assert as_sql.call_count == 2  # each run built and compiled as a plain queryset
+
+
+# --- bulk_update ---------------------------------------------------------------------------
+
+
+def compiled_updates():
+    return mock.patch.object(
+        SQLUpdateCompiler, "as_sql", autospec=True, side_effect=SQLUpdateCompiler.as_sql
+    )
+
+
+def test_bulk_update_writes_what_queryset_bulk_update_writes(people, django_assert_num_queries):
+    kari, _ola = people
+    tromso = municipality("5501")
+    first, second = Membership.objects.filter(user=kari).order_by("pk")
+    later = timezone.now() + datetime.timedelta(days=3)
+    for _ in range(2):  # compiled, then run from what was compiled
+        first.role, first.organisation, first.created_at = Role.APPROVER, tromso, later
+        second.role = Role.CONSULTEE
+        with django_assert_num_queries(1):
+            assert (
+                bulk_update(Membership, [first, second], ["role", "organisation", "created_at"])
+                == 2
+            )
+        rows = Membership.objects.filter(user=kari).order_by("pk")
+        assert [(m.role, m.organisation_id, m.created_at) for m in rows] == [
+            (Role.APPROVER, tromso.pk, later),
+            (Role.CONSULTEE, second.organisation_id, second.created_at),
+        ]
+        later += datetime.timedelta(days=1)
+    # JSON goes in as the field prepares it, a None as SQL's NULL
+    bodo = Organisation.objects.get(pk=second.organisation_id)
+    bodo.parallel_names = {"sme": "Bådåddjo", "quote": 'it\'s "so"'}
+    tromso.parallel_names = {}
+    bulk_update(Organisation, [bodo, tromso], ["parallel_names", "name"])
+    assert Organisation.objects.get(pk=bodo.pk).parallel_names == bodo.parallel_names
+    assert Organisation.objects.get(pk=tromso.pk).parallel_names == {}
+
+
+def test_bulk_update_is_compiled_once_per_shape(people):
+    memberships = list(Membership.objects.order_by("pk"))
+    bulk_update(Membership, memberships[:2], ["role"])
+    with compiled_updates() as as_sql:
+        bulk_update(Membership, memberships[1:3], ["role"])
+        bulk_update(Membership, memberships[:2], ["role"])
+    assert as_sql.call_count == 0
+    with compiled_updates() as as_sql:
+        bulk_update(Membership, memberships[:3], ["role"])  # three objects: another shape
+    assert as_sql.call_count == 2  # compiled, and compiled again to check it is the same
+
+
+def test_bulk_update_of_an_expression_is_djangos(people):
+    kari, _ola = people
+    first, second = Membership.objects.filter(user=kari).order_by("pk")
+    first.role = Concat(Value("x"), F("role"))
+    second.role = Role.APPROVER
+    with compiled_updates() as as_sql:
+        assert bulk_update(Membership, [first, second], ["role"]) == 1 + 1
+    assert as_sql.call_count == 1  # Django's own, built for these values
+    assert Membership.objects.get(pk=first.pk).role == "x" + Role.CASE_OFFICER
+    assert Membership.objects.get(pk=second.pk).role == Role.APPROVER
+
+
+def test_bulk_update_refuses_what_queryset_bulk_update_refuses(people):
+    kari, _ola = people
+    membership = Membership.objects.filter(user=kari).first()
+    with pytest.raises(ValueError, match="primary key fields"):
+        bulk_update(Membership, [membership], ["id"])
+    with pytest.raises(ValueError, match="primary key set"):
+        bulk_update(Membership, [Membership(role=Role.APPROVER)], ["role"])
+    with pytest.raises(FieldDoesNotExist):
+        bulk_update(Membership, [membership], ["no_such_field"])
+    unsaved = Membership(user=kari, organisation=OrganisationFactory.build(), role=Role.APPROVER)
+    unsaved.pk = membership.pk
+    with pytest.raises(ValueError, match="unsaved related object"):
+        bulk_update(Membership, [unsaved], ["organisation"])

@@ -16,6 +16,7 @@ from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
+from casework import prepared
 from casework.background import enqueue
 from casework.choices import EntryType, OrganisationKind, Role, ScreeningBasis
 from casework.models import CaseFile, Organisation
@@ -340,7 +341,7 @@ def exemptions_assess(
     if errors:
         raise ValidationError(errors)
     assessed = [exemption for exemption, _spec in assessments]
-    ExemptionRequest.objects.bulk_update(assessed, [*ASSESSMENT_FIELDS, "status"])
+    prepared.bulk_update(ExemptionRequest, assessed, [*ASSESSMENT_FIELDS, "status"])
     if any(spec.get("provision") is not None for _exemption, spec in assessments):
         search_document_refresh(application)  # the document names the provisions resolved
     for exemption in assessed:
@@ -850,8 +851,8 @@ def proposal_approve(*, actor, proposal: DecisionProposal, comment: str = "") ->
         }[Outcome(spec["outcome"])]
         if exemption.outcome != Outcome.REFUSED:
             granted.append(exemption)
-    ExemptionRequest.objects.bulk_update(
-        decided, ["outcome", "outcome_reasons", "conditions", "status"]
+    prepared.bulk_update(
+        ExemptionRequest, decided, ["outcome", "outcome_reasons", "conditions", "status"]
     )
     method = application.approve if granted else application.reject
     _move(
