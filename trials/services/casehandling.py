@@ -475,7 +475,7 @@ def consultations_start(
                 organisation=ministry,
                 data={"consultation": consultation.pk, "due_date": due_date.isoformat()},
             )
-    Consultation.objects.bulk_update(consultations, ["letter"])
+    prepared.bulk_update(Consultation, consultations, ["letter"])
     hold(("consultations_sent", application.pk), consultations)  # workflows.case.flows
     return consultations
 
