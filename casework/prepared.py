@@ -35,9 +35,10 @@ from collections.abc import Callable
 from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connections, router, transaction
 from django.db.models import Case, Expression, Model, QuerySet, When, prefetch_related_objects
-from django.db.models.fields import AutoFieldMixin
+from django.db.models.constants import OnConflict
+from django.db.models.fields import AutoField, AutoFieldMixin
 from django.db.models.functions import Cast
-from django.db.models.sql import UpdateQuery
+from django.db.models.sql import InsertQuery, UpdateQuery
 from django.db.transaction import TransactionManagementError
 
 # Stand-ins for the values while compiling: nothing a real query looks for.
@@ -310,3 +311,159 @@ def bulk_update(model: type[Model], objs, fields: list[str]) -> int:
     with transaction.mark_for_rollback_on_error(using=alias), connection.cursor() as cursor:
         cursor.execute(entry.sql, params)
         return cursor.rowcount
+
+
+class _CompiledInsert:
+    def __init__(self, connection, compiler, fields, sql, params, cells, columns, returning):
+        self.connection = connection
+        self.compiler = compiler  # for the returned columns' converters
+        self.fields = fields
+        self.sql = sql
+        self.params = params
+        self.cells = cells  # position in params -> (object, field)
+        self.columns = columns  # position in params -> field (an array of every object's)
+        self.returning = returning
+
+
+_inserts = threading.local()
+
+
+def _insert_sql(model, fields: list, count: int, alias: str, on_conflict, returning):
+    """Django's INSERT of ``count`` objects, a ``_Param`` for each value."""
+    query = InsertQuery(model, on_conflict=on_conflict)
+    query.insert_values(fields, list(range(count)))  # objects' stand-ins: their positions
+    compiler = query.get_compiler(using=alias)
+    compiler.returning_fields = returning
+    compiler.pre_save_val = lambda field, obj: obj
+    compiler.prepare_value = lambda field, obj: _Param(obj, fields.index(field), True)
+    (sql, params), *more = compiler.as_sql()
+    if more:
+        raise ValueError("more than one statement")
+    return compiler, sql, list(params)
+
+
+def _insert_compile(model, with_pk: bool, count: int, alias: str, on_conflict):
+    connection = connections[alias]
+    opts = model._meta
+    fields = [f for f in opts.concrete_fields if not f.generated]
+    if not with_pk:
+        fields = [f for f in fields if not isinstance(f, AutoField)]
+    features = connection.features
+    returning = None
+    if on_conflict is None:  # as QuerySet._batched_insert: the rows' ids, when it can
+        if not features.can_return_rows_from_bulk_insert:
+            return False
+        returning = opts.db_returning_fields
+    if (
+        opts.parents
+        or not fields
+        or any(hasattr(f, "get_placeholder") or f.has_db_default() for f in fields)
+        or connection.ops.bulk_batch_size(fields, [None] * count) < count
+    ):
+        return False
+    compiler, sql, params = _insert_sql(model, fields, count, alias, on_conflict, returning)
+    again = _insert_sql(model, fields, count, alias, on_conflict, returning)
+    cells, columns = {}, {}
+    for position, param in enumerate(params):
+        if isinstance(param, _Param):
+            cells[position] = (param.obj, param.field)
+        elif isinstance(param, list) and param and all(isinstance(p, _Param) for p in param):
+            if [(p.obj, p.field) for p in param] != [(i, param[0].field) for i in range(count)]:
+                return False
+            columns[position] = param[0].field
+    covered = [*cells.values()] + [(i, k) for k in columns.values() for i in range(count)]
+    if (
+        (sql, len(params)) != _repr_sql(again[1:])
+        or len(covered) != count * len(fields)
+        or set(covered) != {(i, k) for i in range(count) for k in range(len(fields))}
+    ):
+        return False
+    return _CompiledInsert(connection, compiler, fields, sql, params, cells, columns, returning)
+
+
+def bulk_create(model: type[Model], objs, ignore_conflicts: bool = False) -> list:
+    """``model._default_manager.bulk_create(objs, ignore_conflicts=...)``, compiled once per
+    connection, model and number of objects: Django's INSERT with a parameter for each
+    value, each value made as Django makes it (the field's ``pre_save`` and
+    ``get_db_prep_save``); the returned columns (the ids) set on the objects as Django sets
+    them. Objects of which some have a primary key and some not, a value that is an
+    expression, a field with a database default or its own placeholder, or a model with
+    parents go through ``bulk_create`` itself."""
+    objs = list(objs)
+    if not objs:
+        return objs
+    alias = router.db_for_write(model)
+    opts = model._meta
+    connection = connections[alias]
+    for obj in objs:  # as QuerySet._prepare_for_bulk_create
+        if not obj._is_pk_set():
+            obj.pk = opts.pk.get_pk_value_on_save(obj)
+        obj._prepare_related_fields_for_save(operation_name="bulk_create")
+    with_pk = {obj._is_pk_set() for obj in objs}
+    on_conflict = OnConflict.IGNORE if ignore_conflicts else None
+    entry = False
+    if len(with_pk) == 1 and (
+        not ignore_conflicts or connection.features.supports_ignore_conflicts
+    ):
+        cache = getattr(_inserts, "compiled", None)
+        if cache is None:
+            cache = _inserts.compiled = {}
+        key = (model, with_pk.pop(), len(objs), alias, on_conflict)
+        entry = cache.get(key)
+        if entry is None or (entry and entry.connection is not connection):
+            entry = cache[key] = _insert_compile(model, key[1], len(objs), alias, on_conflict)
+    rows = entry and _insert_values(entry, objs)
+    if rows is False:
+        return model._default_manager.using(alias).bulk_create(
+            objs, ignore_conflicts=ignore_conflicts
+        )
+    returned = _insert_run(entry, alias, rows)
+    for obj, results in zip(objs, returned, strict=False):  # as QuerySet.bulk_create
+        for result, field in zip(results, opts.db_returning_fields, strict=False):
+            if not (key[1] and field == opts.pk):
+                setattr(obj, field.attname, result)
+        obj._state.adding = False
+        obj._state.db = alias
+    return objs
+
+
+def _insert_values(entry: _CompiledInsert, objs: list) -> list | bool:
+    """Each object's values as Django's INSERT compiler prepares them, or False for one that
+    is an expression (Django's own bulk_create resolves it)."""
+    connection = entry.connection
+    rows = []
+    for obj in objs:
+        row = []
+        for field in entry.fields:
+            value = field.pre_save(obj, add=True)
+            if hasattr(value, "resolve_expression"):
+                return False
+            row.append(field.get_db_prep_save(value, connection=connection))
+        rows.append(row)
+    return rows
+
+
+def _insert_run(entry: _CompiledInsert, alias: str, rows: list) -> list:
+    params = list(entry.params)
+    for position, (obj, field) in entry.cells.items():
+        params[position] = rows[obj][field]
+    for position, field in entry.columns.items():
+        params[position] = [row[field] for row in rows]
+    connection = entry.connection
+    with transaction.mark_for_rollback_on_error(using=alias), connection.cursor() as cursor:
+        cursor.execute(entry.sql, params)
+        if not entry.returning:
+            return []
+        if len(rows) > 1:
+            returned = connection.ops.fetch_returned_insert_rows(cursor)
+        else:
+            returned = [
+                connection.ops.fetch_returned_insert_columns(
+                    cursor, entry.compiler.returning_params
+                )
+            ]
+    cols = [field.get_col(entry.compiler.query.get_meta().db_table) for field in entry.returning]
+    converters = entry.compiler.get_converters(cols)
+    if converters:
+        returned = entry.compiler.apply_converters(returned, converters)
+    return list(returned)

@@ -22,7 +22,7 @@ from django.db.models.signals import post_save
 from django.utils import timezone
 from django.utils.translation import get_language, gettext
 
-from casework import background, hooks
+from casework import background, hooks, prepared
 from casework.choices import (
     AccessRequestStatus,
     CaseStatus,
@@ -123,7 +123,7 @@ def audit_write(deferred: dict[str, list]) -> None:
     off, together, in one INSERT at its end: the trail is the same, event for event."""
     events = deferred.get("audit")
     if events:
-        AuditEvent.objects.bulk_create(events)
+        prepared.bulk_create(AuditEvent, events)
         # bulk_create sends no post_save; the receivers that follow every audit event (the
         # prepared downloads, trials.apps) are told once for the batch, as if one was saved.
         post_save.send(

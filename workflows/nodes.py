@@ -39,6 +39,7 @@ from viewflow.workflow.signals import flow_finished, flow_started, task_finished
 from viewflow.workflow.status import PROCESS, STATUS
 from viewflow.workflow.token import Token
 
+from casework import prepared
 from casework.transactions import defer, deferred_peek, deferred_take
 
 
@@ -84,7 +85,7 @@ def tasks_write(tasks: list | None = None) -> None:
             task.flow_task_type = task.flow_task.task_type
         by_model.setdefault(type(task), []).append(task)
     for model, rows in by_model.items():
-        model._default_manager.bulk_create(rows)
+        prepared.bulk_create(model, rows)
         for task in rows:
             post_save.send(
                 sender=model,
@@ -120,7 +121,8 @@ def links_write(deferred: dict[str, list]) -> None:
     links = deferred.get("task_previous")
     if links:
         through = links[0][0].previous.through
-        through.objects.bulk_create(
+        prepared.bulk_create(
+            through,
             [through(from_task=task, to_task=previous) for task, previous in links],
             ignore_conflicts=True,
         )

@@ -10,13 +10,13 @@ from django.core.exceptions import FieldDoesNotExist
 from django.db import connection, transaction
 from django.db.models import F, Prefetch, Value
 from django.db.models.functions import Concat
-from django.db.models.sql.compiler import SQLCompiler, SQLUpdateCompiler
+from django.db.models.sql.compiler import SQLCompiler, SQLInsertCompiler, SQLUpdateCompiler
 from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 
 from casework.choices import Role
 from casework.models import Membership, Organisation
-from casework.prepared import PreparedQuery, bulk_update
+from casework.prepared import PreparedQuery, bulk_create, bulk_update
 from tests.factories import OrganisationFactory, member, ministry, municipality
 
 pytestmark = pytest.mark.django_db
@@ -236,3 +236,91 @@ def test_bulk_update_refuses_what_queryset_bulk_update_refuses(people):
     unsaved.pk = membership.pk
     with pytest.raises(ValueError, match="unsaved related object"):
         bulk_update(Membership, [unsaved], ["organisation"])
+
+
+# --- bulk_create ---------------------------------------------------------------------------
+
+
+def compiled_inserts():
+    return mock.patch.object(
+        SQLInsertCompiler, "as_sql", autospec=True, side_effect=SQLInsertCompiler.as_sql
+    )
+
+
+def organisation_rows(pks) -> list:
+    return list(
+        Organisation.objects.filter(pk__in=pks)
+        .order_by("pk")
+        .values_list("kind", "name", "parallel_names", "valid_from")
+    )
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_bulk_create_inserts_what_queryset_bulk_create_inserts(count, django_assert_num_queries):
+    def build(prefix):
+        return [
+            OrganisationFactory.build(
+                name=f"{prefix} {i}",
+                parallel_names={"sme": f"Bådåddjo {i}", "quote": 'it\'s "so"'} if i else {},
+                valid_from=datetime.date(2030, 1, 1 + i) if i else None,
+            )
+            for i in range(count)
+        ]
+
+    theirs = Organisation.objects.bulk_create(build("A"))
+    for _ in range(2):  # compiled, then run from what was compiled
+        ours = build("A")
+        with django_assert_num_queries(1):
+            assert bulk_create(Organisation, ours) == ours
+        assert all(o.pk is not None and not o._state.adding and o._state.db for o in ours)
+        assert organisation_rows([o.pk for o in ours]) == organisation_rows([o.pk for o in theirs])
+    with compiled_inserts() as as_sql:
+        bulk_create(Organisation, build("B"))
+    assert as_sql.call_count == 0
+
+
+def test_bulk_create_with_primary_keys_given():
+    top = Organisation.objects.order_by("-pk").first().pk
+    for start in (top + 10, top + 20):
+        ours = [OrganisationFactory.build(pk=start + i) for i in range(2)]
+        bulk_create(Organisation, ours)
+        assert [o.pk for o in ours] == [start, start + 1]
+        assert not ours[0]._state.adding
+        assert Organisation.objects.filter(pk__in=[start, start + 1]).count() == 2
+    mixed = [OrganisationFactory.build(pk=top + 30), OrganisationFactory.build()]
+    with compiled_inserts() as as_sql:
+        bulk_create(Organisation, mixed)  # some with a key, some without: Django's own
+    assert as_sql.call_count == 2
+    assert Organisation.objects.filter(pk__in=[o.pk for o in mixed]).count() == 2
+
+
+def test_bulk_create_ignoring_conflicts_as_django(people):
+    kari, ola = people
+    organisation = Organisation.objects.filter(memberships__user=ola).get()
+    for role in (Role.APPROVER, Role.CONSULTEE):
+        objs = [
+            Membership(user=kari, organisation=organisation, role=role),
+            Membership(user=ola, organisation=organisation, role=Role.APPLICANT),  # there
+        ]
+        bulk_create(Membership, objs, ignore_conflicts=True)
+        assert all(o.pk is None and o._state.adding for o in objs)  # nothing returned
+    assert set(
+        Membership.objects.filter(organisation=organisation).values_list("user_id", "role")
+    ) == {
+        (kari.pk, Role.APPLICANT),
+        (kari.pk, Role.APPROVER),
+        (kari.pk, Role.CONSULTEE),
+        (ola.pk, Role.APPLICANT),
+    }
+
+
+def test_bulk_create_of_an_expression_is_djangos():
+    objs = [
+        OrganisationFactory.build(name=Concat(Value("Ny"), Value("by"))),
+        OrganisationFactory.build(),
+    ]
+    bulk_create(Organisation, [OrganisationFactory.build(), OrganisationFactory.build()])
+    with compiled_inserts() as as_sql:
+        bulk_create(Organisation, objs)
+    assert as_sql.call_count == 1  # Django's own, built for these values
+    assert Organisation.objects.get(pk=objs[0].pk).name == "Nyby"

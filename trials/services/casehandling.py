@@ -447,20 +447,27 @@ def consultations_start(
         action="application.consultation_started",
     )
     case = _case(application)
-    consultations = Consultation.objects.bulk_create(
-        Consultation(
-            application=application,
-            ministry=ministry,
-            due_date=due_date,
-            sent_by=actor,
-            message=message,
-        )
-        for ministry in needed
+    consultations = prepared.bulk_create(
+        Consultation,
+        [
+            Consultation(
+                application=application,
+                ministry=ministry,
+                due_date=due_date,
+                sent_by=actor,
+                message=message,
+            )
+            for ministry in needed
+        ],
     )
-    Consultation.exemptions.through.objects.bulk_create(  # new consultations: nothing to remove
-        Consultation.exemptions.through(consultation=consultation, exemptionrequest=exemption)
-        for consultation, exemptions in zip(consultations, needed.values(), strict=True)
-        for exemption in exemptions
+    through = Consultation.exemptions.through
+    prepared.bulk_create(  # new consultations: nothing to remove
+        through,
+        [
+            through(consultation=consultation, exemptionrequest=exemption)
+            for consultation, exemptions in zip(consultations, needed.values(), strict=True)
+            for exemption in exemptions
+        ],
     )
     languages = {m: letter_language(m, language) for m in needed}  # refused before numbering
     with journal_numbers_reserved(len(consultations)):
@@ -610,14 +617,17 @@ def consultation_answer(
         raise ConflictError(_("The consultation has already been answered or closed."))
     exemption_ids = {exemption.pk for exemption in consultation.exemptions.all()}
     _check_positions(positions, exemption_ids)
-    answers = ConsultationAnswer.objects.bulk_create(
-        ConsultationAnswer(
-            consultation=consultation,
-            exemption_id=exemption_id,
-            position=positions[exemption_id][0],
-            statement=(positions[exemption_id][1] or "").strip(),
-        )
-        for exemption_id in sorted(exemption_ids)
+    answers = prepared.bulk_create(
+        ConsultationAnswer,
+        [
+            ConsultationAnswer(
+                consultation=consultation,
+                exemption_id=exemption_id,
+                position=positions[exemption_id][0],
+                statement=(positions[exemption_id][1] or "").strip(),
+            )
+            for exemption_id in sorted(exemption_ids)
+        ],
     )
     consultation.statement = (statement or "").strip()
     consultation.answer_entry = _journal_consultation_answer(
