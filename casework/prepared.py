@@ -61,6 +61,19 @@ class _Compiled:
         self.sql = sql
         self.params = params
         self.slots = slots  # position in params -> position in values
+        self._converters = {}
+
+    def converters(self, expressions) -> dict:
+        """``compiler.get_converters(expressions)``, found once: the columns read are the
+        compiled query's own, the same objects every run (kept here, so their ids are
+        theirs)."""
+        key = tuple(map(id, expressions))
+        found = self._converters.get(key)
+        if found is None:
+            found = (self.compiler.get_converters(expressions), expressions)
+            if len(self._converters) < 4:  # other columns each time would be kept unbounded
+                self._converters[key] = found
+        return found[0]
 
 
 class _QueryView:
@@ -146,6 +159,7 @@ class PreparedQuery:
             params[i] = values[value_index]
         compiler = copy.copy(entry.compiler)
         compiler.as_sql = lambda *args, **kwargs: (entry.sql, params)
+        compiler.get_converters = entry.converters
         objects = list(template._iterable_class(_QuerySetView(template, compiler)))
         if template._prefetch_related_lookups and objects:
             prefetch_related_objects(objects, *template._prefetch_related_lookups)

@@ -324,3 +324,17 @@ def test_bulk_create_of_an_expression_is_djangos():
         bulk_create(Organisation, objs)
     assert as_sql.call_count == 1  # Django's own, built for these values
     assert Organisation.objects.get(pk=objs[0].pk).name == "Nyby"
+
+
+def test_the_converters_of_a_prepared_read_are_found_once(people):
+    kari, ola = people
+    query = memberships_query()
+    first = query.all(kari.pk)
+    with mock.patch.object(
+        SQLCompiler, "get_converters", autospec=True, side_effect=SQLCompiler.get_converters
+    ) as get_converters:
+        again = query.all(ola.pk) + query.all(kari.pk)
+    assert get_converters.call_count == 0
+    # the values still come through the fields' converters (a datetime made aware, ...)
+    assert [m.created_at for m in again[-len(first) :]] == [m.created_at for m in first]
+    assert all(m.created_at.tzinfo is not None for m in again)
