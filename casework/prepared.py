@@ -356,18 +356,24 @@ def _insert_sql(model, fields: list, count: int, alias: str, on_conflict, return
     return compiler, sql, list(params)
 
 
-def _insert_compile(model, with_pk: bool, count: int, alias: str, on_conflict):
+def _compiled_insert(model, with_pk: bool, count: int, alias: str, on_conflict, returning):
+    """The INSERT compiled for this shape on this thread's connection (False: it cannot be)."""
+    cache = getattr(_inserts, "compiled", None)
+    if cache is None:
+        cache = _inserts.compiled = {}
+    key = (model, with_pk, count, alias, on_conflict, tuple(returning or ()))
+    entry = cache.get(key)
+    if entry is None or (entry and entry.connection is not connections[alias]):
+        entry = cache[key] = _insert_compile(*key[:5], returning)
+    return entry
+
+
+def _insert_compile(model, with_pk: bool, count: int, alias: str, on_conflict, returning):
     connection = connections[alias]
     opts = model._meta
     fields = [f for f in opts.concrete_fields if not f.generated]
     if not with_pk:
         fields = [f for f in fields if not isinstance(f, AutoField)]
-    features = connection.features
-    returning = None
-    if on_conflict is None:  # as QuerySet._batched_insert: the rows' ids, when it can
-        if not features.can_return_rows_from_bulk_insert:
-            return False
-        returning = opts.db_returning_fields
     if (
         opts.parents
         or not fields
@@ -414,18 +420,17 @@ def bulk_create(model: type[Model], objs, ignore_conflicts: bool = False) -> lis
             obj.pk = opts.pk.get_pk_value_on_save(obj)
         obj._prepare_related_fields_for_save(operation_name="bulk_create")
     with_pk = {obj._is_pk_set() for obj in objs}
-    on_conflict = OnConflict.IGNORE if ignore_conflicts else None
+    mixed = len(with_pk) > 1  # some with a key, some without: two INSERTs, Django's
+    has_pk = not mixed and next(iter(with_pk))
+    features = connection.features
     entry = False
-    if len(with_pk) == 1 and (
-        not ignore_conflicts or connection.features.supports_ignore_conflicts
-    ):
-        cache = getattr(_inserts, "compiled", None)
-        if cache is None:
-            cache = _inserts.compiled = {}
-        key = (model, with_pk.pop(), len(objs), alias, on_conflict)
-        entry = cache.get(key)
-        if entry is None or (entry and entry.connection is not connection):
-            entry = cache[key] = _insert_compile(model, key[1], len(objs), alias, on_conflict)
+    if mixed:
+        pass
+    elif ignore_conflicts:  # as QuerySet._batched_insert: nothing returned
+        if features.supports_ignore_conflicts:
+            entry = _compiled_insert(model, has_pk, len(objs), alias, OnConflict.IGNORE, None)
+    elif features.can_return_rows_from_bulk_insert:  # the rows' ids
+        entry = _compiled_insert(model, has_pk, len(objs), alias, None, opts.db_returning_fields)
     rows = entry and _insert_values(entry, objs)
     if rows is False:
         return model._default_manager.using(alias).bulk_create(
@@ -434,7 +439,7 @@ def bulk_create(model: type[Model], objs, ignore_conflicts: bool = False) -> lis
     returned = _insert_run(entry, alias, rows)
     for obj, results in zip(objs, returned, strict=False):  # as QuerySet.bulk_create
         for result, field in zip(results, opts.db_returning_fields, strict=False):
-            if not (key[1] and field == opts.pk):
+            if not (has_pk and field == opts.pk):
                 setattr(obj, field.attname, result)
         obj._state.adding = False
         obj._state.db = alias
@@ -470,14 +475,32 @@ def _insert_run(entry: _CompiledInsert, alias: str, rows: list) -> list:
             return []
         if len(rows) > 1:
             returned = connection.ops.fetch_returned_insert_rows(cursor)
-        else:
-            returned = [
-                connection.ops.fetch_returned_insert_columns(
-                    cursor, entry.compiler.returning_params
-                )
-            ]
+        else:  # no row: an INSERT skipped (ON CONFLICT DO NOTHING)
+            row = connection.ops.fetch_returned_insert_columns(
+                cursor, entry.compiler.returning_params
+            )
+            returned = [] if row is None else [row]
     cols = [field.get_col(entry.compiler.query.get_meta().db_table) for field in entry.returning]
     converters = entry.compiler.get_converters(cols)
     if converters:
         returned = entry.compiler.apply_converters(returned, converters)
     return list(returned)
+
+
+def insert_unless_taken(obj: Model) -> bool:
+    """INSERT ``obj`` unless a unique value of it is taken; True (and its pk set) when it
+    was inserted. PostgreSQL's ``ON CONFLICT DO NOTHING`` / SQLite's ``INSERT OR IGNORE``
+    with ``RETURNING`` its pk, which gives no row when the row was skipped: one query, no
+    savepoint. Compiled once per connection and model, as ``bulk_create``."""
+    model, opts = type(obj), obj._meta
+    alias = router.db_for_write(model)
+    entry = _compiled_insert(model, False, 1, alias, OnConflict.IGNORE, [opts.pk])
+    rows = entry and _insert_values(entry, [obj])
+    if rows is False:
+        raise ValueError(f"{opts.label} cannot be inserted unless taken")
+    returned = _insert_run(entry, alias, rows)
+    if not returned:
+        return False
+    obj.pk = returned[0][0]
+    obj._state.adding, obj._state.db = False, alias
+    return True

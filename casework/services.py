@@ -1371,32 +1371,9 @@ def _mail_row(key: str, fields: dict) -> tuple[OutgoingMail, bool]:
     skipped when the key is taken (``ON CONFLICT DO NOTHING RETURNING id``: one query, no
     savepoint), and read the row queued before only then."""
     mail = OutgoingMail(key=key, **fields)
-    if _insert_unless_taken(mail):
+    if prepared.insert_unless_taken(mail):
         return mail, True
     return OutgoingMail.objects.get(key=key), False
-
-
-def _insert_unless_taken(obj: models.Model) -> bool:
-    """INSERT ``obj`` unless a unique value of it is taken; True (and its pk set) when it
-    was inserted. PostgreSQL's ``ON CONFLICT DO NOTHING`` / SQLite's ``INSERT OR IGNORE``
-    with ``RETURNING``, which gives no row when the row was skipped."""
-    from django.db.models.constants import OnConflict
-    from django.db.models.sql import InsertQuery
-
-    meta = obj._meta
-    query = InsertQuery(type(obj), on_conflict=OnConflict.IGNORE)
-    query.insert_values([f for f in meta.concrete_fields if f is not meta.pk], [obj])
-    compiler = query.get_compiler(connection=connection)
-    compiler.returning_fields = [meta.pk]
-    ((statement, params),) = compiler.as_sql()
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        row = cursor.fetchone()
-    if row is None:
-        return False
-    obj.pk = row[0]
-    obj._state.adding, obj._state.db = False, connection.alias
-    return True
 
 
 def _mail_audit(mail: OutgoingMail, action: str, *, actor=None, reason: str = "") -> None:
@@ -1535,7 +1512,7 @@ def digest_item_add(*, user, subject: str, body: str, key: str = "") -> DigestIt
     if not key:
         item.save()
         return item
-    return item if _insert_unless_taken(item) else None
+    return item if prepared.insert_unless_taken(item) else None
 
 
 @transaction.atomic

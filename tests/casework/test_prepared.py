@@ -16,7 +16,7 @@ from django.utils import timezone
 
 from casework.choices import Role
 from casework.models import Membership, Organisation
-from casework.prepared import PreparedQuery, bulk_create, bulk_update
+from casework.prepared import PreparedQuery, bulk_create, bulk_update, insert_unless_taken
 from tests.factories import OrganisationFactory, member, ministry, municipality
 
 pytestmark = pytest.mark.django_db
@@ -338,3 +338,19 @@ def test_the_converters_of_a_prepared_read_are_found_once(people):
     # the values still come through the fields' converters (a datetime made aware, ...)
     assert [m.created_at for m in again[-len(first) :]] == [m.created_at for m in first]
     assert all(m.created_at.tzinfo is not None for m in again)
+
+
+def test_insert_unless_taken_says_whether_it_inserted(people):
+    kari, ola = people
+    organisation = Organisation.objects.filter(memberships__user=ola).get()
+    taken = Membership(user=ola, organisation=organisation, role=Role.APPLICANT)
+    assert insert_unless_taken(taken) is False
+    assert taken.pk is None and taken._state.adding
+    with compiled_inserts() as as_sql:
+        for role in (Role.APPROVER, Role.CONSULTEE):
+            new = Membership(user=kari, organisation=organisation, role=role)
+            assert insert_unless_taken(new) is True
+            assert Membership.objects.get(pk=new.pk).role == role
+            assert not new._state.adding
+    assert as_sql.call_count == 0
+    assert Membership.objects.filter(user=ola).count() == 1
