@@ -26,6 +26,12 @@ value, then run with the values each object has, each prepared by its field as `
 would (``get_db_prep_value``). An object whose value is an expression, a field with its own
 placeholder, a model with parents, or a request Django would refuse goes through
 ``bulk_update`` itself.
+
+``bulk_create(model, objs)`` and ``insert_unless_taken(obj)`` do the same for INSERTs:
+Django's own statement for that many objects (``UNNEST`` on PostgreSQL), compiled once, its
+parameters each object's values as Django's INSERT compiler makes them (the field's
+``pre_save`` and ``get_db_prep_save``), the returned ids set as ``bulk_create`` sets them.
+None of these sends a signal, as the ``QuerySet`` methods they stand for send none.
 """
 
 import copy
