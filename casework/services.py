@@ -398,8 +398,9 @@ def _journal_batch_write(batch: _JournalBatch) -> None:
         if not isinstance(entry.number_in_case, int):  # a database without RETURNING
             entry.refresh_from_db(fields=["number_in_case"])
         _case_hold(entry.case, entry.number_in_case)
-    JournalDocument.objects.bulk_create(
-        [document for entry in batch.entries for document in entry.created_documents]
+    prepared.bulk_create(
+        JournalDocument,
+        [document for entry in batch.entries for document in entry.created_documents],
     )
     for callback in batch.then:
         callback()

@@ -22,6 +22,7 @@ from viewflow.workflow import flow, lock
 from viewflow.workflow.activation import Activation
 from viewflow.workflow.context import context
 from viewflow.workflow.exceptions import FlowRuntimeError
+from viewflow.workflow.fields import get_task_ref
 from viewflow.workflow.flow import nodes
 from viewflow.workflow.nodes import (
     boundary,
@@ -371,6 +372,28 @@ class End(flow.End):
     activation_class = EndActivation
 
 
+_JOIN_QUERIES: dict[type, prepared.PreparedQuery] = {}
+
+
+def _join_query(task_class) -> prepared.PreparedQuery:
+    """The open join task of a process with the token and status of each task that came to
+    it (a row per incoming task), compiled once (``casework.prepared``)."""
+    query = _JOIN_QUERIES.get(task_class)
+    if query is None:
+        query = _JOIN_QUERIES[task_class] = prepared.PreparedQuery(
+            lambda flow_task_ref, process_id: task_class._default_manager.filter(
+                flow_task=flow_task_ref,
+                process_id=process_id,
+                status__in=[STATUS.NEW, STATUS.STARTED],
+            ).annotate(
+                incoming_pk=F("previous__pk"),
+                incoming_token=F("previous__token"),
+                incoming_status=F("previous__status"),
+            )
+        )
+    return query
+
+
 class JoinActivation(join.JoinActivation):
     """The join task found once, with the tasks that came to it before (their tokens and
     statuses: its prefixes need no second read), and given the process it belongs to; the
@@ -384,16 +407,8 @@ class JoinActivation(join.JoinActivation):
         links_write({"task_previous": deferred_take("task_previous")})
         # the join task with the token and status of each task that came to it before, in
         # one query (a row per incoming task; the join's prefixes need no second read)
-        rows = list(
-            flow_task.flow_class.task_class._default_manager.filter(
-                flow_task=flow_task,
-                process=prev_activation.process,
-                status__in=[STATUS.NEW, STATUS.STARTED],
-            ).annotate(
-                incoming_pk=F("previous__pk"),
-                incoming_token=F("previous__token"),
-                incoming_status=F("previous__status"),
-            )
+        rows = _join_query(flow_task.flow_class.task_class).all(
+            get_task_ref(flow_task), prev_activation.process.pk
         )
         tasks = {row.pk: row for row in rows}
         if len(tasks) > 1:
