@@ -31,6 +31,8 @@ placeholder, a model with parents, or a request Django would refuse goes through
 Django's own statement for that many objects (``UNNEST`` on PostgreSQL), compiled once, its
 parameters each object's values as Django's INSERT compiler makes them (the field's
 ``pre_save`` and ``get_db_prep_save``), the returned ids set as ``bulk_create`` sets them.
+``PreparedUpdate(build).update(*values, **fields)`` is ``build(*values).update(**fields)``
+for a conditional UPDATE of a fixed shape, the values of its condition as ``PreparedQuery``'s.
 None of these sends a signal, as the ``QuerySet`` methods they stand for send none.
 """
 
@@ -510,3 +512,98 @@ def insert_unless_taken(obj: Model) -> bool:
     obj.pk = returned[0][0]
     obj._state.adding, obj._state.db = False, alias
     return True
+
+
+class _CompiledUpdateOf:
+    def __init__(self, connection, alias, fields, sql, params, where_slots, set_slots):
+        self.connection = connection
+        self.alias = alias
+        self.fields = fields  # the fields set, in the order of the names
+        self.sql = sql
+        self.params = params
+        self.where_slots = where_slots  # position in params -> position in values
+        self.set_slots = set_slots  # position in params -> _Param (its field: a name's index)
+
+
+class PreparedUpdate:
+    """``build(*values).update(**fields)``, an UPDATE of a fixed shape (the same condition,
+    the same fields set), compiled once per connection: Django's own UPDATE with the stand-ins
+    of ``PreparedQuery`` for the values of the condition and a parameter for each field set,
+    run with each new value prepared as ``QuerySet.update`` prepares it (a model instance by
+    its key, then ``get_db_prep_save``). A value of the condition that is no parameter of
+    the SQL, or an expression to set, is built and run as usual."""
+
+    def __init__(self, build: Callable[..., QuerySet]):
+        self._build = build
+        self._local = threading.local()
+
+    def _sql(self, stand_ins: tuple, names: tuple):
+        queryset = self._build(*stand_ins)
+        opts = queryset.model._meta
+        fields = [opts.get_field(name) for name in names]
+        query = queryset.query.chain(UpdateQuery)
+        query.add_update_values(
+            {
+                name: _Slot(0, k, field)
+                for k, (name, field) in enumerate(zip(names, fields, strict=True))
+            }
+        )
+        query.clear_select_clause()
+        if query.related_updates or query.order_by:
+            raise ValueError("a model with parents, or an ordered update")
+        sql, params = query.get_compiler(queryset.db).as_sql()
+        return sql, list(params), fields, queryset.db
+
+    def _compile(self, values: tuple, names: tuple) -> _CompiledUpdateOf | bool:
+        stand_ins = tuple(_stand_in(i, v) for i, v in enumerate(values))
+        if None in stand_ins:
+            return False
+        try:
+            sql, params, fields, alias = self._sql(stand_ins, names)
+            again = self._sql(stand_ins, names)
+        except (TypeError, ValueError, EmptyResultSet, FullResultSet):
+            return False
+        where_slots, set_slots = {}, {}
+        for position, param in enumerate(params):
+            if isinstance(param, _Param):
+                set_slots[position] = param
+            elif isinstance(param, int | str) and param in stand_ins:
+                where_slots[position] = stand_ins.index(param)
+        if (
+            (sql, len(params)) != _repr_sql(again[:2])
+            or sorted(p.field for p in set_slots.values()) != list(range(len(names)))
+            or set(where_slots.values()) != set(range(len(values)))
+        ):
+            return False
+        connection = connections[alias]
+        return _CompiledUpdateOf(connection, alias, fields, sql, params, where_slots, set_slots)
+
+    def update(self, *values, **fields) -> int:
+        """The rows updated, as ``QuerySet.update``."""
+        names = tuple(fields)
+        compiled = getattr(self._local, "compiled", None)
+        if compiled is None:
+            compiled = self._local.compiled = {}
+        key = (tuple(type(value) for value in values), names)
+        entry = compiled.get(key)
+        if entry is None or (entry and entry.connection is not connections[entry.alias]):
+            entry = compiled[key] = self._compile(values, names)
+        if not entry or any(hasattr(v, "resolve_expression") for v in fields.values()):
+            return self._build(*values).update(**fields)
+        params = list(entry.params)
+        for position, index in entry.where_slots.items():
+            params[position] = values[index]
+        for position, slot in entry.set_slots.items():
+            field = entry.fields[slot.field]
+            value = fields[names[slot.field]]
+            if hasattr(value, "prepare_database_save"):  # as SQLUpdateCompiler.as_sql
+                if not field.remote_field:
+                    return self._build(*values).update(**fields)  # its TypeError
+                value = value.prepare_database_save(field)
+            params[position] = field.get_db_prep_save(value, connection=entry.connection)
+        with (
+            transaction.mark_for_rollback_on_error(using=entry.alias),
+            entry.connection.cursor() as cursor,
+        ):
+            cursor.execute(entry.sql, params)
+            return cursor.rowcount

@@ -10,6 +10,7 @@ generated ones, so a flow does not import its views and the views may import the
 
 import datetime
 from contextlib import contextmanager
+from functools import cache
 
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -372,26 +373,21 @@ class End(flow.End):
     activation_class = EndActivation
 
 
-_JOIN_QUERIES: dict[type, prepared.PreparedQuery] = {}
-
-
+@cache
 def _join_query(task_class) -> prepared.PreparedQuery:
     """The open join task of a process with the token and status of each task that came to
     it (a row per incoming task), compiled once (``casework.prepared``)."""
-    query = _JOIN_QUERIES.get(task_class)
-    if query is None:
-        query = _JOIN_QUERIES[task_class] = prepared.PreparedQuery(
-            lambda flow_task_ref, process_id: task_class._default_manager.filter(
-                flow_task=flow_task_ref,
-                process_id=process_id,
-                status__in=[STATUS.NEW, STATUS.STARTED],
-            ).annotate(
-                incoming_pk=F("previous__pk"),
-                incoming_token=F("previous__token"),
-                incoming_status=F("previous__status"),
-            )
+    return prepared.PreparedQuery(
+        lambda flow_task_ref, process_id: task_class._default_manager.filter(
+            flow_task=flow_task_ref,
+            process_id=process_id,
+            status__in=[STATUS.NEW, STATUS.STARTED],
+        ).annotate(
+            incoming_pk=F("previous__pk"),
+            incoming_token=F("previous__token"),
+            incoming_status=F("previous__status"),
         )
-    return query
+    )
 
 
 class JoinActivation(join.JoinActivation):
@@ -509,6 +505,20 @@ class TimerBoundaryActivation(TimerActivation, boundary.TimerBoundaryActivation)
     pass
 
 
+@cache
+def _timers_cancel(task_class) -> prepared.PreparedUpdate:
+    """The armed timers on a finished task of a process, compiled once for each number of
+    timers (``casework.prepared``)."""
+    return prepared.PreparedUpdate(
+        lambda process_id, host_id, *timer_refs: task_class._default_manager.filter(
+            flow_task__in=timer_refs,
+            process_id=process_id,
+            previous=host_id,
+            status__in=[STATUS.NEW, STATUS.SCHEDULED],
+        )
+    )
+
+
 class TimerBoundary(nodes.TimerBoundary):
     activation_class = TimerBoundaryActivation
 
@@ -525,12 +535,13 @@ class TimerBoundary(nodes.TimerBoundary):
         timers = [
             node for node in host_task.flow_task._boundary_events if isinstance(node, TimerBoundary)
         ]
-        self.flow_class.task_class._default_manager.filter(
-            flow_task__in=timers,
-            process_id=host_task.process_id,
-            previous=host_task,
-            status__in=[STATUS.NEW, STATUS.SCHEDULED],
-        ).update(status=STATUS.CANCELED, finished=now())
+        _timers_cancel(self.flow_class.task_class).update(
+            host_task.process_id,
+            host_task.pk,
+            *(get_task_ref(timer) for timer in timers),
+            status=STATUS.CANCELED,
+            finished=now(),
+        )
         host_task._timers_off = True
 
 

@@ -16,7 +16,13 @@ from django.utils import timezone
 
 from casework.choices import Role
 from casework.models import Membership, Organisation
-from casework.prepared import PreparedQuery, bulk_create, bulk_update, insert_unless_taken
+from casework.prepared import (
+    PreparedQuery,
+    PreparedUpdate,
+    bulk_create,
+    bulk_update,
+    insert_unless_taken,
+)
 from tests.factories import OrganisationFactory, member, ministry, municipality
 
 pytestmark = pytest.mark.django_db
@@ -354,3 +360,43 @@ def test_insert_unless_taken_says_whether_it_inserted(people):
             assert not new._state.adding
     assert as_sql.call_count == 0
     assert Membership.objects.filter(user=ola).count() == 1
+
+
+# --- PreparedUpdate -------------------------------------------------------------------------
+
+
+def roles_of():
+    return PreparedUpdate(
+        lambda user_id, *roles: Membership.objects.filter(user_id=user_id, role__in=roles)
+    )
+
+
+def test_prepared_update_updates_what_queryset_update_updates(people):
+    kari, ola = people
+    update = roles_of()
+    later = timezone.now() + datetime.timedelta(days=2)
+    assert update.update(kari.pk, Role.CASE_OFFICER, Role.APPLICANT, created_at=later) == 2
+    tromso = municipality("5501")
+    with compiled_updates() as as_sql:  # another field set: compiled (twice, to compare)
+        assert update.update(ola.pk, Role.APPLICANT, Role.APPROVER, organisation=tromso) == 1
+    assert as_sql.call_count == 2
+    with compiled_updates() as as_sql:  # the same shapes: run from what was compiled
+        assert update.update(ola.pk, Role.APPROVER, Role.CONSULTEE, organisation=tromso) == 0
+        assert update.update(kari.pk, Role.APPLICANT, Role.APPLICANT, created_at=later) == 1
+    assert as_sql.call_count == 0
+    assert {m.created_at for m in Membership.objects.filter(user=kari)} == {later}
+    assert Membership.objects.get(user=ola).organisation_id == tromso.pk
+    assert Membership.objects.filter(organisation=tromso).count() == 1
+
+
+def test_prepared_update_of_an_expression_or_other_values_is_djangos(people):
+    kari, _ola = people
+    update = roles_of()
+    update.update(kari.pk, Role.APPLICANT, role=Role.APPLICANT)
+    with compiled_updates() as as_sql:
+        assert update.update(kari.pk, Role.APPLICANT, role=Concat(Value("x"), F("role"))) == 1
+        assert update.update(None, Role.CASE_OFFICER, role=Role.APPROVER) == 0  # IS NULL
+    assert as_sql.call_count == 2
+    assert Membership.objects.filter(user=kari, role="x" + Role.APPLICANT).count() == 1
+    with pytest.raises(TypeError, match="model instance"):
+        update.update(kari.pk, Role.CASE_OFFICER, role=kari)
