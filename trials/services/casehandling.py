@@ -447,6 +447,27 @@ def consultations_start(
         action="application.consultation_started",
     )
     case = _case(application)
+    consultations = _consultations_write(actor, application, needed, due_date, message)
+    languages = {m: letter_language(m, language) for m in needed}  # refused before numbering
+    with journal_numbers_reserved(len(consultations)):
+        for consultation, (ministry, exemptions) in zip(consultations, needed.items(), strict=True):
+            consultation.letter = _consultation_letter(
+                actor, application, case, consultation, ministry, exemptions, languages[ministry]
+            )
+            audit_record(
+                actor=actor,
+                action="consultation.sent",
+                target=application,
+                organisation=ministry,
+                data={"consultation": consultation.pk, "due_date": due_date.isoformat()},
+            )
+    prepared.bulk_update(Consultation, consultations, ["letter"])
+    hold(("consultations_sent", application.pk), consultations)  # workflows.case.flows
+    return consultations
+
+
+def _consultations_write(actor, application, needed: dict, due_date, message) -> list:
+    """One consultation per ministry ``needed``, with the exemptions it is consulted on."""
     consultations = prepared.bulk_create(
         Consultation,
         [
@@ -469,21 +490,6 @@ def consultations_start(
             for exemption in exemptions
         ],
     )
-    languages = {m: letter_language(m, language) for m in needed}  # refused before numbering
-    with journal_numbers_reserved(len(consultations)):
-        for consultation, (ministry, exemptions) in zip(consultations, needed.items(), strict=True):
-            consultation.letter = _consultation_letter(
-                actor, application, case, consultation, ministry, exemptions, languages[ministry]
-            )
-            audit_record(
-                actor=actor,
-                action="consultation.sent",
-                target=application,
-                organisation=ministry,
-                data={"consultation": consultation.pk, "due_date": due_date.isoformat()},
-            )
-    prepared.bulk_update(Consultation, consultations, ["letter"])
-    hold(("consultations_sent", application.pk), consultations)  # workflows.case.flows
     return consultations
 
 
