@@ -19,6 +19,7 @@ from django.db.models.signals import pre_save
 from django.utils import timezone
 from django_tasks import TaskResultStatus
 
+from casework import prepared
 from casework.transactions import defer
 
 
@@ -71,7 +72,7 @@ def enqueued_write(deferred: dict[str, list]) -> None:
         pre_save.send(
             sender=DBTaskResult, instance=row, raw=False, using="default", update_fields=None
         )
-    DBTaskResult.objects.bulk_create(rows)
+    prepared.bulk_create(DBTaskResult, rows)
     for row, backend in zip(rows, backends, strict=True):
         task_enqueued.send(type(backend), task_result=row.task_result)
 

@@ -22,7 +22,7 @@ from django.db.models.signals import post_save
 from django.utils import timezone
 from django.utils.translation import get_language, gettext
 
-from casework import background, hooks
+from casework import background, hooks, prepared
 from casework.choices import (
     AccessRequestStatus,
     CaseStatus,
@@ -123,7 +123,7 @@ def audit_write(deferred: dict[str, list]) -> None:
     off, together, in one INSERT at its end: the trail is the same, event for event."""
     events = deferred.get("audit")
     if events:
-        AuditEvent.objects.bulk_create(events)
+        prepared.bulk_create(AuditEvent, events)
         # bulk_create sends no post_save; the receivers that follow every audit event (the
         # prepared downloads, trials.apps) are told once for the batch, as if one was saved.
         post_save.send(
@@ -398,8 +398,9 @@ def _journal_batch_write(batch: _JournalBatch) -> None:
         if not isinstance(entry.number_in_case, int):  # a database without RETURNING
             entry.refresh_from_db(fields=["number_in_case"])
         _case_hold(entry.case, entry.number_in_case)
-    JournalDocument.objects.bulk_create(
-        [document for entry in batch.entries for document in entry.created_documents]
+    prepared.bulk_create(
+        JournalDocument,
+        [document for entry in batch.entries for document in entry.created_documents],
     )
     for callback in batch.then:
         callback()
@@ -1371,32 +1372,9 @@ def _mail_row(key: str, fields: dict) -> tuple[OutgoingMail, bool]:
     skipped when the key is taken (``ON CONFLICT DO NOTHING RETURNING id``: one query, no
     savepoint), and read the row queued before only then."""
     mail = OutgoingMail(key=key, **fields)
-    if _insert_unless_taken(mail):
+    if prepared.insert_unless_taken(mail):
         return mail, True
     return OutgoingMail.objects.get(key=key), False
-
-
-def _insert_unless_taken(obj: models.Model) -> bool:
-    """INSERT ``obj`` unless a unique value of it is taken; True (and its pk set) when it
-    was inserted. PostgreSQL's ``ON CONFLICT DO NOTHING`` / SQLite's ``INSERT OR IGNORE``
-    with ``RETURNING``, which gives no row when the row was skipped."""
-    from django.db.models.constants import OnConflict
-    from django.db.models.sql import InsertQuery
-
-    meta = obj._meta
-    query = InsertQuery(type(obj), on_conflict=OnConflict.IGNORE)
-    query.insert_values([f for f in meta.concrete_fields if f is not meta.pk], [obj])
-    compiler = query.get_compiler(connection=connection)
-    compiler.returning_fields = [meta.pk]
-    ((statement, params),) = compiler.as_sql()
-    with connection.cursor() as cursor:
-        cursor.execute(statement, params)
-        row = cursor.fetchone()
-    if row is None:
-        return False
-    obj.pk = row[0]
-    obj._state.adding, obj._state.db = False, connection.alias
-    return True
 
 
 def _mail_audit(mail: OutgoingMail, action: str, *, actor=None, reason: str = "") -> None:
@@ -1535,7 +1513,7 @@ def digest_item_add(*, user, subject: str, body: str, key: str = "") -> DigestIt
     if not key:
         item.save()
         return item
-    return item if _insert_unless_taken(item) else None
+    return item if prepared.insert_unless_taken(item) else None
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ generated ones, so a flow does not import its views and the views may import the
 
 import datetime
 from contextlib import contextmanager
+from functools import cache
 
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -22,6 +23,7 @@ from viewflow.workflow import flow, lock
 from viewflow.workflow.activation import Activation
 from viewflow.workflow.context import context
 from viewflow.workflow.exceptions import FlowRuntimeError
+from viewflow.workflow.fields import get_task_ref
 from viewflow.workflow.flow import nodes
 from viewflow.workflow.nodes import (
     boundary,
@@ -39,6 +41,7 @@ from viewflow.workflow.signals import flow_finished, flow_started, task_finished
 from viewflow.workflow.status import PROCESS, STATUS
 from viewflow.workflow.token import Token
 
+from casework import prepared
 from casework.transactions import defer, deferred_peek, deferred_take
 
 
@@ -84,7 +87,7 @@ def tasks_write(tasks: list | None = None) -> None:
             task.flow_task_type = task.flow_task.task_type
         by_model.setdefault(type(task), []).append(task)
     for model, rows in by_model.items():
-        model._default_manager.bulk_create(rows)
+        prepared.bulk_create(model, rows)
         for task in rows:
             post_save.send(
                 sender=model,
@@ -120,7 +123,8 @@ def links_write(deferred: dict[str, list]) -> None:
     links = deferred.get("task_previous")
     if links:
         through = links[0][0].previous.through
-        through.objects.bulk_create(
+        prepared.bulk_create(
+            through,
             [through(from_task=task, to_task=previous) for task, previous in links],
             ignore_conflicts=True,
         )
@@ -369,6 +373,23 @@ class End(flow.End):
     activation_class = EndActivation
 
 
+@cache
+def _join_query(task_class) -> prepared.PreparedQuery:
+    """The open join task of a process with the token and status of each task that came to
+    it (a row per incoming task), compiled once (``casework.prepared``)."""
+    return prepared.PreparedQuery(
+        lambda flow_task_ref, process_id: task_class._default_manager.filter(
+            flow_task=flow_task_ref,
+            process_id=process_id,
+            status__in=[STATUS.NEW, STATUS.STARTED],
+        ).annotate(
+            incoming_pk=F("previous__pk"),
+            incoming_token=F("previous__token"),
+            incoming_status=F("previous__status"),
+        )
+    )
+
+
 class JoinActivation(join.JoinActivation):
     """The join task found once, with the tasks that came to it before (their tokens and
     statuses: its prefixes need no second read), and given the process it belongs to; the
@@ -382,16 +403,8 @@ class JoinActivation(join.JoinActivation):
         links_write({"task_previous": deferred_take("task_previous")})
         # the join task with the token and status of each task that came to it before, in
         # one query (a row per incoming task; the join's prefixes need no second read)
-        rows = list(
-            flow_task.flow_class.task_class._default_manager.filter(
-                flow_task=flow_task,
-                process=prev_activation.process,
-                status__in=[STATUS.NEW, STATUS.STARTED],
-            ).annotate(
-                incoming_pk=F("previous__pk"),
-                incoming_token=F("previous__token"),
-                incoming_status=F("previous__status"),
-            )
+        rows = _join_query(flow_task.flow_class.task_class).all(
+            get_task_ref(flow_task), prev_activation.process.pk
         )
         tasks = {row.pk: row for row in rows}
         if len(tasks) > 1:
@@ -492,6 +505,20 @@ class TimerBoundaryActivation(TimerActivation, boundary.TimerBoundaryActivation)
     pass
 
 
+@cache
+def _timers_cancel(task_class) -> prepared.PreparedUpdate:
+    """The armed timers on a finished task of a process, compiled once for each number of
+    timers (``casework.prepared``)."""
+    return prepared.PreparedUpdate(
+        lambda process_id, host_id, *timer_refs: task_class._default_manager.filter(
+            flow_task__in=timer_refs,
+            process_id=process_id,
+            previous=host_id,
+            status__in=[STATUS.NEW, STATUS.SCHEDULED],
+        )
+    )
+
+
 class TimerBoundary(nodes.TimerBoundary):
     activation_class = TimerBoundaryActivation
 
@@ -508,12 +535,13 @@ class TimerBoundary(nodes.TimerBoundary):
         timers = [
             node for node in host_task.flow_task._boundary_events if isinstance(node, TimerBoundary)
         ]
-        self.flow_class.task_class._default_manager.filter(
-            flow_task__in=timers,
-            process_id=host_task.process_id,
-            previous=host_task,
-            status__in=[STATUS.NEW, STATUS.SCHEDULED],
-        ).update(status=STATUS.CANCELED, finished=now())
+        _timers_cancel(self.flow_class.task_class).update(
+            host_task.process_id,
+            host_task.pk,
+            *(get_task_ref(timer) for timer in timers),
+            status=STATUS.CANCELED,
+            finished=now(),
+        )
         host_task._timers_off = True
 
 

@@ -16,6 +16,7 @@ from django.utils.translation import gettext, gettext_lazy
 from django.utils.translation import gettext as _
 from django_fsm import can_proceed
 
+from casework import prepared
 from casework.background import enqueue
 from casework.choices import EntryType, OrganisationKind, Role, ScreeningBasis
 from casework.models import CaseFile, Organisation
@@ -340,7 +341,7 @@ def exemptions_assess(
     if errors:
         raise ValidationError(errors)
     assessed = [exemption for exemption, _spec in assessments]
-    ExemptionRequest.objects.bulk_update(assessed, [*ASSESSMENT_FIELDS, "status"])
+    prepared.bulk_update(ExemptionRequest, assessed, [*ASSESSMENT_FIELDS, "status"])
     if any(spec.get("provision") is not None for _exemption, spec in assessments):
         search_document_refresh(application)  # the document names the provisions resolved
     for exemption in assessed:
@@ -446,21 +447,7 @@ def consultations_start(
         action="application.consultation_started",
     )
     case = _case(application)
-    consultations = Consultation.objects.bulk_create(
-        Consultation(
-            application=application,
-            ministry=ministry,
-            due_date=due_date,
-            sent_by=actor,
-            message=message,
-        )
-        for ministry in needed
-    )
-    Consultation.exemptions.through.objects.bulk_create(  # new consultations: nothing to remove
-        Consultation.exemptions.through(consultation=consultation, exemptionrequest=exemption)
-        for consultation, exemptions in zip(consultations, needed.values(), strict=True)
-        for exemption in exemptions
-    )
+    consultations = _consultations_write(actor, application, needed, due_date, message)
     languages = {m: letter_language(m, language) for m in needed}  # refused before numbering
     with journal_numbers_reserved(len(consultations)):
         for consultation, (ministry, exemptions) in zip(consultations, needed.items(), strict=True):
@@ -474,8 +461,35 @@ def consultations_start(
                 organisation=ministry,
                 data={"consultation": consultation.pk, "due_date": due_date.isoformat()},
             )
-    Consultation.objects.bulk_update(consultations, ["letter"])
+    prepared.bulk_update(Consultation, consultations, ["letter"])
     hold(("consultations_sent", application.pk), consultations)  # workflows.case.flows
+    return consultations
+
+
+def _consultations_write(actor, application, needed: dict, due_date, message) -> list:
+    """One consultation per ministry ``needed``, with the exemptions it is consulted on."""
+    consultations = prepared.bulk_create(
+        Consultation,
+        [
+            Consultation(
+                application=application,
+                ministry=ministry,
+                due_date=due_date,
+                sent_by=actor,
+                message=message,
+            )
+            for ministry in needed
+        ],
+    )
+    through = Consultation.exemptions.through
+    prepared.bulk_create(  # new consultations: nothing to remove
+        through,
+        [
+            through(consultation=consultation, exemptionrequest=exemption)
+            for consultation, exemptions in zip(consultations, needed.values(), strict=True)
+            for exemption in exemptions
+        ],
+    )
     return consultations
 
 
@@ -609,14 +623,17 @@ def consultation_answer(
         raise ConflictError(_("The consultation has already been answered or closed."))
     exemption_ids = {exemption.pk for exemption in consultation.exemptions.all()}
     _check_positions(positions, exemption_ids)
-    answers = ConsultationAnswer.objects.bulk_create(
-        ConsultationAnswer(
-            consultation=consultation,
-            exemption_id=exemption_id,
-            position=positions[exemption_id][0],
-            statement=(positions[exemption_id][1] or "").strip(),
-        )
-        for exemption_id in sorted(exemption_ids)
+    answers = prepared.bulk_create(
+        ConsultationAnswer,
+        [
+            ConsultationAnswer(
+                consultation=consultation,
+                exemption_id=exemption_id,
+                position=positions[exemption_id][0],
+                statement=(positions[exemption_id][1] or "").strip(),
+            )
+            for exemption_id in sorted(exemption_ids)
+        ],
     )
     consultation.statement = (statement or "").strip()
     consultation.answer_entry = _journal_consultation_answer(
@@ -850,8 +867,8 @@ def proposal_approve(*, actor, proposal: DecisionProposal, comment: str = "") ->
         }[Outcome(spec["outcome"])]
         if exemption.outcome != Outcome.REFUSED:
             granted.append(exemption)
-    ExemptionRequest.objects.bulk_update(
-        decided, ["outcome", "outcome_reasons", "conditions", "status"]
+    prepared.bulk_update(
+        ExemptionRequest, decided, ["outcome", "outcome_reasons", "conditions", "status"]
     )
     method = application.approve if granted else application.reject
     _move(

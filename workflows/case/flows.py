@@ -1,11 +1,14 @@
 import datetime
+from functools import cache
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from viewflow import this
 from viewflow.workflow import flow
+from viewflow.workflow.fields import get_task_ref
 from viewflow.workflow.status import STATUS
 
+from casework.prepared import PreparedUpdate
 from casework.transactions import held
 from trials.models import Application, Consultation
 from trials.services import consultations_finish
@@ -61,6 +64,18 @@ def _application(activation):
     if held((Application, application.pk)) is not application:
         application.refresh_from_db()
     return application
+
+
+@cache
+def _interim_cancel(task_class) -> PreparedUpdate:
+    """The open tasks of the given nodes in a process, compiled once (``casework.prepared``)."""
+    return PreparedUpdate(
+        lambda process_id, *flow_task_refs: task_class._default_manager.filter(
+            process_id=process_id,
+            flow_task__in=flow_task_refs,
+            status__in=[STATUS.NEW, STATUS.ASSIGNED, STATUS.SCHEDULED],
+        )
+    )
 
 
 class ApplicationFlow(flow.Flow):
@@ -390,8 +405,12 @@ class ApplicationFlow(flow.Flow):
         tasks cancelled with one UPDATE, as each one's ``cancel`` would (status CANCELED and
         finished now; NEW, ASSIGNED and SCHEDULED are what the View's and the Timer's
         ``cancel`` accept), under the process lock the step holds."""
-        self.task_class._default_manager.filter(
-            process=activation.process,
-            flow_task__in=[self.interim_wait, self.interim_reply, self.interim_again],
-            status__in=[STATUS.NEW, STATUS.ASSIGNED, STATUS.SCHEDULED],
-        ).update(status=STATUS.CANCELED, finished=timezone.now())
+        _interim_cancel(self.task_class).update(
+            activation.process.pk,
+            *(
+                get_task_ref(node)
+                for node in (self.interim_wait, self.interim_reply, self.interim_again)
+            ),
+            status=STATUS.CANCELED,
+            finished=timezone.now(),
+        )
