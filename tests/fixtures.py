@@ -283,7 +283,7 @@ def _call(built_once):
 
 
 @pytest.fixture
-def call(_call, db, case_officer, kdd):
+def call(_call, db):
     """KDD's open call for applications (built once for the module)."""
     return fresh(_call)
 
@@ -357,7 +357,7 @@ def _dataset(built_once, _call):
 
 
 @pytest.fixture
-def dataset(_dataset, call, publish, make_draft, bodo, bodo_applicant, oyer):
+def dataset(_dataset, db, media_root):
     """Five applications, one of them a draft (built once for the module):
 
     - ``school``: Lillehammer, submitted last year, its text says "skolen";
@@ -411,7 +411,7 @@ def _approved_trial(built_once):
 
 
 @pytest.fixture
-def approved_trial(_approved_trial, db, staff, applicant, media_root):
+def approved_trial(_approved_trial, db, media_root):
     """Lillehammer's approved final application: its trial, approved and not yet in force
     (built once for the module, tests/once.py)."""
     return fresh(_approved_trial)

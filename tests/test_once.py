@@ -22,7 +22,7 @@ def _shared_draft(built_once):
 
 
 @pytest.fixture
-def shared_draft(_shared_draft, applicant):
+def shared_draft(_shared_draft, db):
     return fresh(_shared_draft)
 
 

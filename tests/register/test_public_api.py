@@ -80,7 +80,7 @@ def _dataset(built_once, _call):
 
 
 @pytest.fixture
-def dataset(_dataset, submit, decide, bodo, bodo_applicant, oyer, make_draft, staff, media_root):
+def dataset(_dataset, db, media_root):
     """Three submitted applications and a draft (built once for the module)."""
     return fresh(_dataset)
 

@@ -350,7 +350,7 @@ def _spread(built_once):
 
 
 @pytest.fixture
-def spread(_spread, submit, decide, bodo, bodo_applicant, oyer):
+def spread(_spread, db, media_root):
     """Four applications across two counties, three ministries and every kind of outcome
     (built once for the module)."""
     return fresh(_spread)

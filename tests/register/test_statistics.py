@@ -89,7 +89,7 @@ def _decided_set(built_once):
 
 
 @pytest.fixture
-def decided_set(_decided_set, submit, decide, bodo, bodo_applicant, oyer):
+def decided_set(_decided_set, db, media_root):
     """Six decided applications taking 10, 20, 30, 40, 50 and 200 days, plus two pending
     (built once for the module)."""
     return fresh(_decided_set)

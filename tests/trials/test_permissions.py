@@ -73,7 +73,7 @@ def _world(built_once):
 
 
 @pytest.fixture
-def world(_world, applicant, bodo, bodo_applicant, media_root):
+def world(_world, db, media_root):
     """Lillehammer (A) and Bodø (B) each with a draft and a submitted application, and a
     joint draft led by Lillehammer with Bodø as co-applicant; each with one attachment
     (built once for the module, tests/once.py)."""

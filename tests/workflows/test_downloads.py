@@ -72,14 +72,14 @@ def _case(built_once):
 
 
 @pytest.fixture
-def in_consultation(_case, applicant, staff, media_root):
+def in_consultation(_case, db, media_root):
     """A final application with attachments, in consultation with KD (built once for the
     module, tests/once.py)."""
     return fresh(_case["application"])
 
 
 @pytest.fixture
-def documents(_case, in_consultation, case_officer):
+def documents(_case, db, media_root):
     """The case's public receipt and an internal note screened under offentleglova § 14."""
     return fresh({"receipt": _case["receipt"], "note": _case["note"]})
 
